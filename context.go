@@ -1,0 +1,24 @@
+package openchime
+
+import "context"
+
+// Caller is who makes a request: the AWS account every read and write is
+// scoped to, and the access key it signed with.
+type Caller struct {
+	AwsAccountID string
+	AccessKeyID  string
+	RequestID    string
+}
+
+type callerKey struct{}
+
+// NewContextWithCaller returns a context that carries c.
+func NewContextWithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFromContext returns the caller of ctx, and false when there is none.
+func CallerFromContext(ctx context.Context) (Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(Caller)
+	return c, ok
+}

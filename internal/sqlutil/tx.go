@@ -1,0 +1,269 @@
+package sqlutil
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	openchime "github.com/openchime/openchime"
+)
+
+// Tx implements openchime.Tx over a database/sql transaction. The SQL is
+// written once in the dialect SQLite and PostgreSQL share ($N parameters,
+// ON CONFLICT upserts, integer booleans and Unix-millisecond times), so both
+// stores run the same queries.
+type Tx struct {
+	Tx *sql.Tx
+	// MapErr turns a driver error into an openchime error by the driver's
+	// code (a unique violation becomes Conflict); nil keeps errors as they are.
+	MapErr func(error) error
+}
+
+var _ openchime.Tx = (*Tx)(nil)
+
+func (t *Tx) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if t.MapErr != nil {
+		if mapped := t.MapErr(err); mapped != err {
+			return mapped
+		}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+const accountColumns = `id, aws_account_id, name, type, status, default_license, supported_licenses,
+	signin_delegate_groups, created_at, deleted_at, disable_remote_control, enable_dial_out`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanAccount(row scanner) (*openchime.Account, error) {
+	var a openchime.Account
+	var licenses, groups string
+	var created, deleted, drc, edo int64
+	err := row.Scan(&a.ID, &a.AwsAccountID, &a.Name, &a.Type, &a.Status, &a.DefaultLicense, &licenses,
+		&groups, &created, &deleted, &drc, &edo)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(licenses), &a.SupportedLicenses); err != nil {
+		return nil, fmt.Errorf("decode supported_licenses: %w", err)
+	}
+	if err := json.Unmarshal([]byte(groups), &a.SigninDelegateGroups); err != nil {
+		return nil, fmt.Errorf("decode signin_delegate_groups: %w", err)
+	}
+	a.CreatedAt, a.DeletedAt = fromMS(created), fromMS(deleted)
+	a.Settings = openchime.AccountSettings{DisableRemoteControl: drc != 0, EnableDialOut: edo != 0}
+	return &a, nil
+}
+
+// Account implements openchime.ReadTx.
+func (t *Tx) Account(ctx context.Context, id string) (*openchime.Account, error) {
+	a, err := scanAccount(t.Tx.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, openchime.Errorf(openchime.NotFound, "account %s not found", id)
+	}
+	return a, t.wrap("get account", err)
+}
+
+// Accounts implements openchime.ReadTx.
+func (t *Tx) Accounts(ctx context.Context, f openchime.AccountFilter) ([]*openchime.Account, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.AwsAccountID != "" {
+		where = append(where, "aws_account_id = "+arg(f.AwsAccountID))
+	}
+	if !f.IncludeDeleted {
+		where = append(where, "deleted_at = 0")
+	}
+	if f.NamePrefix != "" {
+		// substr+length keeps the prefix match case-sensitive in both engines
+		// and free of LIKE's wildcards (decision D6).
+		where = append(where, "substr(name, 1, length("+arg(f.NamePrefix)+")) = "+arg(f.NamePrefix))
+	}
+	if f.UserEmail != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM users u WHERE u.account_id = accounts.id AND u.email_norm = "+arg(f.UserEmail)+" AND u.removed_at = 0)")
+	}
+	if f.After != nil {
+		c := arg(ms(f.After.CreatedAt))
+		where = append(where, "(created_at > "+c+" OR (created_at = "+c+" AND id > "+arg(f.After.ID)+"))")
+	}
+	q := `SELECT ` + accountColumns + ` FROM accounts`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at, id"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := t.Tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, t.wrap("list accounts", err)
+	}
+	defer rows.Close()
+	var out []*openchime.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, t.wrap("list accounts", err)
+		}
+		out = append(out, a)
+	}
+	return out, t.wrap("list accounts", rows.Err())
+}
+
+// PutAccount implements openchime.Tx.
+func (t *Tx) PutAccount(ctx context.Context, a *openchime.Account) error {
+	licenses, _ := json.Marshal(nonNil(a.SupportedLicenses))
+	groups, _ := json.Marshal(nonNil(a.SigninDelegateGroups))
+	_, err := t.Tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		ON CONFLICT (id) DO UPDATE SET aws_account_id = excluded.aws_account_id, name = excluded.name,
+			type = excluded.type, status = excluded.status, default_license = excluded.default_license,
+			supported_licenses = excluded.supported_licenses, signin_delegate_groups = excluded.signin_delegate_groups,
+			created_at = excluded.created_at, deleted_at = excluded.deleted_at,
+			disable_remote_control = excluded.disable_remote_control, enable_dial_out = excluded.enable_dial_out`,
+		a.ID, a.AwsAccountID, a.Name, a.Type, a.Status, a.DefaultLicense, string(licenses),
+		string(groups), ms(a.CreatedAt), ms(a.DeletedAt), b2i(a.Settings.DisableRemoteControl), b2i(a.Settings.EnableDialOut))
+	return t.wrap("put account", err)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+const userColumns = `account_id, id, email, email_norm, display_name, license_type, user_type, registration_status,
+	invitation_status, registered_on, invited_on, personal_pin, a4b_enabled, a4b_room_arn, provisioned_number,
+	created_at, removed_at, last_logout_at, inbound_calling, outbound_calling, sms`
+
+func scanUser(row scanner) (*openchime.User, error) {
+	var u openchime.User
+	var norm string
+	var registered, invited, a4b, created, removed, logout, in, out, sms int64
+	err := row.Scan(&u.AccountID, &u.ID, &u.PrimaryEmail, &norm, &u.DisplayName, &u.LicenseType, &u.UserType,
+		&u.RegistrationStatus, &u.InvitationStatus, &registered, &invited, &u.PersonalPIN, &a4b,
+		&u.AlexaForBusiness.RoomArn, &u.ProvisionedNumber, &created, &removed, &logout, &in, &out, &sms)
+	if err != nil {
+		return nil, err
+	}
+	u.RegisteredOn, u.InvitedOn, u.CreatedAt = fromMS(registered), fromMS(invited), fromMS(created)
+	u.RemovedAt, u.LastLogoutAt = fromMS(removed), fromMS(logout)
+	u.AlexaForBusiness.Enabled = a4b != 0
+	u.Settings = openchime.UserSettings{InboundCalling: in != 0, OutboundCalling: out != 0, SMS: sms != 0}
+	return &u, nil
+}
+
+// User implements openchime.ReadTx.
+func (t *Tx) User(ctx context.Context, accountID, userID string) (*openchime.User, error) {
+	u, err := scanUser(t.Tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE account_id = $1 AND id = $2`, accountID, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, openchime.Errorf(openchime.NotFound, "user %s not found", userID)
+	}
+	return u, t.wrap("get user", err)
+}
+
+// UserByEmail implements openchime.ReadTx.
+func (t *Tx) UserByEmail(ctx context.Context, accountID, email string) (*openchime.User, error) {
+	u, err := scanUser(t.Tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE account_id = $1 AND email_norm = $2`, accountID, email))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, openchime.Errorf(openchime.NotFound, "user %s not found", email)
+	}
+	return u, t.wrap("get user by email", err)
+}
+
+// Users implements openchime.ReadTx.
+func (t *Tx) Users(ctx context.Context, f openchime.UserFilter) ([]*openchime.User, error) {
+	args := []any{f.AccountID}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	q := `SELECT ` + userColumns + ` FROM users WHERE account_id = $1`
+	if !f.IncludeRemoved {
+		q += " AND removed_at = 0"
+	}
+	if f.Email != "" {
+		q += " AND email_norm = " + arg(f.Email)
+	}
+	if f.UserType != "" {
+		q += " AND user_type = " + arg(string(f.UserType))
+	}
+	if f.After != nil {
+		c := arg(ms(f.After.CreatedAt))
+		q += " AND (created_at > " + c + " OR (created_at = " + c + " AND id > " + arg(f.After.ID) + "))"
+	}
+	q += " ORDER BY created_at, id"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := t.Tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, t.wrap("list users", err)
+	}
+	defer rows.Close()
+	var out []*openchime.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, t.wrap("list users", err)
+		}
+		out = append(out, u)
+	}
+	return out, t.wrap("list users", rows.Err())
+}
+
+// PutUser implements openchime.Tx.
+func (t *Tx) PutUser(ctx context.Context, u *openchime.User) error {
+	_, err := t.Tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+		ON CONFLICT (account_id, id) DO UPDATE SET email = excluded.email, email_norm = excluded.email_norm,
+			display_name = excluded.display_name, license_type = excluded.license_type, user_type = excluded.user_type,
+			registration_status = excluded.registration_status, invitation_status = excluded.invitation_status,
+			registered_on = excluded.registered_on, invited_on = excluded.invited_on, personal_pin = excluded.personal_pin,
+			a4b_enabled = excluded.a4b_enabled, a4b_room_arn = excluded.a4b_room_arn,
+			provisioned_number = excluded.provisioned_number, created_at = excluded.created_at,
+			removed_at = excluded.removed_at, last_logout_at = excluded.last_logout_at,
+			inbound_calling = excluded.inbound_calling, outbound_calling = excluded.outbound_calling, sms = excluded.sms`,
+		u.AccountID, u.ID, u.PrimaryEmail, openchime.NormalizeEmail(u.PrimaryEmail), u.DisplayName, u.LicenseType,
+		u.UserType, u.RegistrationStatus, u.InvitationStatus, ms(u.RegisteredOn), ms(u.InvitedOn), u.PersonalPIN,
+		b2i(u.AlexaForBusiness.Enabled), u.AlexaForBusiness.RoomArn, u.ProvisionedNumber, ms(u.CreatedAt),
+		ms(u.RemovedAt), ms(u.LastLogoutAt), b2i(u.Settings.InboundCalling), b2i(u.Settings.OutboundCalling), b2i(u.Settings.SMS))
+	return t.wrap("put user", err)
+}
+
+// ResetTables deletes every row of the given tables.
+func ResetTables(ctx context.Context, tx *sql.Tx, tables ...string) error {
+	for _, table := range tables {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+			return fmt.Errorf("reset %s: %w", table, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,521 @@
+package openchime
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultAwsAccountID is the AWS account of callers whose access key is not
+// a 12-digit AWS account id.
+const DefaultAwsAccountID = "123456789012"
+
+// Service implements every Chime administration operation: it checks the
+// rules, applies the transitions and leaves persistence to the Store.
+type Service struct {
+	Store Store
+	Clock Clock
+	IDs   IDGen
+	// DefaultAwsAccountID scopes requests whose context has no caller.
+	DefaultAwsAccountID string
+}
+
+// NewService returns a Service over store with the real clock and random ids.
+func NewService(store Store) *Service {
+	return &Service{Store: store, Clock: SystemClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
+}
+
+// UserError is the failure of one user inside a batch operation.
+type UserError struct {
+	UserID  string
+	Code    Code
+	Message string
+}
+
+// Page bounds a listing: MaxResults (0 = the operation's default) and the
+// NextToken of the previous page.
+type Page struct {
+	MaxResults int
+	NextToken  string
+}
+
+func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Millisecond) }
+
+// awsAccount returns the AWS account the request is scoped to.
+func (s *Service) awsAccount(ctx context.Context) string {
+	if c, ok := CallerFromContext(ctx); ok && c.AwsAccountID != "" {
+		return c.AwsAccountID
+	}
+	if s.DefaultAwsAccountID != "" {
+		return s.DefaultAwsAccountID
+	}
+	return DefaultAwsAccountID
+}
+
+func accountNotFound(id string) error {
+	return Errorf(NotFound, "The requested account %s was not found.", id)
+}
+
+func userNotFound(accountID, userID string) error {
+	return Errorf(NotFound, "The requested user %s was not found in account %s.", userID, accountID)
+}
+
+// visibleAccount returns the account the caller may see: one of its own AWS
+// account that is not deleted. Anything else is NotFound, exactly as an id
+// that does not exist, so one tenant never learns of another's accounts.
+func (s *Service) visibleAccount(ctx context.Context, tx ReadTx, id string) (*Account, error) {
+	a, err := tx.Account(ctx, id)
+	if IsCode(err, NotFound) || (err == nil && (a.AwsAccountID != s.awsAccount(ctx) || a.Deleted())) {
+		return nil, accountNotFound(id)
+	}
+	return a, err
+}
+
+// writableAccount is visibleAccount for a write: a suspended account refuses
+// every change (decision D11).
+func (s *Service) writableAccount(ctx context.Context, tx ReadTx, id string) (*Account, error) {
+	a, err := s.visibleAccount(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status == AccountSuspended {
+		return nil, Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", id)
+	}
+	return a, nil
+}
+
+// visibleUser returns a user of the account who was not removed.
+func visibleUser(ctx context.Context, tx ReadTx, accountID, userID string) (*User, error) {
+	u, err := tx.User(ctx, accountID, userID)
+	if IsCode(err, NotFound) || (err == nil && u.Removed()) {
+		return nil, userNotFound(accountID, userID)
+	}
+	return u, err
+}
+
+// NewAccount describes an account to create.
+type NewAccount struct {
+	AwsAccountID   string // defaults to the caller's
+	Name           string
+	Type           AccountType   // defaults to Team
+	Status         AccountStatus // defaults to Active
+	DefaultLicense License       // defaults to Pro
+}
+
+// CreateAccount creates a Team account for the caller (the only type the API
+// can create). Defaults per decision D12.
+func (s *Service) CreateAccount(ctx context.Context, name string) (*Account, error) {
+	return s.AdminCreateAccount(ctx, NewAccount{Name: name, Type: Team})
+}
+
+// AdminCreateAccount creates an account of any type and status; the control
+// plane uses it for states the public API cannot create.
+func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Account, error) {
+	a := &Account{
+		ID:                   s.IDs.UUID(),
+		AwsAccountID:         n.AwsAccountID,
+		Name:                 n.Name,
+		Type:                 n.Type,
+		Status:               n.Status,
+		DefaultLicense:       n.DefaultLicense,
+		SupportedLicenses:    []License{Basic, Pro},
+		SigninDelegateGroups: []string{},
+		CreatedAt:            s.now(),
+	}
+	if a.AwsAccountID == "" {
+		a.AwsAccountID = s.awsAccount(ctx)
+	}
+	if a.Type == "" {
+		a.Type = Team
+	}
+	if a.Status == "" {
+		a.Status = AccountActive
+	}
+	if a.DefaultLicense == "" {
+		a.DefaultLicense = Pro
+	}
+	if strings.TrimSpace(a.Name) == "" {
+		return nil, Errorf(BadRequest, "Name is required and must contain a non-space character.")
+	}
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	err := s.Store.Update(ctx, func(tx Tx) error { return tx.PutAccount(ctx, a) })
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// GetAccount returns one of the caller's accounts.
+func (s *Service) GetAccount(ctx context.Context, id string) (*Account, error) {
+	var a *Account
+	err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+		a, err = s.visibleAccount(ctx, tx, id)
+		return err
+	})
+	return a, err
+}
+
+// ListAccountsInput filters ListAccounts.
+type ListAccountsInput struct {
+	Name      string // prefix, case-sensitive
+	UserEmail string
+	Page
+}
+
+// ListAccounts lists the caller's accounts in creation order (decision D6).
+func (s *Service) ListAccounts(ctx context.Context, in ListAccountsInput) ([]*Account, string, error) {
+	f := AccountFilter{
+		AwsAccountID: s.awsAccount(ctx),
+		NamePrefix:   in.Name,
+		UserEmail:    NormalizeEmail(in.UserEmail),
+	}
+	scope := "accounts\x00" + f.AwsAccountID + "\x00" + f.NamePrefix + "\x00" + f.UserEmail
+	limit, after, err := pageBounds(in.Page, scope)
+	if err != nil {
+		return nil, "", err
+	}
+	f.After, f.Limit = after, limit+1
+	var list []*Account
+	err = s.Store.View(ctx, func(tx ReadTx) (err error) {
+		list, err = tx.Accounts(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		last := list[limit-1]
+		next = encodeToken(scope, Cursor{last.CreatedAt, last.ID})
+	}
+	return list, next, nil
+}
+
+// ListUsersInput filters ListUsers.
+type ListUsersInput struct {
+	AccountID string
+	UserEmail string
+	UserType  UserType
+	Page
+}
+
+// ListUsers lists the users of an account in creation order; users removed
+// from a Team account are not listed (decision D4).
+func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, string, error) {
+	f := UserFilter{AccountID: in.AccountID, Email: NormalizeEmail(in.UserEmail), UserType: in.UserType}
+	scope := "users\x00" + f.AccountID + "\x00" + f.Email + "\x00" + string(f.UserType)
+	limit, after, err := pageBounds(in.Page, scope)
+	if err != nil {
+		return nil, "", err
+	}
+	f.After, f.Limit = after, limit+1
+	var list []*User
+	err = s.Store.View(ctx, func(tx ReadTx) error {
+		if _, err := s.visibleAccount(ctx, tx, in.AccountID); err != nil {
+			return err
+		}
+		var err error
+		list, err = tx.Users(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		last := list[limit-1]
+		next = encodeToken(scope, Cursor{last.CreatedAt, last.ID})
+	}
+	return list, next, nil
+}
+
+// GetUser returns one user of one of the caller's accounts.
+func (s *Service) GetUser(ctx context.Context, accountID, userID string) (*User, error) {
+	var u *User
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		if _, err := s.visibleAccount(ctx, tx, accountID); err != nil {
+			return err
+		}
+		var err error
+		u, err = visibleUser(ctx, tx, accountID, userID)
+		return err
+	})
+	return u, err
+}
+
+// BatchSuspendUser suspends users. On EnterpriseLWA a Registered or
+// Unregistered user becomes Suspended; on Team the user is removed from the
+// account (decision D4); other account types get a per-user Forbidden
+// (decision D2).
+func (s *Service) BatchSuspendUser(ctx context.Context, accountID string, userIDs []string) ([]UserError, error) {
+	return s.batchTransition(ctx, "BatchSuspendUser", accountID, userIDs, func(a *Account) bool {
+		return a.Type == EnterpriseLWA || a.Type == Team
+	})
+}
+
+// BatchUnsuspendUser lifts the suspension of users of an EnterpriseLWA
+// account: Suspended users become Registered, others are left alone without
+// an error (the model's documentation). Other account types get a per-user
+// Forbidden (decision D2).
+func (s *Service) BatchUnsuspendUser(ctx context.Context, accountID string, userIDs []string) ([]UserError, error) {
+	return s.batchTransition(ctx, "BatchUnsuspendUser", accountID, userIDs, func(a *Account) bool {
+		return a.Type == EnterpriseLWA
+	})
+}
+
+// batchTransition applies op to each distinct user id, in order of first
+// appearance, in one transaction (decision D3).
+func (s *Service) batchTransition(ctx context.Context, op, accountID string, userIDs []string, supported func(*Account) bool) ([]UserError, error) {
+	ids := distinct(userIDs)
+	errs := []UserError{}
+	now := s.now()
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		errs = errs[:0]
+		a, err := s.visibleAccount(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		if !supported(a) {
+			for _, id := range ids {
+				errs = append(errs, UserError{UserID: id, Code: Forbidden,
+					Message: op + " is not supported for accounts of type " + string(a.Type) + "."})
+			}
+			return nil
+		}
+		if a.Status == AccountSuspended {
+			return Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", accountID)
+		}
+		for _, id := range ids {
+			u, err := visibleUser(ctx, tx, accountID, id)
+			if IsCode(err, NotFound) {
+				errs = append(errs, UserError{UserID: id, Code: NotFound, Message: ErrorMessage(err)})
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if op == "BatchSuspendUser" && a.Type == Team {
+				u.RemovedAt = now
+			} else {
+				next, changed := nextStatus(op, u.RegistrationStatus)
+				if !changed {
+					continue
+				}
+				u.RegistrationStatus = next
+				if next == Registered && u.RegisteredOn.IsZero() {
+					u.RegisteredOn = now
+				}
+			}
+			if err := tx.PutUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+func distinct(ids []string) []string {
+	seen := make(map[string]struct{}, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if _, ok := seen[id]; ok {
+			continue
+		}
+		seen[id] = struct{}{}
+		out = append(out, id)
+	}
+	return out
+}
+
+// NewUser describes a user the control plane creates in any state.
+type NewUser struct {
+	PrimaryEmail       string
+	DisplayName        string
+	UserType           UserType
+	LicenseType        License
+	RegistrationStatus RegistrationStatus
+}
+
+// AdminCreateUser adds a user to any account, of any AWS account, in any
+// registration status: the control plane's way to reach states the public
+// API cannot create.
+func (s *Service) AdminCreateUser(ctx context.Context, accountID string, n NewUser) (*User, error) {
+	users, err := s.AdminCreateUsers(ctx, accountID, []NewUser{n})
+	if err != nil {
+		return nil, err
+	}
+	return users[0], nil
+}
+
+// AdminCreateUsers adds many users in one transaction, all or none.
+func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list []NewUser) ([]*User, error) {
+	now := s.now()
+	users := make([]*User, 0, len(list))
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		users = users[:0]
+		a, err := tx.Account(ctx, accountID)
+		if IsCode(err, NotFound) || (err == nil && a.Deleted()) {
+			return accountNotFound(accountID)
+		}
+		if err != nil {
+			return err
+		}
+		seen := make(map[string]bool, len(list))
+		for i, n := range list {
+			u, err := s.newUser(a, n, now)
+			if err != nil {
+				return withIndex(err, i, len(list))
+			}
+			email := NormalizeEmail(u.PrimaryEmail)
+			if seen[email] {
+				return withIndex(Errorf(Conflict, "PrimaryEmail %s is given twice.", u.PrimaryEmail), i, len(list))
+			}
+			seen[email] = true
+			if _, err := tx.UserByEmail(ctx, a.ID, email); err == nil {
+				return withIndex(Errorf(Conflict, "A user with email %s already exists in account %s.", u.PrimaryEmail, a.ID), i, len(list))
+			} else if !IsCode(err, NotFound) {
+				return err
+			}
+			if err := tx.PutUser(ctx, u); err != nil {
+				return err
+			}
+			users = append(users, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return users, nil
+}
+
+func withIndex(err error, i, n int) error {
+	if n == 1 {
+		return err
+	}
+	if e, ok := err.(*Error); ok {
+		return &Error{Code: e.Code, Message: "Users[" + strconv.Itoa(i) + "]: " + e.Message, Err: e.Err}
+	}
+	return err
+}
+
+func (s *Service) newUser(a *Account, n NewUser, now time.Time) (*User, error) {
+	email := strings.TrimSpace(n.PrimaryEmail)
+	if !validEmail(email) {
+		return nil, Errorf(BadRequest, "PrimaryEmail %q is not an email address.", n.PrimaryEmail)
+	}
+	u := &User{
+		ID:                 s.IDs.UUID(),
+		AccountID:          a.ID,
+		PrimaryEmail:       email,
+		DisplayName:        n.DisplayName,
+		UserType:           n.UserType,
+		LicenseType:        n.LicenseType,
+		RegistrationStatus: n.RegistrationStatus,
+		PersonalPIN:        s.IDs.Digits(10),
+		CreatedAt:          now,
+		Settings:           DefaultUserSettings,
+	}
+	if u.UserType == "" {
+		u.UserType = PrivateUser
+	}
+	if u.LicenseType == "" {
+		u.LicenseType = a.DefaultLicense
+	}
+	if u.RegistrationStatus == "" {
+		u.RegistrationStatus = Registered
+	}
+	switch u.RegistrationStatus {
+	case Registered, Suspended:
+		u.RegisteredOn = now
+		if a.Type == Team {
+			u.InvitationStatus, u.InvitedOn = InviteAccepted, now
+		}
+	case Unregistered:
+		if a.Type == Team {
+			u.InvitationStatus, u.InvitedOn = InvitePending, now
+		}
+	}
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// validEmail is the model's EmailAddress pattern `.+@.+\..+`.
+func validEmail(s string) bool {
+	at := strings.Index(s, "@")
+	if at < 1 {
+		return false
+	}
+	dot := strings.LastIndex(s[at+1:], ".")
+	return dot > 0 && at+1+dot < len(s)-1
+}
+
+// AdminAccounts lists accounts of every AWS account, tombstones included.
+func (s *Service) AdminAccounts(ctx context.Context, f AccountFilter) ([]*Account, error) {
+	var list []*Account
+	err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+		list, err = tx.Accounts(ctx, f)
+		return err
+	})
+	return list, err
+}
+
+// Reset deletes everything.
+func (s *Service) Reset(ctx context.Context) error { return s.Store.Reset(ctx) }
+
+// pageBounds turns a Page into a limit and a cursor. MaxResults outside
+// 1..200 is rejected by the wire layer's validation; 0 means the default, 100.
+func pageBounds(p Page, scope string) (int, *Cursor, error) {
+	limit := p.MaxResults
+	if limit <= 0 {
+		limit = 100
+	}
+	if p.NextToken == "" {
+		return limit, nil, nil
+	}
+	c, err := decodeToken(scope, p.NextToken)
+	if err != nil {
+		return 0, nil, err
+	}
+	return limit, c, nil
+}
+
+// Page tokens are opaque to clients: base64 of the listing's scope (so a
+// token of another listing is refused, decision D6) and the last key seen.
+func encodeToken(scope string, c Cursor) string {
+	raw := scope + "\x00" + strconv.FormatInt(c.CreatedAt.UnixMilli(), 10) + "\x00" + c.ID
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func decodeToken(scope, token string) (*Cursor, error) {
+	bad := Errorf(BadRequest, "NextToken %q is not a token of this listing; pass the NextToken of the previous page unchanged, with the same filters.", token)
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return nil, bad
+	}
+	rest, ok := strings.CutPrefix(string(raw), scope+"\x00")
+	if !ok {
+		return nil, bad
+	}
+	ms, id, ok := strings.Cut(rest, "\x00")
+	if !ok || id == "" {
+		return nil, bad
+	}
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		return nil, bad
+	}
+	return &Cursor{CreatedAt: time.UnixMilli(n).UTC(), ID: id}, nil
+}

@@ -1,0 +1,31 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/sqlite"
+	"github.com/openchime/openchime/storetest"
+)
+
+func TestStore(t *testing.T) {
+	t.Run("File", func(t *testing.T) {
+		storetest.Run(t, func(tb testing.TB) openchime.Store { return MustOpen(tb, filepath.Join(tb.TempDir(), "db")) })
+	})
+	t.Run("Memory", func(t *testing.T) {
+		storetest.Run(t, func(tb testing.TB) openchime.Store { return MustOpen(tb, ":memory:") })
+	})
+}
+
+// MustOpen opens a store and closes it when the test ends.
+func MustOpen(tb testing.TB, path string) *sqlite.Store {
+	tb.Helper()
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}

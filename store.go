@@ -1,0 +1,120 @@
+package openchime
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists accounts and users. It holds no business rule: the Service
+// decides, the Store keeps. Every implementation passes storetest.Run.
+type Store interface {
+	// Update runs fn in one read-write transaction. When fn returns an error,
+	// nothing fn wrote is kept and that error is returned; otherwise every write
+	// is durable when Update returns nil.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	// View runs fn in a read-only transaction with a consistent snapshot.
+	View(ctx context.Context, fn func(tx ReadTx) error) error
+	// Reset deletes every record.
+	Reset(ctx context.Context) error
+	// Close releases the store's resources.
+	Close() error
+}
+
+// ReadTx reads records inside a transaction.
+type ReadTx interface {
+	// Account returns the account with the id, tombstones included, or an
+	// error with Code NotFound.
+	Account(ctx context.Context, id string) (*Account, error)
+	// Accounts returns the accounts that match f, ordered by (CreatedAt, ID),
+	// at most f.Limit of them when f.Limit > 0.
+	Accounts(ctx context.Context, f AccountFilter) ([]*Account, error)
+	// User returns the user of the account with the id, tombstones included,
+	// or an error with Code NotFound.
+	User(ctx context.Context, accountID, userID string) (*User, error)
+	// UserByEmail returns the user of the account whose normalised email is
+	// email, tombstones included, or an error with Code NotFound.
+	UserByEmail(ctx context.Context, accountID, email string) (*User, error)
+	// Users returns the users that match f, ordered by (CreatedAt, ID), at
+	// most f.Limit of them when f.Limit > 0.
+	Users(ctx context.Context, f UserFilter) ([]*User, error)
+}
+
+// Tx reads and writes records inside a read-write transaction.
+type Tx interface {
+	ReadTx
+	// PutAccount inserts or replaces the account with a.ID.
+	PutAccount(ctx context.Context, a *Account) error
+	// PutUser inserts or replaces the user with u.ID. It returns an error with
+	// Code Conflict when another user of the account has the same normalised
+	// email.
+	PutUser(ctx context.Context, u *User) error
+}
+
+// Cursor is a position in a listing ordered by (CreatedAt, ID): the listing
+// continues after it.
+type Cursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// AccountFilter selects accounts. Zero fields select everything.
+type AccountFilter struct {
+	AwsAccountID   string
+	NamePrefix     string // case-sensitive prefix of Name
+	UserEmail      string // normalised email of a user who is not removed
+	IncludeDeleted bool
+	After          *Cursor
+	Limit          int
+}
+
+// UserFilter selects the users of one account.
+type UserFilter struct {
+	AccountID      string
+	Email          string // normalised email
+	UserType       UserType
+	IncludeRemoved bool
+	After          *Cursor
+	Limit          int
+}
+
+// MatchAccount reports whether a matches f apart from UserEmail, After and
+// Limit; stores that filter in memory use it so every store agrees.
+func (f *AccountFilter) MatchAccount(a *Account) bool {
+	if f.AwsAccountID != "" && a.AwsAccountID != f.AwsAccountID {
+		return false
+	}
+	if !f.IncludeDeleted && a.Deleted() {
+		return false
+	}
+	if f.NamePrefix != "" && !hasPrefix(a.Name, f.NamePrefix) {
+		return false
+	}
+	return f.After == nil || f.After.Before(a.CreatedAt, a.ID)
+}
+
+// MatchUser reports whether u matches f apart from After and Limit.
+func (f *UserFilter) MatchUser(u *User) bool {
+	if u.AccountID != f.AccountID {
+		return false
+	}
+	if !f.IncludeRemoved && u.Removed() {
+		return false
+	}
+	if f.Email != "" && NormalizeEmail(u.PrimaryEmail) != f.Email {
+		return false
+	}
+	if f.UserType != "" && u.UserType != f.UserType {
+		return false
+	}
+	return f.After == nil || f.After.Before(u.CreatedAt, u.ID)
+}
+
+// Before reports whether the cursor sorts before (t, id).
+func (c *Cursor) Before(t time.Time, id string) bool {
+	if !c.CreatedAt.Equal(t) {
+		return c.CreatedAt.Before(t)
+	}
+	return c.ID < id
+}
+
+func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }

@@ -1,0 +1,307 @@
+// Package storetest is the conformance suite every openchime.Store passes.
+//
+// A store's own test calls Run with a constructor that returns a fresh, empty
+// store for each subtest (and registers its cleanup on tb).
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	openchime "github.com/openchime/openchime"
+)
+
+// Run runs the whole suite against the stores newStore makes.
+func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s openchime.Store)
+	}{
+		{"AccountRoundTrip", testAccountRoundTrip},
+		{"AccountNotFound", testAccountNotFound},
+		{"AccountFilters", testAccountFilters},
+		{"UserRoundTrip", testUserRoundTrip},
+		{"UserEmailUnique", testUserEmailUnique},
+		{"UserFiltersAndOrder", testUserFiltersAndOrder},
+		{"RollbackOnError", testRollback},
+		{"Reset", testReset},
+		{"ConcurrentUpdates", testConcurrentUpdates},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
+	}
+}
+
+var base = time.Date(2030, 1, 2, 3, 4, 5, 6_000_000, time.UTC)
+
+// MustPutAccount stores a and fails the test on error.
+func MustPutAccount(tb testing.TB, s openchime.Store, a *openchime.Account) {
+	tb.Helper()
+	if err := s.Update(context.Background(), func(tx openchime.Tx) error { return tx.PutAccount(context.Background(), a) }); err != nil {
+		tb.Fatalf("PutAccount(%s): %v", a.ID, err)
+	}
+}
+
+// MustPutUser stores u and fails the test on error.
+func MustPutUser(tb testing.TB, s openchime.Store, u *openchime.User) {
+	tb.Helper()
+	if err := s.Update(context.Background(), func(tx openchime.Tx) error { return tx.PutUser(context.Background(), u) }); err != nil {
+		tb.Fatalf("PutUser(%s): %v", u.ID, err)
+	}
+}
+
+func account(id, aws, name string, created time.Time) *openchime.Account {
+	return &openchime.Account{ID: id, AwsAccountID: aws, Name: name, Type: openchime.EnterpriseLWA,
+		Status: openchime.AccountActive, DefaultLicense: openchime.Pro,
+		SupportedLicenses: []openchime.License{openchime.Basic, openchime.Pro}, SigninDelegateGroups: []string{},
+		CreatedAt: created}
+}
+
+func user(accountID, id, email string, created time.Time) *openchime.User {
+	return &openchime.User{ID: id, AccountID: accountID, PrimaryEmail: email, LicenseType: openchime.Pro,
+		UserType: openchime.PrivateUser, RegistrationStatus: openchime.Registered, RegisteredOn: created,
+		PersonalPIN: "0123456789", CreatedAt: created, Settings: openchime.DefaultUserSettings}
+}
+
+func getAccount(t *testing.T, s openchime.Store, id string) (*openchime.Account, error) {
+	var a *openchime.Account
+	err := s.View(context.Background(), func(tx openchime.ReadTx) (err error) {
+		a, err = tx.Account(context.Background(), id)
+		return err
+	})
+	return a, err
+}
+
+func listAccounts(t *testing.T, s openchime.Store, f openchime.AccountFilter) []string {
+	t.Helper()
+	var ids []string
+	err := s.View(context.Background(), func(tx openchime.ReadTx) error {
+		list, err := tx.Accounts(context.Background(), f)
+		for _, a := range list {
+			ids = append(ids, a.ID)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Accounts(%+v): %v", f, err)
+	}
+	return ids
+}
+
+func listUsers(t *testing.T, s openchime.Store, f openchime.UserFilter) []string {
+	t.Helper()
+	var ids []string
+	err := s.View(context.Background(), func(tx openchime.ReadTx) error {
+		list, err := tx.Users(context.Background(), f)
+		for _, u := range list {
+			ids = append(ids, u.ID)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Users(%+v): %v", f, err)
+	}
+	return ids
+}
+
+func testAccountRoundTrip(t *testing.T, s openchime.Store) {
+	a := account("a1", "111122223333", "Acme", base)
+	a.SigninDelegateGroups = []string{"g1", "g2"}
+	a.Settings.EnableDialOut = true
+	MustPutAccount(t, s, a)
+	got, err := getAccount(t, s, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a, got); diff != "" {
+		t.Fatalf("account round trip (-want +got):\n%s", diff)
+	}
+	a.Name, a.DeletedAt = "Renamed", base.Add(time.Hour)
+	MustPutAccount(t, s, a)
+	got, _ = getAccount(t, s, "a1")
+	if diff := cmp.Diff(a, got); diff != "" {
+		t.Fatalf("account after update (-want +got):\n%s", diff)
+	}
+}
+
+func testAccountNotFound(t *testing.T, s openchime.Store) {
+	_, err := getAccount(t, s, "nope")
+	if !openchime.IsCode(err, openchime.NotFound) {
+		t.Fatalf("Account(nope) err=%v, want NotFound", err)
+	}
+}
+
+func testAccountFilters(t *testing.T, s openchime.Store) {
+	MustPutAccount(t, s, account("b", "111111111111", "Alpha one", base))
+	MustPutAccount(t, s, account("a", "111111111111", "alpha two", base))
+	MustPutAccount(t, s, account("c", "111111111111", "Alpha three", base.Add(time.Millisecond)))
+	MustPutAccount(t, s, account("d", "222222222222", "Alpha four", base))
+	gone := account("e", "111111111111", "Alpha gone", base.Add(time.Second))
+	gone.DeletedAt = base.Add(2 * time.Second)
+	MustPutAccount(t, s, gone)
+	MustPutUser(t, s, user("c", "u1", "Pat@Example.com", base))
+
+	cases := []struct {
+		name string
+		f    openchime.AccountFilter
+		want []string
+	}{
+		{"owner, ordered by time then id", openchime.AccountFilter{AwsAccountID: "111111111111"}, []string{"a", "b", "c"}},
+		{"deleted included", openchime.AccountFilter{AwsAccountID: "111111111111", IncludeDeleted: true}, []string{"a", "b", "c", "e"}},
+		{"case-sensitive prefix", openchime.AccountFilter{AwsAccountID: "111111111111", NamePrefix: "Alpha"}, []string{"b", "c"}},
+		{"prefix with wildcard characters", openchime.AccountFilter{NamePrefix: "Alpha%"}, nil},
+		{"user email", openchime.AccountFilter{UserEmail: "pat@example.com"}, []string{"c"}},
+		{"after cursor", openchime.AccountFilter{AwsAccountID: "111111111111", After: &openchime.Cursor{CreatedAt: base, ID: "a"}}, []string{"b", "c"}},
+		{"limit", openchime.AccountFilter{Limit: 2}, []string{"a", "b"}},
+	}
+	for _, c := range cases {
+		if got := listAccounts(t, s, c.f); !cmp.Equal(got, c.want) {
+			t.Errorf("%s: Accounts=%v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func testUserRoundTrip(t *testing.T, s openchime.Store) {
+	MustPutAccount(t, s, account("a", "111111111111", "A", base))
+	u := user("a", "u1", "Pat@Example.com", base)
+	u.DisplayName, u.InvitationStatus, u.InvitedOn = "Pat", openchime.InviteAccepted, base.Add(-time.Hour)
+	u.AlexaForBusiness = openchime.AlexaForBusiness{Enabled: true, RoomArn: "arn:room"}
+	u.Settings.SMS = false
+	MustPutUser(t, s, u)
+	var got, byEmail *openchime.User
+	err := s.View(context.Background(), func(tx openchime.ReadTx) (err error) {
+		if got, err = tx.User(context.Background(), "a", "u1"); err != nil {
+			return err
+		}
+		byEmail, err = tx.UserByEmail(context.Background(), "a", "pat@example.com")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(u, got); diff != "" {
+		t.Fatalf("user round trip (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(u, byEmail); diff != "" {
+		t.Fatalf("user by email (-want +got):\n%s", diff)
+	}
+	err = s.View(context.Background(), func(tx openchime.ReadTx) error {
+		_, err := tx.User(context.Background(), "other", "u1")
+		return err
+	})
+	if !openchime.IsCode(err, openchime.NotFound) {
+		t.Fatalf("User in another account err=%v, want NotFound", err)
+	}
+}
+
+func testUserEmailUnique(t *testing.T, s openchime.Store) {
+	MustPutAccount(t, s, account("a", "111111111111", "A", base))
+	MustPutUser(t, s, user("a", "u1", "pat@example.com", base))
+	err := s.Update(context.Background(), func(tx openchime.Tx) error {
+		return tx.PutUser(context.Background(), user("a", "u2", "PAT@example.com", base))
+	})
+	if !openchime.IsCode(err, openchime.Conflict) {
+		t.Fatalf("second user with the same email err=%v, want Conflict", err)
+	}
+}
+
+func testUserFiltersAndOrder(t *testing.T, s openchime.Store) {
+	MustPutAccount(t, s, account("a", "111111111111", "A", base))
+	MustPutUser(t, s, user("a", "u3", "c@example.com", base))
+	MustPutUser(t, s, user("a", "u2", "b@example.com", base))
+	dev := user("a", "u1", "a@example.com", base.Add(time.Millisecond))
+	dev.UserType = openchime.SharedDevice
+	MustPutUser(t, s, dev)
+	removed := user("a", "u0", "gone@example.com", base)
+	removed.RemovedAt = base
+	MustPutUser(t, s, removed)
+	MustPutUser(t, s, user("b", "u9", "x@example.com", base))
+	cases := []struct {
+		name string
+		f    openchime.UserFilter
+		want []string
+	}{
+		{"order", openchime.UserFilter{AccountID: "a"}, []string{"u2", "u3", "u1"}},
+		{"removed included", openchime.UserFilter{AccountID: "a", IncludeRemoved: true}, []string{"u0", "u2", "u3", "u1"}},
+		{"email", openchime.UserFilter{AccountID: "a", Email: "b@example.com"}, []string{"u2"}},
+		{"type", openchime.UserFilter{AccountID: "a", UserType: openchime.SharedDevice}, []string{"u1"}},
+		{"after", openchime.UserFilter{AccountID: "a", After: &openchime.Cursor{CreatedAt: base, ID: "u2"}}, []string{"u3", "u1"}},
+		{"limit", openchime.UserFilter{AccountID: "a", Limit: 1}, []string{"u2"}},
+	}
+	for _, c := range cases {
+		if got := listUsers(t, s, c.f); !cmp.Equal(got, c.want) {
+			t.Errorf("%s: Users=%v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func testRollback(t *testing.T, s openchime.Store) {
+	MustPutAccount(t, s, account("a", "111111111111", "A", base))
+	boom := errors.New("boom")
+	err := s.Update(context.Background(), func(tx openchime.Tx) error {
+		if err := tx.PutUser(context.Background(), user("a", "u1", "a@example.com", base)); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update err=%v, want the callback's error", err)
+	}
+	if got := listUsers(t, s, openchime.UserFilter{AccountID: "a", IncludeRemoved: true}); len(got) != 0 {
+		t.Fatalf("users after rollback = %v, want none", got)
+	}
+}
+
+func testReset(t *testing.T, s openchime.Store) {
+	MustPutAccount(t, s, account("a", "111111111111", "A", base))
+	MustPutUser(t, s, user("a", "u1", "a@example.com", base))
+	if err := s.Reset(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := listAccounts(t, s, openchime.AccountFilter{IncludeDeleted: true}); len(got) != 0 {
+		t.Fatalf("accounts after reset = %v", got)
+	}
+}
+
+// testConcurrentUpdates checks that concurrent read-modify-write
+// transactions on one record lose no update.
+func testConcurrentUpdates(t *testing.T, s openchime.Store) {
+	MustPutAccount(t, s, account("a", "111111111111", "0", base))
+	const workers, rounds = 4, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*rounds)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < rounds; i++ {
+				errs <- s.Update(context.Background(), func(tx openchime.Tx) error {
+					a, err := tx.Account(context.Background(), "a")
+					if err != nil {
+						return err
+					}
+					var n int
+					fmt.Sscan(a.Name, &n)
+					a.Name = fmt.Sprint(n + 1)
+					return tx.PutAccount(context.Background(), a)
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent update: %v", err)
+		}
+	}
+	a, _ := getAccount(t, s, "a")
+	if a.Name != fmt.Sprint(workers*rounds) {
+		t.Fatalf("counter = %s, want %d (lost updates)", a.Name, workers*rounds)
+	}
+}
