@@ -127,6 +127,20 @@ func (g *gen) markInput(name string) {
 
 func (g *gen) file(pkg string) ([]byte, error) {
 	opNames := sortedKeys(g.m.Operations)
+	// Operations without an input get an empty one, so every handler has
+	// the same signature.
+	for _, n := range opNames {
+		op := g.m.Operations[n]
+		if op.Input == nil {
+			name := n + "Request"
+			if _, taken := g.m.Shapes[name]; taken {
+				panic("synthesized input name taken: " + name)
+			}
+			g.m.Shapes[name] = &shape{Type: "structure", Members: map[string]*member{}}
+			op.Input = &ref{Shape: name}
+			g.m.Operations[n] = op
+		}
+	}
 	for _, n := range opNames {
 		if in := g.m.Operations[n].Input; in != nil {
 			g.markInput(in.Shape)
@@ -300,7 +314,7 @@ func (g *gen) validator(name string, s *shape) {
 				g.p("}")
 			case "string":
 				g.p("for i, x := range %s {", field)
-				g.p("_ = i")
+				g.p("_, _ = i, x")
 				g.stringChecks(ms.Member.Shape, es, "x", fmt.Sprintf("indexPath(%s, i)", label))
 				g.p("}")
 			}

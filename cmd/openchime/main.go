@@ -1,0 +1,52 @@
+// Command openchime runs the OpenChime server and its tools.
+//
+//	openchime serve [flags]    run the server (the default command)
+//	openchime version          print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "openchime:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		m := NewMain()
+		if err := m.ParseFlags(args); err != nil {
+			return err
+		}
+		return m.Run(ctx)
+	case "version":
+		fmt.Println("openchime", Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Println("usage: openchime [serve|version] [flags]; openchime serve -h lists the flags")
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (try: serve, version)", cmd)
+}

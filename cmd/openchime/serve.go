@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/httpapi"
+	"github.com/openchime/openchime/sqlite"
+)
+
+// Config is the server's configuration: DefaultConfig, then the environment,
+// then flags, then Validate.
+type Config struct {
+	Addr                string
+	DB                  string
+	DefaultAwsAccountID string
+	LogLevel            string
+}
+
+// DefaultConfig returns the configuration of a plain `openchime serve`.
+func DefaultConfig() Config {
+	return Config{
+		Addr:                "127.0.0.1:4580",
+		DB:                  "./openchime.db",
+		DefaultAwsAccountID: openchime.DefaultAwsAccountID,
+		LogLevel:            "info",
+	}
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("--addr %q: %w", c.Addr, err)
+	}
+	if c.DB == "" {
+		return errors.New("--db must name a file, :memory: or a postgres:// URL")
+	}
+	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
+		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
+	}
+	return nil
+}
+
+// Main is the serve command: it owns the store, the service and the listener.
+type Main struct {
+	Config Config
+	Store  openchime.Store
+	HTTP   *http.Server
+	// Listener is set once Run is listening, for tests that serve on :0.
+	Listener net.Listener
+	ready    chan struct{}
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain() *Main { return &Main{Config: DefaultConfig(), ready: make(chan struct{})} }
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// ParseFlags reads the environment and the command-line flags.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("openchime serve", flag.ContinueOnError)
+	fs.StringVar(&m.Config.Addr, "addr", envOr("OPENCHIME_ADDR", m.Config.Addr), "address to listen on (env OPENCHIME_ADDR)")
+	fs.StringVar(&m.Config.DB, "db", envOr("OPENCHIME_DB", m.Config.DB), "database: a SQLite file path, :memory:, or a postgres:// URL (env OPENCHIME_DB)")
+	fs.StringVar(&m.Config.DefaultAwsAccountID, "default-aws-account", envOr("OPENCHIME_DEFAULT_AWS_ACCOUNT", m.Config.DefaultAwsAccountID), "AWS account of callers whose access key is not a 12-digit account id (env OPENCHIME_DEFAULT_AWS_ACCOUNT)")
+	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return m.Config.Validate()
+}
+
+// OpenStore opens the store the --db value names.
+func OpenStore(ctx context.Context, db string) (openchime.Store, error) {
+	switch {
+	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
+		return nil, errors.New("PostgreSQL storage is not built yet; use a SQLite file or :memory:")
+	default:
+		return sqlite.Open(ctx, db)
+	}
+}
+
+// Run serves until ctx is done, then shuts down gracefully, letting
+// in-flight requests finish.
+func (m *Main) Run(ctx context.Context) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(m.Config.LogLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	store, err := OpenStore(ctx, m.Config.DB)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", m.Config.DB, err)
+	}
+	m.Store = store
+	defer store.Close()
+
+	svc := openchime.NewService(store)
+	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
+	api := httpapi.NewServer(svc)
+	api.Logger = logger
+
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.Listener = ln
+	m.HTTP = &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "db", m.Config.DB, "version", Version)
+	close(m.ready)
+	errc := make(chan error, 1)
+	go func() { errc <- m.HTTP.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := m.HTTP.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Ready is closed once Run listens.
+func (m *Main) Ready() <-chan struct{} { return m.ready }

@@ -1,0 +1,178 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	openchime "github.com/openchime/openchime"
+)
+
+// The control plane, under /_openchime/, creates the states the public API
+// cannot (enterprise accounts, users in any status) and resets the server.
+// It speaks JSON with AWS-style errors like the API.
+
+// controlPlane holds the control-plane routes on a ServeMux.
+type controlPlane struct {
+	svc *openchime.Service
+	mux *http.ServeMux
+}
+
+func newControlPlane(svc *openchime.Service) *controlPlane {
+	cp := &controlPlane{svc: svc, mux: http.NewServeMux()}
+	cp.mux.HandleFunc("GET /_openchime/health", cp.health)
+	cp.mux.HandleFunc("POST /_openchime/accounts", cp.createAccount)
+	cp.mux.HandleFunc("GET /_openchime/accounts", cp.listAccounts)
+	cp.mux.HandleFunc("POST /_openchime/accounts/{accountId}/users", cp.createUsers)
+	cp.mux.HandleFunc("POST /_openchime/reset", cp.reset)
+	cp.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, openchime.Errorf(openchime.UnknownOperation, "No control-plane route matches %s %s.", r.Method, r.URL.Path))
+	})
+	return cp
+}
+
+// Handle adds a control-plane route; other packages (metrics, console,
+// fixtures) extend the control plane through it.
+func (cp *controlPlane) Handle(pattern string, h http.Handler) { cp.mux.Handle(pattern, h) }
+
+func (cp *controlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := openchime.NewContextWithCaller(r.Context(), AccessKeyTenancy(r, cp.svc.DefaultAwsAccountID))
+	cp.mux.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// DecodeJSON decodes a control-plane request body into v, answering
+// BadRequest for anything that is not the expected JSON object.
+func DecodeJSON(r *http.Request, v any) error {
+	body, err := readBody(r, DefaultMaxBodyBytes*16)
+	if err != nil {
+		return err
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if strings.HasPrefix(err.Error(), "json: unknown field") {
+			return openchime.Errorf(openchime.BadRequest, "Invalid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
+		}
+		return bodyError(err)
+	}
+	return nil
+}
+
+// WriteJSON writes v as a JSON response with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, v) }
+
+func (cp *controlPlane) health(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"Status": "ok"})
+}
+
+type cpAccountInput struct {
+	Name           string
+	AccountType    string
+	AwsAccountId   string
+	AccountStatus  string
+	DefaultLicense string
+}
+
+func (cp *controlPlane) createAccount(w http.ResponseWriter, r *http.Request) {
+	var in cpAccountInput
+	if err := DecodeJSON(r, &in); err != nil {
+		WriteError(w, err)
+		return
+	}
+	if in.AwsAccountId != "" && !awsAccountID.MatchString(in.AwsAccountId) {
+		WriteError(w, openchime.Errorf(openchime.BadRequest, "AwsAccountId %q must be 12 digits.", in.AwsAccountId))
+		return
+	}
+	a, err := cp.svc.AdminCreateAccount(r.Context(), openchime.NewAccount{
+		AwsAccountID: in.AwsAccountId, Name: in.Name, Type: openchime.AccountType(in.AccountType),
+		Status: openchime.AccountStatus(in.AccountStatus), DefaultLicense: openchime.License(in.DefaultLicense),
+	})
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"Account": toAccount(a)})
+}
+
+// listAccounts lists the accounts of every AWS account, tombstones included,
+// with their deletion time.
+func (cp *controlPlane) listAccounts(w http.ResponseWriter, r *http.Request) {
+	f := openchime.AccountFilter{AwsAccountID: r.URL.Query().Get("aws-account-id"), IncludeDeleted: true}
+	list, err := cp.svc.AdminAccounts(r.Context(), f)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	type entry struct {
+		*Account
+		DeletedTimestamp *Timestamp `json:",omitempty"`
+	}
+	out := make([]entry, len(list))
+	for i, a := range list {
+		out[i] = entry{Account: toAccount(a), DeletedTimestamp: ts(a.DeletedAt)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"Accounts": out})
+}
+
+type cpUserInput struct {
+	PrimaryEmail           string
+	DisplayName            string
+	UserType               string
+	LicenseType            string
+	UserRegistrationStatus string
+}
+
+// maxBulkUsers caps one bulk seeding call.
+const maxBulkUsers = 10000
+
+func (cp *controlPlane) createUsers(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		cpUserInput
+		Users []cpUserInput
+	}
+	if err := DecodeJSON(r, &in); err != nil {
+		WriteError(w, err)
+		return
+	}
+	bulk := in.Users != nil
+	list := in.Users
+	if !bulk {
+		list = []cpUserInput{in.cpUserInput}
+	}
+	if len(list) == 0 || len(list) > maxBulkUsers {
+		WriteError(w, openchime.Errorf(openchime.BadRequest, "Users must hold 1 to %d users (it has %d).", maxBulkUsers, len(list)))
+		return
+	}
+	news := make([]openchime.NewUser, len(list))
+	for i, u := range list {
+		news[i] = openchime.NewUser{
+			PrimaryEmail: u.PrimaryEmail, DisplayName: u.DisplayName, UserType: openchime.UserType(u.UserType),
+			LicenseType: openchime.License(u.LicenseType), RegistrationStatus: openchime.RegistrationStatus(u.UserRegistrationStatus),
+		}
+	}
+	users, err := cp.svc.AdminCreateUsers(r.Context(), r.PathValue("accountId"), news)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	if !bulk {
+		writeJSON(w, http.StatusCreated, map[string]any{"User": toUser(users[0], true)})
+		return
+	}
+	out := make([]*User, len(users))
+	for i, u := range users {
+		out[i] = toUser(u, true)
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"Users": out})
+}
+
+func (cp *controlPlane) reset(w http.ResponseWriter, r *http.Request) {
+	if err := cp.svc.Reset(r.Context()); err != nil {
+		WriteError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,157 @@
+package httpapi
+
+import (
+	"context"
+
+	openchime "github.com/openchime/openchime"
+)
+
+// handlers maps the wire types of the operations to the Service. Operations
+// not written yet fall through to Unimplemented.
+type handlers struct {
+	Unimplemented
+	svc *openchime.Service
+}
+
+var _ Handlers = (*handlers)(nil)
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func toAccount(a *openchime.Account) *Account {
+	licenses := make([]string, len(a.SupportedLicenses))
+	for i, l := range a.SupportedLicenses {
+		licenses[i] = string(l)
+	}
+	groups := make([]SigninDelegateGroup, len(a.SigninDelegateGroups))
+	for i, g := range a.SigninDelegateGroups {
+		groups[i] = SigninDelegateGroup{GroupName: g}
+	}
+	return &Account{
+		AwsAccountId:         a.AwsAccountID,
+		AccountId:            a.ID,
+		Name:                 a.Name,
+		AccountType:          string(a.Type),
+		CreatedTimestamp:     ts(a.CreatedAt),
+		DefaultLicense:       string(a.DefaultLicense),
+		SupportedLicenses:    licenses,
+		AccountStatus:        string(a.Status),
+		SigninDelegateGroups: groups,
+	}
+}
+
+// toUser renders a user; withPIN is false in listings, which the service's
+// examples show without the personal PIN.
+func toUser(u *openchime.User, withPIN bool) *User {
+	enabled := u.AlexaForBusiness.Enabled
+	w := &User{
+		UserId:                   u.ID,
+		AccountId:                u.AccountID,
+		PrimaryEmail:             u.PrimaryEmail,
+		PrimaryProvisionedNumber: u.ProvisionedNumber,
+		DisplayName:              u.DisplayName,
+		LicenseType:              string(u.LicenseType),
+		UserType:                 string(u.UserType),
+		UserRegistrationStatus:   string(u.RegistrationStatus),
+		UserInvitationStatus:     string(u.InvitationStatus),
+		RegisteredOn:             ts(u.RegisteredOn),
+		InvitedOn:                ts(u.InvitedOn),
+		AlexaForBusinessMetadata: &AlexaForBusinessMetadata{
+			IsAlexaForBusinessEnabled: &enabled,
+			AlexaForBusinessRoomArn:   u.AlexaForBusiness.RoomArn,
+		},
+	}
+	if withPIN {
+		w.PersonalPIN = u.PersonalPIN
+	}
+	return w
+}
+
+func toUserErrors(errs []openchime.UserError) []UserError {
+	out := make([]UserError, len(errs))
+	for i, e := range errs {
+		out[i] = UserError{UserId: e.UserID, ErrorCode: string(e.Code), ErrorMessage: e.Message}
+	}
+	return out
+}
+
+func (h *handlers) CreateAccount(ctx context.Context, in *CreateAccountRequest) (*CreateAccountResponse, error) {
+	a, err := h.svc.CreateAccount(ctx, in.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &CreateAccountResponse{Account: toAccount(a)}, nil
+}
+
+func (h *handlers) GetAccount(ctx context.Context, in *GetAccountRequest) (*GetAccountResponse, error) {
+	a, err := h.svc.GetAccount(ctx, in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	return &GetAccountResponse{Account: toAccount(a)}, nil
+}
+
+func (h *handlers) ListAccounts(ctx context.Context, in *ListAccountsRequest) (*ListAccountsResponse, error) {
+	list, next, err := h.svc.ListAccounts(ctx, openchime.ListAccountsInput{
+		Name: in.Name, UserEmail: in.UserEmail,
+		Page: openchime.Page{MaxResults: deref(in.MaxResults), NextToken: in.NextToken},
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &ListAccountsResponse{Accounts: make([]Account, len(list)), NextToken: next}
+	for i, a := range list {
+		out.Accounts[i] = *toAccount(a)
+	}
+	return out, nil
+}
+
+func (h *handlers) GetUser(ctx context.Context, in *GetUserRequest) (*GetUserResponse, error) {
+	u, err := h.svc.GetUser(ctx, in.AccountId, in.UserId)
+	if err != nil {
+		return nil, err
+	}
+	return &GetUserResponse{User: toUser(u, true)}, nil
+}
+
+func (h *handlers) ListUsers(ctx context.Context, in *ListUsersRequest) (*ListUsersResponse, error) {
+	list, next, err := h.svc.ListUsers(ctx, openchime.ListUsersInput{
+		AccountID: in.AccountId, UserEmail: in.UserEmail, UserType: openchime.UserType(in.UserType),
+		Page: openchime.Page{MaxResults: deref(in.MaxResults), NextToken: in.NextToken},
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &ListUsersResponse{Users: make([]User, len(list)), NextToken: next}
+	for i, u := range list {
+		out.Users[i] = *toUser(u, false)
+	}
+	return out, nil
+}
+
+func (h *handlers) BatchSuspendUser(ctx context.Context, in *BatchSuspendUserRequest) (*BatchSuspendUserResponse, error) {
+	errs, err := h.svc.BatchSuspendUser(ctx, in.AccountId, in.UserIdList)
+	if err != nil {
+		return nil, err
+	}
+	return &BatchSuspendUserResponse{UserErrors: toUserErrors(errs)}, nil
+}
+
+func (h *handlers) BatchUnsuspendUser(ctx context.Context, in *BatchUnsuspendUserRequest) (*BatchUnsuspendUserResponse, error) {
+	errs, err := h.svc.BatchUnsuspendUser(ctx, in.AccountId, in.UserIdList)
+	if err != nil {
+		return nil, err
+	}
+	return &BatchUnsuspendUserResponse{UserErrors: toUserErrors(errs)}, nil
+}

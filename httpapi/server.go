@@ -1,0 +1,250 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	openchime "github.com/openchime/openchime"
+)
+
+// DefaultMaxBodyBytes caps request bodies. The largest valid Chime request
+// (50 emails, or 50 membership items) is a few kilobytes.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Server serves the Chime API and the /_openchime/ control plane.
+type Server struct {
+	Service *openchime.Service
+	// Handlers answers the Chime operations; NewServer sets it to the
+	// Service's handlers.
+	Handlers Handlers
+	Logger   *slog.Logger
+	// MaxBodyBytes caps request bodies (DefaultMaxBodyBytes when 0).
+	MaxBodyBytes int64
+	// Authenticate returns the caller of a request, or an error that answers
+	// it. The default takes the AWS account from the access key (AccessKeyTenancy).
+	Authenticate func(r *http.Request, body []byte) (openchime.Caller, error)
+	// ControlPlane serves /_openchime/; NewServer sets it.
+	ControlPlane http.Handler
+
+	router *router
+	cp     *controlPlane
+}
+
+// HandleControl adds a route under /_openchime/ (a ServeMux pattern such as
+// "GET /_openchime/metrics"), so other packages extend the control plane.
+func (s *Server) HandleControl(pattern string, h http.Handler) { s.cp.Handle(pattern, h) }
+
+// NewServer returns a Server for svc.
+func NewServer(svc *openchime.Service) *Server {
+	s := &Server{
+		Service:  svc,
+		Handlers: &handlers{svc: svc},
+		Logger:   slog.Default(),
+		router:   newRouter(operations),
+	}
+	s.Authenticate = func(r *http.Request, _ []byte) (openchime.Caller, error) {
+		return AccessKeyTenancy(r, svc.DefaultAwsAccountID), nil
+	}
+	s.cp = newControlPlane(svc)
+	s.ControlPlane = s.cp
+	return s
+}
+
+var awsAccountID = regexp.MustCompile(`^\d{12}$`)
+
+// AccessKeyTenancy returns the caller of an unauthenticated request: the
+// access key id of the SigV4 credential when it is a 12-digit AWS account id,
+// else defaultAccount.
+func AccessKeyTenancy(r *http.Request, defaultAccount string) openchime.Caller {
+	c := openchime.Caller{AwsAccountID: defaultAccount}
+	key := accessKeyID(r)
+	c.AccessKeyID = key
+	if awsAccountID.MatchString(key) {
+		c.AwsAccountID = key
+	}
+	return c
+}
+
+func accessKeyID(r *http.Request) string {
+	auth := r.Header.Get("Authorization")
+	if i := strings.Index(auth, "Credential="); i >= 0 {
+		cred := auth[i+len("Credential="):]
+		if j := strings.IndexByte(cred, '/'); j >= 0 {
+			return cred[:j]
+		}
+	}
+	if cred := r.URL.Query().Get("X-Amz-Credential"); cred != "" {
+		key, _, _ := strings.Cut(cred, "/")
+		return key
+	}
+	return ""
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	requestID := s.Service.IDs.UUID()
+	w.Header().Set("x-amzn-RequestId", requestID)
+	sw := &statusWriter{ResponseWriter: w}
+	opName := ""
+	defer func() {
+		if p := recover(); p != nil {
+			s.Logger.Error("panic", "request_id", requestID, "panic", p)
+			if sw.status == 0 {
+				WriteError(sw, openchime.Errorf(openchime.ServiceFailure, "The service encountered an unexpected error."))
+			}
+		}
+		s.Logger.Info("request", "op", opName, "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"latency_ms", float64(time.Since(start).Microseconds())/1000, "request_id", requestID)
+	}()
+
+	path := r.URL.EscapedPath()
+	if path == "/console" || strings.HasPrefix(path, "/console/") {
+		path = strings.TrimPrefix(path, "/console") // decision D9
+	}
+	if strings.HasPrefix(path, "/_openchime/") || path == "/_openchime" {
+		opName = "ControlPlane"
+		s.ControlPlane.ServeHTTP(sw, r)
+		return
+	}
+	segs, ok := splitPath(path)
+	if !ok {
+		WriteError(sw, openchime.Errorf(openchime.BadRequest, "The request path is not validly escaped."))
+		return
+	}
+	q := r.URL.Query()
+	op, labels, err := s.router.match(r.Method, segs, q)
+	if err != nil {
+		WriteError(sw, err)
+		return
+	}
+	opName = op.Name
+	body, err := readBody(r, s.maxBody())
+	if err != nil {
+		WriteError(sw, err)
+		return
+	}
+	caller, err := s.Authenticate(r, body)
+	if err != nil {
+		WriteError(sw, err)
+		return
+	}
+	caller.RequestID = requestID
+	ctx := openchime.NewContextWithCaller(r.Context(), caller)
+	ctx = context.WithValue(ctx, operationKey{}, op.Name)
+	out, err := op.serve(ctx, s.Handlers, &request{op: op, labels: labels, q: q, body: body})
+	if err != nil {
+		if openchime.ErrorCode(err) == openchime.ServiceFailure {
+			s.Logger.Error("operation failed", "op", op.Name, "request_id", requestID, "err", err)
+		}
+		WriteError(sw, err)
+		return
+	}
+	if op.Status == http.StatusNoContent {
+		sw.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeJSON(sw, op.Status, out)
+}
+
+type operationKey struct{}
+
+// OperationFromContext returns the name of the operation a request context serves.
+func OperationFromContext(ctx context.Context) string {
+	s, _ := ctx.Value(operationKey{}).(string)
+	return s
+}
+
+func (s *Server) maxBody() int64 {
+	if s.MaxBodyBytes > 0 {
+		return s.MaxBodyBytes
+	}
+	return DefaultMaxBodyBytes
+}
+
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, openchime.Errorf(openchime.BadRequest, "The request body could not be read: %v.", err)
+	}
+	if int64(len(body)) > limit {
+		return nil, openchime.Errorf(openchime.BadRequest, "The request body is larger than the limit of %d bytes.", limit)
+	}
+	return body, nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		w.Header().Set("x-amzn-ErrorType", "ServiceFailureException")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, `{"Code":"ServiceFailure","Message":"The response could not be encoded."}`)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+}
+
+// Timestamp is a wire timestamp: UTC, millisecond precision, "Z".
+type Timestamp time.Time
+
+// MarshalJSON implements json.Marshaler.
+func (t Timestamp) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(t).UTC().Format("2006-01-02T15:04:05.000Z") + `"`), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New("timestamp must be a string")
+	}
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return err
+	}
+	*t = Timestamp(v)
+	return nil
+}
+
+func ts(t time.Time) *Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	v := Timestamp(t)
+	return &v
+}
