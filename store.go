@@ -37,6 +37,7 @@ type ReadTx interface {
 	// Users returns the users that match f, ordered by (CreatedAt, ID), at
 	// most f.Limit of them when f.Limit > 0.
 	Users(ctx context.Context, f UserFilter) ([]*User, error)
+	ResourceStore
 }
 
 // Tx reads and writes records inside a read-write transaction.
@@ -48,6 +49,7 @@ type Tx interface {
 	// Code Conflict when another user of the account has the same normalised
 	// email.
 	PutUser(ctx context.Context, u *User) error
+	ResourceWriter
 }
 
 // Cursor is a position in a listing ordered by (CreatedAt, ID): the listing
@@ -118,3 +120,47 @@ func (c *Cursor) Before(t time.Time, id string) bool {
 }
 
 func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
+
+// Resource is a record of one of the lower-volume kinds (bots, rooms,
+// memberships, phone numbers, orders, settings, audit events, ...), kept as a
+// JSON document so that every store holds a new kind without a schema change.
+// The Service owns the document's shape; the store only keys, orders and
+// filters it.
+type Resource struct {
+	Kind string // e.g. "bot", "room", "phone-number"
+	ID   string // unique within Kind
+	// Scope groups resources for listing, e.g. a Chime account id or an AWS
+	// account id.
+	Scope     string
+	CreatedAt time.Time
+	Data      []byte // JSON
+}
+
+// ResourceFilter selects resources of one kind and scope, ordered by
+// (CreatedAt, ID).
+type ResourceFilter struct {
+	Kind  string
+	Scope string // "" selects every scope
+	After *Cursor
+	Limit int
+}
+
+// ResourceStore is the part of a transaction that reads and writes resources.
+// ReadTx and Tx embed it.
+type ResourceStore interface {
+	// Resource returns the resource of the kind with the id, or an error with
+	// Code NotFound.
+	Resource(ctx context.Context, kind, id string) (*Resource, error)
+	// Resources returns the resources matching f in (CreatedAt, ID) order,
+	// at most f.Limit of them when f.Limit > 0.
+	Resources(ctx context.Context, f ResourceFilter) ([]*Resource, error)
+}
+
+// ResourceWriter writes resources.
+type ResourceWriter interface {
+	// PutResource inserts or replaces the resource with (r.Kind, r.ID).
+	PutResource(ctx context.Context, r *Resource) error
+	// DeleteResource deletes the resource; deleting one that does not exist
+	// is not an error.
+	DeleteResource(ctx context.Context, kind, id string) error
+}

@@ -120,7 +120,7 @@ func (s *Store) Reset(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := sqlutil.ResetTables(ctx, tx, "users", "accounts"); err != nil {
+	if err := sqlutil.ResetTables(ctx, tx, "resources", "users", "accounts"); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"RollbackOnError", testRollback},
 		{"Reset", testReset},
 		{"ConcurrentUpdates", testConcurrentUpdates},
+		{"Resources", testResources},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -303,5 +304,60 @@ func testConcurrentUpdates(t *testing.T, s openchime.Store) {
 	a, _ := getAccount(t, s, "a")
 	if a.Name != fmt.Sprint(workers*rounds) {
 		t.Fatalf("counter = %s, want %d (lost updates)", a.Name, workers*rounds)
+	}
+}
+
+func testResources(t *testing.T, s openchime.Store) {
+	ctx := context.Background()
+	put := func(r *openchime.Resource) {
+		t.Helper()
+		if err := s.Update(ctx, func(tx openchime.Tx) error { return tx.PutResource(ctx, r) }); err != nil {
+			t.Fatalf("PutResource(%s/%s): %v", r.Kind, r.ID, err)
+		}
+	}
+	list := func(f openchime.ResourceFilter) []string {
+		t.Helper()
+		var ids []string
+		err := s.View(ctx, func(tx openchime.ReadTx) error {
+			rs, err := tx.Resources(ctx, f)
+			for _, r := range rs {
+				ids = append(ids, r.ID)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatalf("Resources(%+v): %v", f, err)
+		}
+		return ids
+	}
+	bot := &openchime.Resource{Kind: "bot", ID: "b2", Scope: "acct1", CreatedAt: base, Data: []byte(`{"Name":"x"}`)}
+	put(bot)
+	put(&openchime.Resource{Kind: "bot", ID: "b1", Scope: "acct1", CreatedAt: base, Data: []byte(`{}`)})
+	put(&openchime.Resource{Kind: "bot", ID: "b0", Scope: "acct2", CreatedAt: base.Add(time.Second), Data: []byte(`{}`)})
+	put(&openchime.Resource{Kind: "room", ID: "b1", Scope: "acct1", CreatedAt: base, Data: []byte(`{}`)})
+
+	var got *openchime.Resource
+	err := s.View(ctx, func(tx openchime.ReadTx) (err error) { got, err = tx.Resource(ctx, "bot", "b2"); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(bot, got); diff != "" {
+		t.Fatalf("resource round trip (-want +got):\n%s", diff)
+	}
+	if got := list(openchime.ResourceFilter{Kind: "bot", Scope: "acct1"}); !cmp.Equal(got, []string{"b1", "b2"}) {
+		t.Errorf("bots of acct1 = %v", got)
+	}
+	if got := list(openchime.ResourceFilter{Kind: "bot"}); !cmp.Equal(got, []string{"b1", "b2", "b0"}) {
+		t.Errorf("all bots = %v", got)
+	}
+	if got := list(openchime.ResourceFilter{Kind: "bot", After: &openchime.Cursor{CreatedAt: base, ID: "b1"}, Limit: 1}); !cmp.Equal(got, []string{"b2"}) {
+		t.Errorf("bots after b1, limit 1 = %v", got)
+	}
+	if err := s.Update(ctx, func(tx openchime.Tx) error { return tx.DeleteResource(ctx, "bot", "b2") }); err != nil {
+		t.Fatal(err)
+	}
+	err = s.View(ctx, func(tx openchime.ReadTx) error { _, err := tx.Resource(ctx, "bot", "b2"); return err })
+	if !openchime.IsCode(err, openchime.NotFound) {
+		t.Fatalf("deleted resource err=%v, want NotFound", err)
 	}
 }

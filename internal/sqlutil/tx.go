@@ -267,3 +267,69 @@ func ResetTables(ctx context.Context, tx *sql.Tx, tables ...string) error {
 	}
 	return nil
 }
+
+// Resource implements openchime.ResourceStore.
+func (t *Tx) Resource(ctx context.Context, kind, id string) (*openchime.Resource, error) {
+	r := openchime.Resource{Kind: kind, ID: id}
+	var created int64
+	var data string
+	err := t.Tx.QueryRowContext(ctx, `SELECT scope, created_at, data FROM resources WHERE kind = $1 AND id = $2`, kind, id).
+		Scan(&r.Scope, &created, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, openchime.Errorf(openchime.NotFound, "%s %s not found", kind, id)
+	}
+	if err != nil {
+		return nil, t.wrap("get resource", err)
+	}
+	r.CreatedAt, r.Data = fromMS(created), []byte(data)
+	return &r, nil
+}
+
+// Resources implements openchime.ResourceStore.
+func (t *Tx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*openchime.Resource, error) {
+	args := []any{f.Kind}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	q := `SELECT id, scope, created_at, data FROM resources WHERE kind = $1`
+	if f.Scope != "" {
+		q += " AND scope = " + arg(f.Scope)
+	}
+	if f.After != nil {
+		c := arg(ms(f.After.CreatedAt))
+		q += " AND (created_at > " + c + " OR (created_at = " + c + " AND id > " + arg(f.After.ID) + "))"
+	}
+	q += " ORDER BY created_at, id"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := t.Tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, t.wrap("list resources", err)
+	}
+	defer rows.Close()
+	var out []*openchime.Resource
+	for rows.Next() {
+		r := &openchime.Resource{Kind: f.Kind}
+		var created int64
+		var data string
+		if err := rows.Scan(&r.ID, &r.Scope, &created, &data); err != nil {
+			return nil, t.wrap("list resources", err)
+		}
+		r.CreatedAt, r.Data = fromMS(created), []byte(data)
+		out = append(out, r)
+	}
+	return out, t.wrap("list resources", rows.Err())
+}
+
+// PutResource implements openchime.ResourceWriter.
+func (t *Tx) PutResource(ctx context.Context, r *openchime.Resource) error {
+	_, err := t.Tx.ExecContext(ctx, `INSERT INTO resources (kind, id, scope, created_at, data) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (kind, id) DO UPDATE SET scope = excluded.scope, created_at = excluded.created_at, data = excluded.data`,
+		r.Kind, r.ID, r.Scope, ms(r.CreatedAt), string(r.Data))
+	return t.wrap("put resource", err)
+}
+
+// DeleteResource implements openchime.ResourceWriter.
+func (t *Tx) DeleteResource(ctx context.Context, kind, id string) error {
+	_, err := t.Tx.ExecContext(ctx, `DELETE FROM resources WHERE kind = $1 AND id = $2`, kind, id)
+	return t.wrap("delete resource", err)
+}
