@@ -1,0 +1,232 @@
+package logstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/logstore"
+	"github.com/openchime/openchime/storetest"
+)
+
+// MustOpen opens a store in dir and closes it when the test ends.
+func MustOpen(tb testing.TB, dir string, opts logstore.Options) *logstore.Store {
+	tb.Helper()
+	s, err := logstore.OpenOptions(dir, opts)
+	if err != nil {
+		tb.Fatalf("Open(%s): %v", dir, err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestStore_Conformance(t *testing.T) {
+	storetest.Run(t, func(tb testing.TB) openchime.Store { return MustOpen(tb, tb.TempDir(), logstore.Options{}) })
+}
+
+// TestStore_ConformanceAfterReopen runs the suite on stores that checkpoint
+// after every transaction, so the snapshot path is exercised too.
+func TestStore_ConformanceCheckpointing(t *testing.T) {
+	storetest.Run(t, func(tb testing.TB) openchime.Store {
+		return MustOpen(tb, tb.TempDir(), logstore.Options{CheckpointBytes: 1})
+	})
+}
+
+var base = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func user(acct string, i int) *openchime.User {
+	return &openchime.User{ID: fmt.Sprintf("u%05d", i), AccountID: acct, PrimaryEmail: fmt.Sprintf("p%d@example.com", i),
+		LicenseType: openchime.Pro, UserType: openchime.PrivateUser, RegistrationStatus: openchime.Registered,
+		CreatedAt: base.Add(time.Duration(i%7) * time.Millisecond), PersonalPIN: "0123456789", Settings: openchime.DefaultUserSettings}
+}
+
+func seed(t *testing.T, s openchime.Store, n int) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx openchime.Tx) error {
+		if err := tx.PutAccount(ctx, &openchime.Account{ID: "a", AwsAccountID: "111111111111", Name: "A",
+			Type: openchime.EnterpriseLWA, Status: openchime.AccountActive, DefaultLicense: openchime.Pro, CreatedAt: base}); err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			if err := tx.PutUser(ctx, user("a", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func suspend(t *testing.T, s openchime.Store, ids ...int) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx openchime.Tx) error {
+		for _, i := range ids {
+			u := user("a", i)
+			u.RegistrationStatus = openchime.Suspended
+			if err := tx.PutUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func statuses(t *testing.T, s openchime.Store) map[string]openchime.RegistrationStatus {
+	t.Helper()
+	got := map[string]openchime.RegistrationStatus{}
+	err := s.View(context.Background(), func(tx openchime.ReadTx) error {
+		var after *openchime.Cursor
+		for {
+			list, err := tx.Users(context.Background(), openchime.UserFilter{AccountID: "a", After: after, Limit: 7})
+			if err != nil || len(list) == 0 {
+				return err
+			}
+			for _, u := range list {
+				if _, dup := got[u.ID]; dup {
+					return fmt.Errorf("user %s listed twice", u.ID)
+				}
+				got[u.ID] = u.RegistrationStatus
+			}
+			last := list[len(list)-1]
+			after = &openchime.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestStore_Reopen(t *testing.T) {
+	for _, ckpt := range []int64{0, 1, 4096} {
+		t.Run(fmt.Sprint("checkpoint=", ckpt), func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := logstore.OpenOptions(dir, logstore.Options{CheckpointBytes: ckpt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seed(t, s, 100)
+			for i := 0; i < 100; i += 3 {
+				suspend(t, s, i)
+			}
+			want := statuses(t, s)
+			if len(want) != 100 {
+				t.Fatalf("listed %d users, want 100", len(want))
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s2 := MustOpen(t, dir, logstore.Options{})
+			got := statuses(t, s2)
+			for id, st := range want {
+				if got[id] != st {
+					t.Errorf("after reopen %s is %s, want %s", id, got[id], st)
+				}
+			}
+		})
+	}
+}
+
+// TestStore_TornTail appends garbage and a truncated frame to the log, as a
+// crash in the middle of a write leaves it, and checks that reopening keeps
+// every complete transaction and drops the rest.
+func TestStore_TornTail(t *testing.T) {
+	dir := t.TempDir()
+	s, err := logstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed(t, s, 10)
+	suspend(t, s, 1, 2)
+	want := statuses(t, s)
+	// Simulate a crash: copy the files while the store is still open.
+	crashed := t.TempDir()
+	copyDir(t, dir, crashed)
+	s.Close()
+	logs, _ := filepath.Glob(filepath.Join(crashed, "wal-*.log"))
+	if len(logs) != 1 {
+		t.Fatalf("logs = %v", logs)
+	}
+	data, _ := os.ReadFile(logs[0])
+	for _, tail := range [][]byte{{1, 2, 3}, data[:len(data)/2], append([]byte{200, 0, 0, 0, 1, 2, 3, 4}, make([]byte, 200)...)} {
+		torn := t.TempDir()
+		copyDir(t, crashed, torn)
+		f, _ := os.OpenFile(filepath.Join(torn, filepath.Base(logs[0])), os.O_APPEND|os.O_WRONLY, 0)
+		f.Write(tail)
+		f.Close()
+		s2 := MustOpen(t, torn, logstore.Options{})
+		got := statuses(t, s2)
+		for id, st := range want {
+			if got[id] != st {
+				t.Errorf("after torn tail %s is %s, want %s", id, got[id], st)
+			}
+		}
+		// The store keeps appending after the truncated tail.
+		suspend(t, s2, 3)
+		s2.Close()
+		s3 := MustOpen(t, torn, logstore.Options{})
+		if got := statuses(t, s3); got["u00003"] != openchime.Suspended {
+			t.Errorf("write after recovery lost: %s", got["u00003"])
+		}
+	}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() == "LOCK" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestStore_FailedCallbackWritesNothing(t *testing.T) {
+	s := MustOpen(t, t.TempDir(), logstore.Options{})
+	seed(t, s, 10)
+	boom := errors.New("boom")
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx openchime.Tx) error {
+		u := user("a", 1)
+		u.RegistrationStatus = openchime.Suspended
+		tx.PutUser(ctx, u)
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	if st := statuses(t, s)["u00001"]; st != openchime.Registered {
+		t.Fatalf("u00001 is %s after a failed transaction", st)
+	}
+}
+
+func TestStore_SecondOpenRefused(t *testing.T) {
+	dir := t.TempDir()
+	MustOpen(t, dir, logstore.Options{})
+	if s, err := logstore.Open(dir); err == nil {
+		s.Close()
+		t.Fatal("a second Open of the same directory succeeded")
+	}
+}

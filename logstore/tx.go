@@ -1,0 +1,403 @@
+package logstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"slices"
+	"time"
+
+	openchime "github.com/openchime/openchime"
+)
+
+// readTx reads the committed state; View holds the read lock around it and
+// Update's transactions read it under the writer lock (only the writer
+// changes the state).
+type readTx struct{ st *state }
+
+func accountNotFound(id string) error {
+	return openchime.Errorf(openchime.NotFound, "account %s not found", id)
+}
+
+func userNotFound(id string) error { return openchime.Errorf(openchime.NotFound, "user %s not found", id) }
+
+func (t readTx) Account(_ context.Context, id string) (*openchime.Account, error) {
+	rec, ok := t.st.accounts[id]
+	if !ok {
+		return nil, accountNotFound(id)
+	}
+	return decodeAccount(rec)
+}
+
+func (t readTx) allAccounts() ([]*openchime.Account, error) {
+	out := make([]*openchime.Account, 0, len(t.st.accounts))
+	for _, rec := range t.st.accounts {
+		a, err := decodeAccount(rec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func (t readTx) Accounts(ctx context.Context, f openchime.AccountFilter) ([]*openchime.Account, error) {
+	all, err := t.allAccounts()
+	if err != nil {
+		return nil, err
+	}
+	return filterAccounts(ctx, t, all, f)
+}
+
+// filterAccounts applies f to the accounts, which are few, and sorts them.
+func filterAccounts(ctx context.Context, tx openchime.ReadTx, all []*openchime.Account, f openchime.AccountFilter) ([]*openchime.Account, error) {
+	var out []*openchime.Account
+	for _, a := range all {
+		if !f.MatchAccount(a) {
+			continue
+		}
+		if f.UserEmail != "" {
+			u, err := tx.UserByEmail(ctx, a.ID, f.UserEmail)
+			if openchime.IsCode(err, openchime.NotFound) || (err == nil && u.Removed()) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b *openchime.Account) int {
+		return cmpKey(a.CreatedAt.UnixMilli(), a.ID, b.CreatedAt.UnixMilli(), b.ID)
+	})
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+func cmpKey(c1 int64, id1 string, c2 int64, id2 string) int {
+	if c := cmp.Compare(c1, c2); c != 0 {
+		return c
+	}
+	return cmp.Compare(id1, id2)
+}
+
+func msOf(u *openchime.User) int64 { return msTime(u.CreatedAt) }
+
+// msTime is a time as the records hold it: Unix milliseconds, 0 for zero.
+func msTime(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func (t readTx) User(_ context.Context, accountID, userID string) (*openchime.User, error) {
+	if set := t.st.users[accountID]; set != nil {
+		if r := set.byID[userID]; r != nil {
+			return decodeUser(accountID, r.rec)
+		}
+	}
+	return nil, userNotFound(userID)
+}
+
+func (t readTx) UserByEmail(_ context.Context, accountID, email string) (*openchime.User, error) {
+	if set := t.st.users[accountID]; set != nil {
+		if r := set.byEmail[email]; r != nil {
+			return decodeUser(accountID, r.rec)
+		}
+	}
+	return nil, userNotFound(email)
+}
+
+func (t readTx) Users(_ context.Context, f openchime.UserFilter) ([]*openchime.User, error) {
+	set := t.st.users[f.AccountID]
+	if set == nil {
+		return nil, nil
+	}
+	var out []*openchime.User
+	if f.Email != "" {
+		if r := set.byEmail[f.Email]; r != nil {
+			u, err := decodeUser(f.AccountID, r.rec)
+			if err != nil {
+				return nil, err
+			}
+			if f.MatchUser(u) {
+				out = append(out, u)
+			}
+		}
+		return out, nil
+	}
+	i := 0
+	if f.After != nil {
+		i = set.search(msTime(f.After.CreatedAt), f.After.ID)
+	}
+	for ; i < len(set.order); i++ {
+		u, err := decodeUser(f.AccountID, set.order[i].rec)
+		if err != nil {
+			return nil, err
+		}
+		if !f.MatchUser(u) {
+			continue
+		}
+		out = append(out, u)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+func (t readTx) Resource(_ context.Context, kind, id string) (*openchime.Resource, error) {
+	if rec, ok := t.st.resources[kind][id]; ok {
+		return decodeResource(rec)
+	}
+	return nil, openchime.Errorf(openchime.NotFound, "%s %s not found", kind, id)
+}
+
+func (t readTx) Resources(_ context.Context, f openchime.ResourceFilter) ([]*openchime.Resource, error) {
+	var all []*openchime.Resource
+	for _, rec := range t.st.resources[f.Kind] {
+		r, err := decodeResource(rec)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, r)
+	}
+	return filterResources(all, f), nil
+}
+
+func filterResources(all []*openchime.Resource, f openchime.ResourceFilter) []*openchime.Resource {
+	var out []*openchime.Resource
+	for _, r := range all {
+		if r.Kind != f.Kind || (f.Scope != "" && r.Scope != f.Scope) ||
+			(f.After != nil && !f.After.Before(r.CreatedAt, r.ID)) {
+			continue
+		}
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b *openchime.Resource) int {
+		return cmpKey(a.CreatedAt.UnixMilli(), a.ID, b.CreatedAt.UnixMilli(), b.ID)
+	})
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out
+}
+
+type ukey struct{ account, id string }
+type rkey struct{ kind, id string }
+
+// wtx is a write transaction: its writes go to an overlay that reads see
+// first, and reach the state only when the callback succeeds, so a failing
+// callback leaves nothing behind.
+type wtx struct {
+	s        *Store
+	base     readTx
+	accounts map[string]*openchime.Account
+	users    map[ukey]*openchime.User
+	emails   map[ukey]string // (account, normalised email) → user id, for users in the overlay
+	// resources holds written resources; a nil value is a deletion.
+	resources map[rkey]*openchime.Resource
+	// userOrder and resOrder keep the log in write order, for readability.
+	userOrder []ukey
+}
+
+var _ openchime.Tx = (*wtx)(nil)
+
+func (t *wtx) empty() bool {
+	return len(t.accounts) == 0 && len(t.users) == 0 && len(t.resources) == 0
+}
+
+func (t *wtx) Account(ctx context.Context, id string) (*openchime.Account, error) {
+	if a, ok := t.accounts[id]; ok {
+		return a.Clone(), nil
+	}
+	return t.base.Account(ctx, id)
+}
+
+func (t *wtx) Accounts(ctx context.Context, f openchime.AccountFilter) ([]*openchime.Account, error) {
+	all, err := t.base.allAccounts()
+	if err != nil {
+		return nil, err
+	}
+	all = slices.DeleteFunc(all, func(a *openchime.Account) bool { _, ok := t.accounts[a.ID]; return ok })
+	for _, a := range t.accounts {
+		all = append(all, a.Clone())
+	}
+	return filterAccounts(ctx, t, all, f)
+}
+
+func (t *wtx) PutAccount(_ context.Context, a *openchime.Account) error {
+	if t.accounts == nil {
+		t.accounts = map[string]*openchime.Account{}
+	}
+	t.accounts[a.ID] = a.Clone()
+	return nil
+}
+
+func (t *wtx) User(ctx context.Context, accountID, userID string) (*openchime.User, error) {
+	if u, ok := t.users[ukey{accountID, userID}]; ok {
+		return u.Clone(), nil
+	}
+	return t.base.User(ctx, accountID, userID)
+}
+
+// emailOwner returns the id of the user of the account who has the email in
+// the transaction's view, or "".
+func (t *wtx) emailOwner(accountID, email string) string {
+	if id, ok := t.emails[ukey{accountID, email}]; ok {
+		return id
+	}
+	if set := t.base.st.users[accountID]; set != nil {
+		if r := set.byEmail[email]; r != nil {
+			_, id, _ := userHead(r.rec)
+			if _, changed := t.users[ukey{accountID, id}]; changed {
+				return "" // that user's overlay version has another email
+			}
+			return id
+		}
+	}
+	return ""
+}
+
+func (t *wtx) UserByEmail(ctx context.Context, accountID, email string) (*openchime.User, error) {
+	if id := t.emailOwner(accountID, email); id != "" {
+		return t.User(ctx, accountID, id)
+	}
+	return nil, userNotFound(email)
+}
+
+func (t *wtx) Users(ctx context.Context, f openchime.UserFilter) ([]*openchime.User, error) {
+	mine := 0
+	for k := range t.users {
+		if k.account == f.AccountID {
+			mine++
+		}
+	}
+	if mine == 0 {
+		return t.base.Users(ctx, f)
+	}
+	// At most mine base users are replaced by the overlay, so limit+mine
+	// base results are enough to fill limit after the merge.
+	bf := f
+	if bf.Limit > 0 {
+		bf.Limit += mine
+	}
+	base, err := t.base.Users(ctx, bf)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.DeleteFunc(base, func(u *openchime.User) bool { _, ok := t.users[ukey{u.AccountID, u.ID}]; return ok })
+	for k, u := range t.users {
+		if k.account == f.AccountID && f.MatchUser(u) {
+			out = append(out, u.Clone())
+		}
+	}
+	slices.SortFunc(out, func(a, b *openchime.User) int { return cmpKey(msOf(a), a.ID, msOf(b), b.ID) })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+func (t *wtx) PutUser(_ context.Context, u *openchime.User) error {
+	email := openchime.NormalizeEmail(u.PrimaryEmail)
+	if owner := t.emailOwner(u.AccountID, email); owner != "" && owner != u.ID {
+		return openchime.Errorf(openchime.Conflict, "A user with email %s already exists in account %s.", u.PrimaryEmail, u.AccountID)
+	}
+	k := ukey{u.AccountID, u.ID}
+	if t.users == nil {
+		t.users = map[ukey]*openchime.User{}
+		t.emails = map[ukey]string{}
+	}
+	if prev, ok := t.users[k]; ok {
+		delete(t.emails, ukey{u.AccountID, openchime.NormalizeEmail(prev.PrimaryEmail)})
+	} else {
+		t.userOrder = append(t.userOrder, k)
+	}
+	t.users[k] = u.Clone()
+	t.emails[ukey{u.AccountID, email}] = u.ID
+	return nil
+}
+
+func (t *wtx) Resource(ctx context.Context, kind, id string) (*openchime.Resource, error) {
+	if r, ok := t.resources[rkey{kind, id}]; ok {
+		if r == nil {
+			return nil, openchime.Errorf(openchime.NotFound, "%s %s not found", kind, id)
+		}
+		return cloneResource(r), nil
+	}
+	return t.base.Resource(ctx, kind, id)
+}
+
+func cloneResource(r *openchime.Resource) *openchime.Resource {
+	c := *r
+	c.Data = slices.Clone(r.Data)
+	return &c
+}
+
+func (t *wtx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*openchime.Resource, error) {
+	all, err := t.base.Resources(ctx, openchime.ResourceFilter{Kind: f.Kind})
+	if err != nil {
+		return nil, err
+	}
+	all = slices.DeleteFunc(all, func(r *openchime.Resource) bool { _, ok := t.resources[rkey{r.Kind, r.ID}]; return ok })
+	for _, r := range t.resources {
+		if r != nil && r.Kind == f.Kind {
+			all = append(all, cloneResource(r))
+		}
+	}
+	return filterResources(all, f), nil
+}
+
+func (t *wtx) PutResource(_ context.Context, r *openchime.Resource) error {
+	if t.resources == nil {
+		t.resources = map[rkey]*openchime.Resource{}
+	}
+	t.resources[rkey{r.Kind, r.ID}] = cloneResource(r)
+	return nil
+}
+
+func (t *wtx) DeleteResource(_ context.Context, kind, id string) error {
+	if t.resources == nil {
+		t.resources = map[rkey]*openchime.Resource{}
+	}
+	t.resources[rkey{kind, id}] = nil
+	return nil
+}
+
+// appendEntries appends the log entries of the overlay to b.
+func (t *wtx) appendEntries(b []byte) []byte {
+	var body []byte
+	entry := func(kind byte, body []byte) {
+		b = append(b, kind)
+		b = binary.AppendUvarint(b, uint64(len(body)))
+		b = append(b, body...)
+	}
+	for _, a := range t.accounts {
+		body = appendAccount(body[:0], a)
+		entry(kindAccount, body)
+	}
+	for _, k := range t.userOrder {
+		u := t.users[k]
+		body = binary.AppendUvarint(body[:0], uint64(len(k.account)))
+		body = append(body, k.account...)
+		body = appendUser(body, u)
+		entry(kindUser, body)
+	}
+	for k, r := range t.resources {
+		if r == nil {
+			e := encoder{b: body[:0]}
+			e.str(k.kind)
+			e.str(k.id)
+			body = e.b
+			entry(kindDelResource, body)
+			continue
+		}
+		body = appendResource(body[:0], r)
+		entry(kindResource, body)
+	}
+	return b
+}

@@ -1,0 +1,208 @@
+package logstore
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"sync"
+	"sync/atomic"
+)
+
+// The log is a sequence of frames, one per transaction:
+//
+//	u32 payload length | u32 CRC-32C of the payload | payload
+//	payload = uvarint seq | entries
+//	entry   = kind byte | uvarint body length | body
+//
+// A frame whose length or CRC does not check is a torn write of a crash: it
+// and everything after it are dropped on open (they were never acknowledged,
+// since Update returns only after the frame's fsync).
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+const frameHeader = 8
+
+// maxFrame bounds a frame's length so a corrupt length is not allocated.
+const maxFrame = 1 << 30
+
+// wal appends frames to the current log file with group commit: one writer
+// goroutine writes everything appended since its last write and fsyncs once
+// for all of it, so N concurrent transactions share one fsync.
+type wal struct {
+	mu      sync.Mutex
+	work    *sync.Cond // signals the flusher
+	done    *sync.Cond // signals waiters that durable advanced or err was set
+	f       *os.File
+	buf     []byte // frames not yet written
+	spare   []byte
+	bufSeq  uint64 // seq of the last frame in buf
+	durable atomic.Uint64
+	busy    bool // the flusher is writing outside mu
+	closed  bool
+	err     error
+	size    int64 // bytes of the current file, pending frames included
+	noSync  bool
+	stopped chan struct{}
+}
+
+func newWAL(f *os.File, size int64, durable uint64, noSync bool) *wal {
+	w := &wal{f: f, size: size, noSync: noSync, stopped: make(chan struct{})}
+	w.work = sync.NewCond(&w.mu)
+	w.done = sync.NewCond(&w.mu)
+	w.durable.Store(durable)
+	w.bufSeq = durable
+	go w.flusher()
+	return w
+}
+
+// append queues a frame; the caller then waits for seq with wait. Frames
+// are appended in seq order (the store's writer lock guarantees it).
+func (w *wal) append(frame []byte, seq uint64) {
+	w.mu.Lock()
+	w.buf = append(w.buf, frame...)
+	w.bufSeq = seq
+	w.size += int64(len(frame))
+	w.work.Signal()
+	w.mu.Unlock()
+}
+
+// wait returns once the frame of seq is durable, or the log failed.
+func (w *wal) wait(seq uint64) error {
+	if w.durable.Load() >= seq {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.durable.Load() < seq && w.err == nil {
+		w.done.Wait()
+	}
+	if w.durable.Load() >= seq {
+		return nil
+	}
+	return w.err
+}
+
+func (w *wal) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+func (w *wal) flusher() {
+	defer close(w.stopped)
+	w.mu.Lock()
+	for {
+		for len(w.buf) == 0 && !w.closed {
+			w.work.Wait()
+		}
+		if len(w.buf) == 0 && w.closed {
+			w.mu.Unlock()
+			return
+		}
+		b, seq, f := w.buf, w.bufSeq, w.f
+		w.buf, w.busy = w.spare[:0], true
+		failed := w.err != nil
+		w.mu.Unlock()
+		var err error
+		if !failed {
+			_, err = f.Write(b)
+			if err == nil && !w.noSync {
+				err = f.Sync()
+			}
+		}
+		w.mu.Lock()
+		w.busy = false
+		if cap(b) <= 4<<20 {
+			w.spare = b[:0]
+		} else {
+			w.spare = nil
+		}
+		if err != nil && w.err == nil {
+			// After a failed write or fsync the file's content is unknown:
+			// the store refuses every later transaction rather than
+			// acknowledge one that may not survive (as PostgreSQL does).
+			w.err = fmt.Errorf("logstore: write log: %w", err)
+		}
+		if w.err == nil {
+			w.durable.Store(seq)
+		}
+		w.done.Broadcast()
+	}
+}
+
+// drain waits until every appended frame is written and synced.
+func (w *wal) drain() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for (len(w.buf) > 0 || w.busy) && w.err == nil {
+		w.done.Wait()
+	}
+	return w.err
+}
+
+// rotate makes f the file later frames go to and returns the previous one.
+// The caller holds the store's writer lock, so nothing is appended meanwhile.
+func (w *wal) rotate(f *os.File) (*os.File, error) {
+	if err := w.drain(); err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	old := w.f
+	w.f, w.size = f, 0
+	return old, nil
+}
+
+func (w *wal) bytes() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.size
+}
+
+func (w *wal) close() error {
+	err := w.drain()
+	w.mu.Lock()
+	w.closed = true
+	w.work.Signal()
+	w.mu.Unlock()
+	<-w.stopped
+	return errors.Join(err, w.f.Close())
+}
+
+// appendFrameHeader reserves the header of a frame in b; finishFrame fills it.
+func appendFrameHeader(b []byte) []byte { return append(b, make([]byte, frameHeader)...) }
+
+func finishFrame(b []byte, start int) {
+	payload := b[start+frameHeader:]
+	binary.LittleEndian.PutUint32(b[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(b[start+4:], crc32.Checksum(payload, castagnoli))
+}
+
+// nextFrame returns the payload of the frame at the start of b and its total
+// length, or ok=false when the frame is incomplete or its CRC does not check.
+func nextFrame(b []byte) (payload []byte, n int, ok bool) {
+	if len(b) < frameHeader {
+		return nil, 0, false
+	}
+	size := binary.LittleEndian.Uint32(b)
+	if size > maxFrame || int(size) > len(b)-frameHeader {
+		return nil, 0, false
+	}
+	payload = b[frameHeader : frameHeader+int(size)]
+	if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(b[4:]) {
+		return nil, 0, false
+	}
+	return payload, frameHeader + int(size), true
+}
+
+// syncDir makes a file's creation, rename or removal in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
