@@ -19,7 +19,9 @@ func accountNotFound(id string) error {
 	return openchime.Errorf(openchime.NotFound, "account %s not found", id)
 }
 
-func userNotFound(id string) error { return openchime.Errorf(openchime.NotFound, "user %s not found", id) }
+func userNotFound(id string) error {
+	return openchime.Errorf(openchime.NotFound, "user %s not found", id)
+}
 
 func (t readTx) Account(_ context.Context, id string) (*openchime.Account, error) {
 	rec, ok := t.st.accounts[id]
