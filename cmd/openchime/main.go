@@ -1,6 +1,7 @@
 // Command openchime runs the OpenChime server and its tools.
 //
 //	openchime serve [flags]    run the server (the default command)
+//	openchime bench [flags]    seed an account and measure the workload (bench.go)
 //	openchime version          print the version
 package main
 
@@ -41,6 +42,8 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		return m.Run(ctx)
+	case "bench":
+		return runBench(ctx, args)
 	case "version":
 		fmt.Println("openchime", Version)
 		return nil

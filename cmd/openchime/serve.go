@@ -74,7 +74,7 @@ func envOr(name, def string) string {
 func (m *Main) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("openchime serve", flag.ContinueOnError)
 	fs.StringVar(&m.Config.Addr, "addr", envOr("OPENCHIME_ADDR", m.Config.Addr), "address to listen on (env OPENCHIME_ADDR)")
-	fs.StringVar(&m.Config.DB, "db", envOr("OPENCHIME_DB", m.Config.DB), "database: a SQLite file path, :memory:, or a postgres:// URL (env OPENCHIME_DB)")
+	fs.StringVar(&m.Config.DB, "db", envOr("OPENCHIME_DB", m.Config.DB), "database: a SQLite file path (or sqlite:PATH), :memory:, log:DIR for the log-structured store, or a postgres:// URL (env OPENCHIME_DB)")
 	fs.StringVar(&m.Config.DefaultAwsAccountID, "default-aws-account", envOr("OPENCHIME_DEFAULT_AWS_ACCOUNT", m.Config.DefaultAwsAccountID), "AWS account of callers whose access key is not a 12-digit account id (env OPENCHIME_DEFAULT_AWS_ACCOUNT)")
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
@@ -88,7 +88,12 @@ func (m *Main) ParseFlags(args []string) error {
 
 // OpenStore opens the store the --db value names.
 func OpenStore(ctx context.Context, db string) (openchime.Store, error) {
+	if s, ok, err := openNamedStore(db); ok {
+		return s, err
+	}
 	switch {
+	case strings.HasPrefix(db, "sqlite:"):
+		return sqlite.Open(ctx, strings.TrimPrefix(db, "sqlite:"))
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
 		return nil, errors.New("PostgreSQL storage is not built yet; use a SQLite file or :memory:")
 	default:

@@ -1,0 +1,577 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// The bench command seeds an EnterpriseLWA account through the control plane
+// and drives the Chime workload with SigV4-signed requests: alternating
+// 50-user BatchSuspendUser/BatchUnsuspendUser, ListUsers walks of 100-user
+// pages, and GetUser. It starts its own servers (this binary, `serve`) unless
+// --endpoint names one, and runs the same workload against a server whose
+// store does nothing (--db nostore:), so every report carries the ratio to
+// that no-store baseline measured in the same run.
+
+type benchConfig struct {
+	Endpoint    string
+	DB          string
+	Users       int
+	Duration    time.Duration
+	Concurrency int
+	Phases      string
+	Baseline    bool
+	Batch       int
+	Seed        uint64
+	Keep        bool
+}
+
+func runBench(ctx context.Context, args []string) error {
+	var c benchConfig
+	fs := flag.NewFlagSet("openchime bench", flag.ContinueOnError)
+	fs.StringVar(&c.Endpoint, "endpoint", "", "drive this server instead of starting one (then restart is skipped)")
+	fs.StringVar(&c.DB, "db", "", "--db of the server to start (default log:<temporary directory>)")
+	fs.IntVar(&c.Users, "users", 10000, "users to seed in the account")
+	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of each load phase")
+	fs.IntVar(&c.Concurrency, "concurrency", 16, "concurrent connections")
+	fs.StringVar(&c.Phases, "phases", "seed,restart,batch,list,get", "comma-separated phases: seed, restart, batch, list, get")
+	fs.BoolVar(&c.Baseline, "baseline", true, "also run the load phases against a no-store server")
+	fs.IntVar(&c.Batch, "batch", 50, "user ids per batch request")
+	fs.Uint64Var(&c.Seed, "seed", 1, "random seed of the user picks")
+	fs.BoolVar(&c.Keep, "keep", false, "keep the temporary data directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	phases := map[string]bool{}
+	for _, p := range strings.Split(c.Phases, ",") {
+		phases[strings.TrimSpace(p)] = true
+	}
+	bin, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if c.DB == "" && c.Endpoint == "" {
+		dir, err := os.MkdirTemp("", "openchime-bench-")
+		if err != nil {
+			return err
+		}
+		if !c.Keep {
+			defer os.RemoveAll(dir)
+		}
+		c.DB = "log:" + dir
+	}
+	fmt.Printf("openchime bench: %d users, %d connections, %s per phase, batches of %d\n", c.Users, c.Concurrency, c.Duration, c.Batch)
+	fmt.Printf("machine: %s\n", machine())
+
+	var srv *serverProc
+	endpoint := c.Endpoint
+	if endpoint == "" {
+		if srv, err = startServer(bin, c.DB); err != nil {
+			return err
+		}
+		defer srv.stop()
+		endpoint = srv.url
+		fmt.Printf("store: --db %s (start %s)\n", c.DB, srv.startup.Round(time.Millisecond))
+	}
+	cl := newBenchClient(endpoint, c.Concurrency)
+	var acct string
+	var ids []string
+	if phases["seed"] {
+		start := time.Now()
+		acct, ids, err = cl.seed(ctx, c.Users, 2)
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		d := time.Since(start)
+		fmt.Printf("seed: %d users in %s (%.0f users/s)\n", len(ids), d.Round(time.Millisecond), float64(len(ids))/d.Seconds())
+	} else {
+		return errors.New("bench needs the seed phase to know the account")
+	}
+	if phases["restart"] && srv != nil {
+		t0 := time.Now()
+		if err := srv.stop(); err != nil {
+			return fmt.Errorf("stop: %w", err)
+		}
+		stopT := time.Since(t0)
+		if srv, err = startServer(bin, c.DB); err != nil {
+			return err
+		}
+		defer srv.stop()
+		rss, _ := srv.rss()
+		fmt.Printf("restart (graceful stop %s): start to first answered request %s, RSS %d MB\n",
+			stopT.Round(time.Millisecond), srv.startup.Round(time.Millisecond), rss>>20)
+		cl = newBenchClient(srv.url, c.Concurrency)
+	}
+
+	results := runPhases(ctx, cl, c, phases, acct, ids)
+	if srv != nil {
+		rss, peak := srv.rss()
+		fmt.Printf("server RSS after load: %d MB (peak %d MB)\n", rss>>20, peak>>20)
+	}
+	var base []phaseResult
+	if c.Baseline {
+		ns, err := startServer(bin, "nostore:?users="+strconv.Itoa(c.Users))
+		if err != nil {
+			return err
+		}
+		base = runPhases(ctx, newBenchClient(ns.url, c.Concurrency), c, phases, acct, ids)
+		ns.stop()
+	}
+	printResults(os.Stdout, results, base)
+	return nil
+}
+
+func machine() string {
+	cpu := "?"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				_, cpu, _ = strings.Cut(line, ": ")
+				break
+			}
+		}
+	}
+	n := 0
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		n = strings.Count(string(b), "\nprocessor") + 1
+	}
+	return fmt.Sprintf("%d CPUs, %s", n, cpu)
+}
+
+// serverProc is a server this command started.
+type serverProc struct {
+	cmd     *exec.Cmd
+	url     string
+	startup time.Duration
+	done    chan error
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// startServer runs `bin serve` on a free port and returns once it answers,
+// with the time from exec to the first answered request.
+func startServer(bin, db string) (*serverProc, error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", db, "--log-level", "warn")
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &serverProc{cmd: cmd, url: "http://" + addr, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait() }()
+	hc := &http.Client{Timeout: time.Second}
+	for {
+		resp, err := hc.Get(p.url + "/_openchime/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				p.startup = time.Since(start)
+				return p, nil
+			}
+		}
+		select {
+		case err := <-p.done:
+			return nil, fmt.Errorf("server --db %s exited: %v", db, err)
+		case <-time.After(2 * time.Millisecond):
+		}
+		if time.Since(start) > 5*time.Minute {
+			p.kill()
+			return nil, fmt.Errorf("server --db %s did not answer in 5 minutes", db)
+		}
+	}
+}
+
+// rss returns the resident and peak resident memory of the server.
+func (p *serverProc) rss() (cur, peak int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 {
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			switch f[0] {
+			case "VmRSS:":
+				cur = v << 10
+			case "VmHWM:":
+				peak = v << 10
+			}
+		}
+	}
+	return cur, peak
+}
+
+// stop stops the server gracefully (the store checkpoints on close).
+func (p *serverProc) stop() error {
+	if p.cmd.ProcessState != nil {
+		return nil
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return nil
+	case <-time.After(2 * time.Minute):
+		p.kill()
+		return errors.New("server did not stop in 2 minutes")
+	}
+}
+
+// kill stops the server with SIGKILL, as a crash would.
+func (p *serverProc) kill() {
+	p.cmd.Process.Kill()
+	err := <-p.done
+	p.done <- err
+}
+
+// benchClient sends SigV4-signed requests over a pool of keep-alive
+// connections.
+type benchClient struct {
+	base   string
+	http   *http.Client
+	signer *v4.Signer
+	creds  aws.Credentials
+}
+
+func newBenchClient(base string, conns int) *benchClient {
+	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, IdleConnTimeout: time.Minute}
+	return &benchClient{
+		base:   base,
+		http:   &http.Client{Transport: tr, Timeout: 5 * time.Minute},
+		signer: v4.NewSigner(),
+		creds:  aws.Credentials{AccessKeyID: "AKIDBENCHMARK", SecretAccessKey: "bench-secret"},
+	}
+}
+
+var emptyHash = hex.EncodeToString(func() []byte { h := sha256.Sum256(nil); return h[:] }())
+
+// do sends one request and returns the status and body.
+func (c *benchClient) do(ctx context.Context, method, path, query string, body []byte) (int, []byte, error) {
+	u := c.base + path
+	if query != "" {
+		u += "?" + query
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	hash := emptyHash
+	if len(body) > 0 {
+		h := sha256.Sum256(body)
+		hash = hex.EncodeToString(h[:])
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("X-Amz-Content-Sha256", hash)
+	if err := c.signer.SignHTTP(ctx, c.creds, req, hash, "chime", "us-east-1", time.Now()); err != nil {
+		return 0, nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// seed creates an EnterpriseLWA account and n Registered users in calls of
+// up to 10,000, conc calls at a time, and returns the user ids.
+func (c *benchClient) seed(ctx context.Context, n, conc int) (string, []string, error) {
+	status, body, err := c.do(ctx, "POST", "/_openchime/accounts", "", []byte(`{"Name":"bench","AccountType":"EnterpriseLWA"}`))
+	if err != nil {
+		return "", nil, err
+	}
+	if status != http.StatusCreated {
+		return "", nil, fmt.Errorf("create account: %d %s", status, body)
+	}
+	var acct struct{ Account struct{ AccountId string } }
+	if err := json.Unmarshal(body, &acct); err != nil {
+		return "", nil, err
+	}
+	id := acct.Account.AccountId
+	const chunk = 10000
+	ids := make([]string, n)
+	var next atomic.Int64
+	var firstErr error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			for {
+				from := int(next.Add(chunk)) - chunk
+				if from >= n {
+					return
+				}
+				to := min(from+chunk, n)
+				buf.Reset()
+				buf.WriteString(`{"Users":[`)
+				for i := from; i < to; i++ {
+					if i > from {
+						buf.WriteByte(',')
+					}
+					fmt.Fprintf(&buf, `{"PrimaryEmail":"user%d@bench.example.com"}`, i)
+				}
+				buf.WriteString(`]}`)
+				status, body, err := c.do(ctx, "POST", "/_openchime/accounts/"+id+"/users", "", buf.Bytes())
+				if err == nil && status != http.StatusCreated {
+					err = fmt.Errorf("create users: %d %.200s", status, body)
+				}
+				var out struct{ Users []struct{ UserId string } }
+				if err == nil {
+					err = json.Unmarshal(body, &out)
+				}
+				if err == nil && len(out.Users) != to-from {
+					err = fmt.Errorf("create users: %d users back, want %d", len(out.Users), to-from)
+				}
+				if err != nil {
+					mu.Lock()
+					firstErr = cmpOr(firstErr, err)
+					mu.Unlock()
+					return
+				}
+				for i, u := range out.Users {
+					ids[from+i] = u.UserId
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return id, ids, firstErr
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// batchBody is the body of a batch call on the ids.
+func batchBody(ids []string) []byte {
+	b, _ := json.Marshal(map[string][]string{"UserIdList": ids})
+	return b
+}
+
+type phaseResult struct {
+	op      string
+	count   int
+	errors  int
+	elapsed time.Duration
+	lat     []time.Duration // sorted
+}
+
+func (r phaseResult) rate() float64 { return float64(r.count) / r.elapsed.Seconds() }
+
+func (r phaseResult) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.lat[min(len(r.lat)-1, int(float64(len(r.lat))*p))]
+}
+
+// recorder collects latencies per operation from many workers.
+type recorder struct {
+	mu   sync.Mutex
+	ops  map[string]*phaseResult
+	errs map[string]string
+}
+
+func (r *recorder) add(op string, lat []time.Duration, errs int, firstErr string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pr := r.ops[op]
+	if pr == nil {
+		pr = &phaseResult{op: op}
+		r.ops[op] = pr
+	}
+	pr.lat = append(pr.lat, lat...)
+	pr.count += len(lat)
+	pr.errors += errs
+	if firstErr != "" && r.errs[op] == "" {
+		r.errs[op] = firstErr
+	}
+}
+
+// load runs workers for d; each worker calls step repeatedly, which returns
+// the operation name, whether it failed, and an error description.
+func load(ctx context.Context, conc int, d time.Duration, step func(w int, rng *rand.Rand, i int) (string, error)) []phaseResult {
+	rec := &recorder{ops: map[string]*phaseResult{}, errs: map[string]string{}}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 42))
+			lats := map[string][]time.Duration{}
+			errs := map[string]int{}
+			first := map[string]string{}
+			for i := 0; ctx.Err() == nil; i++ {
+				t0 := time.Now()
+				op, err := step(w, rng, i)
+				if ctx.Err() != nil && err != nil {
+					break // cut by the end of the phase
+				}
+				lats[op] = append(lats[op], time.Since(t0))
+				if err != nil {
+					errs[op]++
+					if first[op] == "" {
+						first[op] = err.Error()
+					}
+				}
+			}
+			for op, l := range lats {
+				rec.add(op, l, errs[op], first[op])
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var out []phaseResult
+	for _, pr := range rec.ops {
+		pr.elapsed = elapsed
+		slices.Sort(pr.lat)
+		if e := rec.errs[pr.op]; e != "" {
+			fmt.Fprintf(os.Stderr, "bench: %s: %d errors, first: %s\n", pr.op, pr.errors, e)
+		}
+		out = append(out, *pr)
+	}
+	slices.SortFunc(out, func(a, b phaseResult) int { return strings.Compare(a.op, b.op) })
+	return out
+}
+
+func runPhases(ctx context.Context, cl *benchClient, c benchConfig, phases map[string]bool, acct string, ids []string) []phaseResult {
+	var out []phaseResult
+	path := "/accounts/" + acct + "/users"
+	if phases["batch"] {
+		res := load(ctx, c.Concurrency, c.Duration, func(w int, rng *rand.Rand, i int) (string, error) {
+			pick := make([]string, c.Batch)
+			for j := range pick {
+				pick[j] = ids[rng.IntN(len(ids))]
+			}
+			op, q := "BatchSuspendUser", "operation=suspend"
+			if i%2 == 1 {
+				op, q = "BatchUnsuspendUser", "operation=unsuspend"
+			}
+			status, body, err := cl.do(ctx, "POST", path, q, batchBody(pick))
+			return op, checkStatus(status, body, err)
+		})
+		var all phaseResult
+		all.op = "Batch (both)"
+		for _, r := range res {
+			all.count += r.count
+			all.errors += r.errors
+			all.elapsed = r.elapsed
+			all.lat = append(all.lat, r.lat...)
+		}
+		slices.Sort(all.lat)
+		out = append(out, all)
+		out = append(out, res...)
+	}
+	if phases["list"] {
+		tokens := make([]string, c.Concurrency)
+		walks := atomic.Int64{}
+		res := load(ctx, c.Concurrency, c.Duration, func(w int, rng *rand.Rand, i int) (string, error) {
+			q := "max-results=100"
+			if tokens[w] != "" {
+				q += "&next-token=" + url.QueryEscape(tokens[w])
+			}
+			status, body, err := cl.do(ctx, "GET", path, q, nil)
+			if err = checkStatus(status, body, err); err != nil {
+				tokens[w] = ""
+				return "ListUsers", err
+			}
+			var page struct {
+				Users     []json.RawMessage
+				NextToken string
+			}
+			if err := json.Unmarshal(body, &page); err != nil {
+				return "ListUsers", err
+			}
+			tokens[w] = page.NextToken
+			if page.NextToken == "" {
+				walks.Add(1)
+			}
+			return "ListUsers", nil
+		})
+		out = append(out, res...)
+		fmt.Printf("list: %d complete walks\n", walks.Load())
+	}
+	if phases["get"] {
+		out = append(out, load(ctx, c.Concurrency, c.Duration, func(w int, rng *rand.Rand, i int) (string, error) {
+			status, body, err := cl.do(ctx, "GET", path+"/"+ids[rng.IntN(len(ids))], "", nil)
+			return "GetUser", checkStatus(status, body, err)
+		})...)
+	}
+	return out
+}
+
+func checkStatus(status int, body []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("status %d: %.200s", status, body)
+	}
+	return nil
+}
+
+func printResults(w io.Writer, res, base []phaseResult) {
+	baseByOp := map[string]phaseResult{}
+	for _, r := range base {
+		baseByOp[r.op] = r
+	}
+	fmt.Fprintf(w, "%-20s %9s %9s %8s %8s %8s %7s", "operation", "requests", "req/s", "p50", "p99", "max", "errors")
+	if base != nil {
+		fmt.Fprintf(w, " | %9s %8s %6s", "nostore/s", "p99", "ratio")
+	}
+	fmt.Fprintln(w)
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+	for _, r := range res {
+		fmt.Fprintf(w, "%-20s %9d %9.0f %8s %8s %8s %7d", r.op, r.count, r.rate(), ms(r.pct(0.5)), ms(r.pct(0.99)), ms(r.pct(1)), r.errors)
+		if b, ok := baseByOp[r.op]; ok && b.count > 0 {
+			fmt.Fprintf(w, " | %9.0f %8s %6.3f", b.rate(), ms(b.pct(0.99)), r.rate()/b.rate())
+		}
+		fmt.Fprintln(w)
+	}
+}

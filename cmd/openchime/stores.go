@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/logstore"
+	"github.com/openchime/openchime/nostore"
+)
+
+// openNamedStore opens the stores named by a scheme other than a plain path
+// (which stays SQLite, the zero-setup default):
+//
+//	log:DIR[?sync=off][&checkpoint=BYTES]  the log-structured store in DIR
+//	nostore:[?users=N]                     stores nothing; benchmarks only
+//
+// sqlite:PATH is handled by the caller. ok is false for any other value.
+func openNamedStore(db string) (s openchime.Store, ok bool, err error) {
+	scheme, rest, found := strings.Cut(db, ":")
+	if !found {
+		return nil, false, nil
+	}
+	switch scheme {
+	case "log":
+		path, query, _ := strings.Cut(rest, "?")
+		if path == "" {
+			return nil, true, fmt.Errorf("--db %q: log: needs a directory, e.g. log:./openchime-data", db)
+		}
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return nil, true, fmt.Errorf("--db %q: %w", db, err)
+		}
+		var opts logstore.Options
+		switch q.Get("sync") {
+		case "", "full":
+		case "off":
+			opts.NoSync = true
+		default:
+			return nil, true, fmt.Errorf("--db %q: sync must be full or off", db)
+		}
+		if v := q.Get("checkpoint"); v != "" {
+			if opts.CheckpointBytes, err = strconv.ParseInt(v, 10, 64); err != nil || opts.CheckpointBytes <= 0 {
+				return nil, true, fmt.Errorf("--db %q: checkpoint must be a positive number of bytes", db)
+			}
+		}
+		s, err := logstore.OpenOptions(path, opts)
+		return s, true, err
+	case "nostore":
+		users := 10000
+		if _, query, _ := strings.Cut(rest, "?"); query != "" {
+			q, err := url.ParseQuery(query)
+			if err != nil {
+				return nil, true, fmt.Errorf("--db %q: %w", db, err)
+			}
+			if users, err = strconv.Atoi(q.Get("users")); err != nil || users < 0 {
+				return nil, true, fmt.Errorf("--db %q: users must be a number", db)
+			}
+		}
+		return nostore.New(users), true, nil
+	}
+	return nil, false, nil
+}
