@@ -69,3 +69,19 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// hasNonSpace matches the model pattern `.*\S.*` (dot matching newlines):
+// a value with a byte other than RE2's \s class [\t\n\f\r ]; an invalid
+// UTF-8 byte reads as U+FFFD, which is not a space either.
+type hasNonSpace struct{}
+
+func (hasNonSpace) MatchString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\f', '\r':
+		default:
+			return true
+		}
+	}
+	return false
+}

@@ -2385,7 +2385,7 @@ func (v *VoiceConnectorSettings) validate(path string) error {
 	return nil
 }
 
-var patternAccountName = regexp.MustCompile("(?s)^(?:.*\\S.*)$")
+var patternAccountName = hasNonSpace{} // .*\S.*
 var patternAlpha2CountryCode = regexp.MustCompile("(?s)^(?:[A-Z]{2})$")
 var patternCallingName = regexp.MustCompile("(?s)^(?:^$|^[a-zA-Z0-9 ]{2,15}$)$")
 var patternClientRequestToken = regexp.MustCompile("(?s)^(?:[-_a-zA-Z0-9]*)$")
@@ -2393,7 +2393,7 @@ var patternE164PhoneNumber = regexp.MustCompile("(?s)^(?:^\\+?[1-9]\\d{1,14}$)$"
 var patternEmailAddress = regexp.MustCompile("(?s)^(?:.+@.+\\..+)$")
 var patternGuidString = regexp.MustCompile("(?s)^(?:[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12})$")
 var patternJoinTokenString = regexp.MustCompile("(?s)^(?:^[a-zA-Z0-9+/]+$)$")
-var patternNonEmptyString = regexp.MustCompile("(?s)^(?:.*\\S.*)$")
+var patternNonEmptyString = hasNonSpace{} // .*\S.*
 var patternTollFreePrefix = regexp.MustCompile("(?s)^(?:^8(00|33|44|55|66|77|88)$)$")
 var enumLicense = []string{
 	"Basic",

@@ -169,6 +169,10 @@ func (g *gen) file(pkg string) ([]byte, error) {
 		g.validator(n, g.m.Shapes[n])
 	}
 	for _, n := range sortedKeys(g.patterns) {
+		if fast, ok := fastPatterns[g.patterns[n]]; ok {
+			g.p("var pattern%s = %s // %s", n, fast, g.patterns[n])
+			continue
+		}
 		g.p("var pattern%s = regexp.MustCompile(%s)", n, strconv.Quote(anchored(g.patterns[n])))
 	}
 	for _, n := range sortedKeys(g.enums) {
@@ -182,6 +186,13 @@ func (g *gen) file(pkg string) ([]byte, error) {
 	g.operations(opNames)
 	g.exceptions()
 	return g.buf.Bytes(), nil
+}
+
+// fastPatterns are model patterns checked by hand-written matchers in
+// validate.go: `.*\S.*` guards every id of every request, and the regexp
+// engine backtracks through it (a fifth of a 50-id batch call's CPU time).
+var fastPatterns = map[string]string{
+	`.*\S.*`: "hasNonSpace{}",
 }
 
 // anchored makes a model pattern match the whole value, as the service's
