@@ -136,3 +136,34 @@ func BenchmarkServer_GetUser(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkServer_AdminCreateUsers seeds 10,000 users per call through the
+// control plane, the bulk path of `openchime bench`.
+func BenchmarkServer_AdminCreateUsers(b *testing.B) {
+	s, err := logstore.OpenOptions(b.TempDir(), logstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	srv, acct, _ := benchServer(b, s)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var buf bytes.Buffer
+		buf.WriteString(`{"Users":[`)
+		for j := 0; j < 10000; j++ {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			fmt.Fprintf(&buf, `{"PrimaryEmail":"seed%d-%d@bench.example.com"}`, i, j)
+		}
+		buf.WriteString(`]}`)
+		req := httptest.NewRequest("POST", "/_openchime/accounts/"+acct+"/users", &buf)
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != http.StatusCreated {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+	b.ReportMetric(float64(b.N*10000)/b.Elapsed().Seconds(), "users/s")
+}

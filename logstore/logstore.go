@@ -589,37 +589,55 @@ func loadSnapshot(path string, seq uint64) (*state, int64, error) {
 		if n > uint64(len(d.s)) {
 			return bad("user count")
 		}
-		set := newUserSet(int(n))
 		recs := make([]urec, n)
-		sorted := true
-		var pc int64
-		var pid string
 		for i := range recs {
 			recs[i].rec = d.str()
-			if d.err != nil || len(recs[i].rec) == 0 {
+			if d.err != nil || len(recs[i].rec) == 0 || recs[i].rec[0] != userFormat {
 				return bad("user record")
 			}
-			created, id, email := userHead(recs[i].rec)
-			r := &recs[i]
-			set.byID[id] = r
-			set.byEmail[openchime.NormalizeEmail(email)] = r
-			set.order = append(set.order, r)
-			if i > 0 && !keyLess(pc, pid, created, id) {
-				sorted = false
-			}
-			pc, pid = created, id
 		}
-		if !sorted {
-			sort.Slice(set.order, func(i, j int) bool {
-				c1, id1 := userKey(set.order[i].rec)
-				c2, id2 := userKey(set.order[j].rec)
-				return keyLess(c1, id1, c2, id2)
-			})
-		}
-		st.users[acct] = set
+		st.users[acct] = indexUsers(recs)
 	}
 	if d.err != nil {
 		return bad(d.err.Error())
 	}
 	return st, int64(len(data)), nil
+}
+
+// indexUsers builds the indexes of an account's users, which a snapshot
+// holds in order. Filling two maps of a million entries is most of the start
+// time (each insert is a cache miss), so the two maps fill in parallel.
+func indexUsers(recs []urec) *userSet {
+	set := newUserSet(len(recs))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range recs {
+			_, _, email := userHead(recs[i].rec)
+			set.byEmail[openchime.NormalizeEmail(email)] = &recs[i]
+		}
+	}()
+	sorted := true
+	var pc int64
+	var pid string
+	for i := range recs {
+		r := &recs[i]
+		created, id := userKey(r.rec)
+		set.byID[id] = r
+		set.order = append(set.order, r)
+		if i > 0 && !keyLess(pc, pid, created, id) {
+			sorted = false
+		}
+		pc, pid = created, id
+	}
+	if !sorted {
+		sort.Slice(set.order, func(i, j int) bool {
+			c1, id1 := userKey(set.order[i].rec)
+			c2, id2 := userKey(set.order[j].rec)
+			return keyLess(c1, id1, c2, id2)
+		})
+	}
+	wg.Wait()
+	return set
 }
