@@ -133,7 +133,7 @@ type Bot struct {
 
 // BusinessCallingSettings is the wire shape BusinessCallingSettings of the model.
 type BusinessCallingSettings struct {
-	CdrBucket string `json:"CdrBucket,omitzero"`
+	CdrBucket *string `json:"CdrBucket,omitzero"`
 }
 
 // ConversationRetentionSettings is the wire shape ConversationRetentionSettings of the model.
@@ -363,7 +363,7 @@ type GetPhoneNumberSettingsRequest struct {
 
 // GetPhoneNumberSettingsResponse is the wire shape GetPhoneNumberSettingsResponse of the model.
 type GetPhoneNumberSettingsResponse struct {
-	CallingName                 string     `json:"CallingName,omitzero"`
+	CallingName                 *string    `json:"CallingName,omitzero"`
 	CallingNameUpdatedTimestamp *Timestamp `json:"CallingNameUpdatedTimestamp,omitzero"`
 }
 
@@ -580,7 +580,7 @@ type OrderedPhoneNumber struct {
 // PhoneNumber is the wire shape PhoneNumber of the model.
 type PhoneNumber struct {
 	Associations      []PhoneNumberAssociation `json:"Associations,omitzero"`
-	CallingName       string                   `json:"CallingName,omitzero"`
+	CallingName       *string                  `json:"CallingName,omitzero"`
 	CallingNameStatus string                   `json:"CallingNameStatus,omitzero"`
 	Capabilities      *PhoneNumberCapabilities `json:"Capabilities,omitzero"`
 	Country           string                   `json:"Country,omitzero"`
@@ -815,16 +815,16 @@ type UpdateGlobalSettingsRequest struct {
 
 // UpdatePhoneNumberRequest is the wire shape UpdatePhoneNumberRequest of the model.
 type UpdatePhoneNumberRequest struct {
-	CallingName   string `json:"CallingName,omitzero"`
-	PhoneNumberId string `json:"-" uri:"phoneNumberId"`
-	ProductType   string `json:"ProductType,omitzero"`
+	CallingName   *string `json:"CallingName,omitzero"`
+	PhoneNumberId string  `json:"-" uri:"phoneNumberId"`
+	ProductType   string  `json:"ProductType,omitzero"`
 }
 
 // UpdatePhoneNumberRequestItem is the wire shape UpdatePhoneNumberRequestItem of the model.
 type UpdatePhoneNumberRequestItem struct {
-	CallingName   string `json:"CallingName,omitzero"`
-	PhoneNumberId string `json:"PhoneNumberId,omitzero"`
-	ProductType   string `json:"ProductType,omitzero"`
+	CallingName   *string `json:"CallingName,omitzero"`
+	PhoneNumberId string  `json:"PhoneNumberId,omitzero"`
+	ProductType   string  `json:"ProductType,omitzero"`
 }
 
 // UpdatePhoneNumberResponse is the wire shape UpdatePhoneNumberResponse of the model.
@@ -834,7 +834,7 @@ type UpdatePhoneNumberResponse struct {
 
 // UpdatePhoneNumberSettingsRequest is the wire shape UpdatePhoneNumberSettingsRequest of the model.
 type UpdatePhoneNumberSettingsRequest struct {
-	CallingName string `json:"CallingName,omitzero"`
+	CallingName *string `json:"CallingName,omitzero"`
 }
 
 // UpdateRoomMembershipRequest is the wire shape UpdateRoomMembershipRequest of the model.
@@ -922,7 +922,7 @@ type UserSettings struct {
 
 // VoiceConnectorSettings is the wire shape VoiceConnectorSettings of the model.
 type VoiceConnectorSettings struct {
-	CdrBucket string `json:"CdrBucket,omitzero"`
+	CdrBucket *string `json:"CdrBucket,omitzero"`
 }
 
 func (v *AccountSettings) validate(path string) error {
@@ -1105,7 +1105,7 @@ func (v *BatchUpdateUserRequest) validate(path string) error {
 }
 
 func (v *BusinessCallingSettings) validate(path string) error {
-	if v.CdrBucket != "" {
+	if v.CdrBucket != nil && *v.CdrBucket != "" {
 	}
 	return nil
 }
@@ -2176,9 +2176,9 @@ func (v *UpdateGlobalSettingsRequest) validate(path string) error {
 }
 
 func (v *UpdatePhoneNumberRequest) validate(path string) error {
-	if v.CallingName != "" {
-		if !patternCallingName.MatchString(v.CallingName) {
-			return errPattern(path+"CallingName", v.CallingName, "^$|^[a-zA-Z0-9 ]{2,15}$")
+	if v.CallingName != nil && *v.CallingName != "" {
+		if !patternCallingName.MatchString(*v.CallingName) {
+			return errPattern(path+"CallingName", *v.CallingName, "^$|^[a-zA-Z0-9 ]{2,15}$")
 		}
 	}
 	if v.PhoneNumberId == "" {
@@ -2195,9 +2195,9 @@ func (v *UpdatePhoneNumberRequest) validate(path string) error {
 }
 
 func (v *UpdatePhoneNumberRequestItem) validate(path string) error {
-	if v.CallingName != "" {
-		if !patternCallingName.MatchString(v.CallingName) {
-			return errPattern(path+"CallingName", v.CallingName, "^$|^[a-zA-Z0-9 ]{2,15}$")
+	if v.CallingName != nil && *v.CallingName != "" {
+		if !patternCallingName.MatchString(*v.CallingName) {
+			return errPattern(path+"CallingName", *v.CallingName, "^$|^[a-zA-Z0-9 ]{2,15}$")
 		}
 	}
 	if v.PhoneNumberId == "" {
@@ -2217,12 +2217,12 @@ func (v *UpdatePhoneNumberRequestItem) validate(path string) error {
 }
 
 func (v *UpdatePhoneNumberSettingsRequest) validate(path string) error {
-	if v.CallingName == "" {
+	if v.CallingName == nil {
 		return errRequired(path + "CallingName")
 	}
-	if v.CallingName != "" {
-		if !patternCallingName.MatchString(v.CallingName) {
-			return errPattern(path+"CallingName", v.CallingName, "^$|^[a-zA-Z0-9 ]{2,15}$")
+	if v.CallingName != nil && *v.CallingName != "" {
+		if !patternCallingName.MatchString(*v.CallingName) {
+			return errPattern(path+"CallingName", *v.CallingName, "^$|^[a-zA-Z0-9 ]{2,15}$")
 		}
 	}
 	return nil
@@ -2380,7 +2380,7 @@ func (v *UserSettings) validate(path string) error {
 }
 
 func (v *VoiceConnectorSettings) validate(path string) error {
-	if v.CdrBucket != "" {
+	if v.CdrBucket != nil && *v.CdrBucket != "" {
 	}
 	return nil
 }
