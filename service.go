@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,6 +21,10 @@ type Service struct {
 	IDs   IDGen
 	// DefaultAwsAccountID scopes requests whose context has no caller.
 	DefaultAwsAccountID string
+	// Phone holds the telephony durations and limits (decisions D40, D41);
+	// set it before serving, or through SetPhoneConfig while serving.
+	Phone   PhoneConfig
+	phoneMu sync.RWMutex
 }
 
 // NewService returns a Service over store with the real clock and random ids.
@@ -302,6 +307,9 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 			}
 			if op == "BatchSuspendUser" && a.Type == Team {
 				u.RemovedAt = now
+				if err := s.releaseUserNumber(ctx, tx, u, now); err != nil {
+					return err
+				}
 			} else {
 				next, changed := nextStatus(op, u.RegistrationStatus)
 				if !changed {

@@ -25,6 +25,7 @@ func newControlPlane(svc *openchime.Service) *controlPlane {
 	cp.mux.HandleFunc("GET /_openchime/accounts", cp.listAccounts)
 	cp.mux.HandleFunc("POST /_openchime/accounts/{accountId}/users", cp.createUsers)
 	cp.mux.HandleFunc("POST /_openchime/reset", cp.reset)
+	cp.phoneRoutes()
 	cp.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, openchime.Errorf(openchime.UnknownOperation, "No control-plane route matches %s %s.", r.Method, r.URL.Path))
 	})

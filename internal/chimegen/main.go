@@ -443,12 +443,13 @@ func (g *gen) operations(opNames []string) {
 				hasBody = true
 			}
 		}
+		emptyOutput := op.Output == nil || len(g.m.Shapes[op.Output.Shape].Members) == 0
 		var errs []string
 		for _, e := range op.Errors {
 			errs = append(errs, strconv.Quote(e.Shape))
 		}
-		g.p("{Name: %q, Method: %q, Path: %q, QueryKey: %q, QueryValue: %q, Status: %d, HasBody: %v, Errors: []string{%s}, serve: serve%s},",
-			n, op.HTTP.Method, path, qk, qv, status, hasBody, strings.Join(errs, ", "), n)
+		g.p("{Name: %q, Method: %q, Path: %q, QueryKey: %q, QueryValue: %q, Status: %d, HasBody: %v, EmptyOutput: %v, Errors: []string{%s}, serve: serve%s},",
+			n, op.HTTP.Method, path, qk, qv, status, hasBody, emptyOutput, strings.Join(errs, ", "), n)
 	}
 	g.p("}")
 	g.p("")
