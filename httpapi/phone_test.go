@@ -304,7 +304,9 @@ func TestCreateMeetingDialOut(t *testing.T) {
 	if err != nil || len(aws.ToString(out.TransactionId)) != 36 {
 		t.Fatalf("dial-out = %+v, %v", out, err)
 	}
-	var dials struct{ DialOuts []struct{ TransactionId string } }
+	var dials struct {
+		DialOuts []struct{ TransactionId string }
+	}
 	ts.controlPlane(t, "GET", "/_openchime/meetings/"+meeting+"/dial-outs", nil, &dials)
 	if len(dials.DialOuts) != 1 || dials.DialOuts[0].TransactionId != *out.TransactionId {
 		t.Fatalf("recorded dial-outs = %+v", dials)
@@ -317,7 +319,9 @@ func TestCreateMeetingDialOut(t *testing.T) {
 func TestPhoneControlPlane(t *testing.T) {
 	ctx := context.Background()
 	ts, _, _ := newPhoneServer(t)
-	var seeded struct{ PhoneNumber struct{ PhoneNumberId, Status string } }
+	var seeded struct {
+		PhoneNumber struct{ PhoneNumberId, Status string }
+	}
 	if st := ts.controlPlane(t, "POST", "/_openchime/phone-numbers", map[string]any{"E164PhoneNumber": "+13125550111", "ProductType": "VoiceConnector",
 		"Associations": []map[string]string{{"Name": "VoiceConnectorId", "Value": "vc-1"}}}, &seeded); st != 201 || seeded.PhoneNumber.Status != "Assigned" {
 		t.Fatalf("seed: %d %+v", st, seeded)
