@@ -107,6 +107,7 @@ type NewAccount struct {
 	Type           AccountType   // defaults to Team
 	Status         AccountStatus // defaults to Active
 	DefaultLicense License       // defaults to Pro
+	ClaimedDomains []string      // Enterprise accounts only; see Account.ClaimedDomains
 }
 
 // CreateAccount creates a Team account for the caller (the only type the API
@@ -127,6 +128,7 @@ func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Accoun
 		DefaultLicense:       n.DefaultLicense,
 		SupportedLicenses:    []License{Basic, Pro},
 		SigninDelegateGroups: []string{},
+		ClaimedDomains:       normalizeDomains(n.ClaimedDomains),
 		CreatedAt:            s.now(),
 	}
 	if a.AwsAccountID == "" {
