@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -46,6 +47,7 @@ func MustSigV4Server(tb testing.TB, configure func(*httpapi.Server)) (*httptest.
 	tb.Cleanup(func() { store.Close() })
 	svc := openchime.NewService(store)
 	api := httpapi.NewServer(svc)
+	api.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	api.Authenticate = httpapi.SigV4Auth(testCreds, nil)
 	api.AdminToken = adminToken
 	if configure != nil {
