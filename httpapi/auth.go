@@ -173,7 +173,8 @@ func (l *rateLimiter) allow(key string) bool {
 	return lim.Allow()
 }
 
-// throttle answers false when the caller's access key is over the rate limit.
+// throttle answers Throttled when the caller's access key is over the rate
+// limit.
 func (s *Server) throttle(c openchime.Caller) error {
 	if s.RateLimit <= 0 {
 		return nil

@@ -255,7 +255,7 @@ func parseHeader(r *http.Request, auth string) (*parsed, error) {
 	}
 	date := r.Header.Get("X-Amz-Date")
 	if date == "" {
-		return nil, errorf(Malformed, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+		return nil, errorf(Malformed, "Authorization header requires an 'X-Amz-Date' header.")
 	}
 	if err := p.setDate(date); err != nil {
 		return nil, err
