@@ -224,3 +224,14 @@ func TestEscape(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkVerifier_Verify(b *testing.B) {
+	v := newVerifier(signTime)
+	raw := MustSign(b, alice, "POST", acctURL, body, "chime", signTime)
+	for b.Loop() {
+		r, bd := parse(b, raw)
+		if _, err := v.Verify(r, bd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
