@@ -13,6 +13,7 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/console"
 	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/sqlite"
 )
@@ -115,6 +116,9 @@ func (m *Main) Run(ctx context.Context) error {
 	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
 	api := httpapi.NewServer(svc)
 	api.Logger = logger
+	ui := console.New(svc, "")
+	ui.Logger = logger
+	api.HandleControl(console.Prefix, ui)
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
