@@ -13,6 +13,7 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/console"
 	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/sqlite"
 )
@@ -117,6 +118,9 @@ func (m *Main) Run(ctx context.Context) error {
 	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
 	api := httpapi.NewServer(svc)
 	api.Logger = logger
+	ui := console.New(svc, "")
+	ui.Logger = logger
+	api.HandleControl(console.Prefix, ui)
 
 	m.HTTP = &http.Server{
 		Handler:           api,
