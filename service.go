@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,6 +21,10 @@ type Service struct {
 	IDs   IDGen
 	// DefaultAwsAccountID scopes requests whose context has no caller.
 	DefaultAwsAccountID string
+	// Phone holds the telephony durations and limits (decisions D40, D41);
+	// set it before serving, or through SetPhoneConfig while serving.
+	Phone   PhoneConfig
+	phoneMu sync.RWMutex
 }
 
 // NewService returns a Service over store with the real clock and random ids.
@@ -102,6 +107,7 @@ type NewAccount struct {
 	Type           AccountType   // defaults to Team
 	Status         AccountStatus // defaults to Active
 	DefaultLicense License       // defaults to Pro
+	ClaimedDomains []string      // Enterprise accounts only; see Account.ClaimedDomains
 }
 
 // CreateAccount creates a Team account for the caller (the only type the API
@@ -122,6 +128,7 @@ func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Accoun
 		DefaultLicense:       n.DefaultLicense,
 		SupportedLicenses:    []License{Basic, Pro},
 		SigninDelegateGroups: []string{},
+		ClaimedDomains:       normalizeDomains(n.ClaimedDomains),
 		CreatedAt:            s.now(),
 	}
 	if a.AwsAccountID == "" {
@@ -302,6 +309,9 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 			}
 			if op == "BatchSuspendUser" && a.Type == Team {
 				u.RemovedAt = now
+				if err := s.releaseUserNumber(ctx, tx, u, now); err != nil {
+					return err
+				}
 			} else {
 				next, changed := nextStatus(op, u.RegistrationStatus)
 				if !changed {
@@ -518,4 +528,18 @@ func decodeToken(scope, token string) (*Cursor, error) {
 		return nil, bad
 	}
 	return &Cursor{CreatedAt: time.UnixMilli(n).UTC(), ID: id}, nil
+}
+
+// AdminAccount returns any account by id, whatever its AWS account, deleted
+// ones included: the console and the control plane look accounts up this way.
+func (s *Service) AdminAccount(ctx context.Context, id string) (*Account, error) {
+	var a *Account
+	err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+		a, err = tx.Account(ctx, id)
+		if IsCode(err, NotFound) {
+			return accountNotFound(id)
+		}
+		return err
+	})
+	return a, err
 }

@@ -2,7 +2,9 @@ package logstore
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 	"unsafe"
 
@@ -169,8 +171,6 @@ var (
 	userTypes     = []string{string(openchime.PrivateUser), string(openchime.SharedDevice)}
 	registrations = []string{string(openchime.Unregistered), string(openchime.Registered), string(openchime.Suspended)}
 	invitations   = []string{"", string(openchime.InvitePending), string(openchime.InviteAccepted), string(openchime.InviteFailed)}
-	accountTypes  = []string{string(openchime.Team), string(openchime.EnterpriseDirectory), string(openchime.EnterpriseLWA), string(openchime.EnterpriseOIDC)}
-	accountStates = []string{string(openchime.AccountActive), string(openchime.AccountSuspended)}
 )
 
 // userFormat is the version of the user encoding, its first byte, so that a
@@ -259,29 +259,20 @@ func userHead(rec string) (created int64, id, email string) {
 	return created, id, email
 }
 
-const accountFormat = 1
+// accountFormat marks an account record: the id, then the account as JSON.
+// Accounts are few and read once per request, so JSON costs little and
+// keeps every field the domain adds without a codec change.
+const accountFormat = 2
 
 func appendAccount(b []byte, a *openchime.Account) []byte {
 	e := encoder{b: b}
 	e.b = append(e.b, accountFormat)
 	e.str(a.ID)
-	e.str(a.AwsAccountID)
-	e.str(a.Name)
-	e.enum(accountTypes, string(a.Type))
-	e.enum(accountStates, string(a.Status))
-	e.enum(licenses, string(a.DefaultLicense))
-	e.uint(uint64(len(a.SupportedLicenses)))
-	for _, l := range a.SupportedLicenses {
-		e.enum(licenses, string(l))
+	js, err := json.Marshal(a)
+	if err != nil {
+		panic(err) // an Account has no field JSON cannot encode
 	}
-	e.uint(uint64(len(a.SigninDelegateGroups)))
-	for _, g := range a.SigninDelegateGroups {
-		e.str(g)
-	}
-	e.time(a.CreatedAt)
-	e.time(a.DeletedAt)
-	e.bool(a.Settings.DisableRemoteControl)
-	e.bool(a.Settings.EnableDialOut)
+	e.b = append(e.b, js...)
 	return e.b
 }
 
@@ -290,36 +281,23 @@ func decodeAccount(rec string) (*openchime.Account, error) {
 		return nil, errCorrupt
 	}
 	d := decoder{s: rec[1:]}
-	a := &openchime.Account{}
-	a.ID = d.str()
-	a.AwsAccountID = d.str()
-	a.Name = d.str()
-	a.Type = openchime.AccountType(d.enum(accountTypes))
-	a.Status = openchime.AccountStatus(d.enum(accountStates))
-	a.DefaultLicense = openchime.License(d.enum(licenses))
-	n := d.uint()
-	if n > uint64(len(d.s)) {
-		return nil, errCorrupt
-	}
-	a.SupportedLicenses = make([]openchime.License, 0, n)
-	for i := uint64(0); i < n; i++ {
-		a.SupportedLicenses = append(a.SupportedLicenses, openchime.License(d.enum(licenses)))
-	}
-	n = d.uint()
-	if n > uint64(len(d.s)) {
-		return nil, errCorrupt
-	}
-	// Never nil, like the SQL stores, so a record reads back the same.
-	a.SigninDelegateGroups = make([]string, 0, n)
-	for i := uint64(0); i < n; i++ {
-		a.SigninDelegateGroups = append(a.SigninDelegateGroups, d.str())
-	}
-	a.CreatedAt = d.time()
-	a.DeletedAt = d.time()
-	a.Settings.DisableRemoteControl = d.bool()
-	a.Settings.EnableDialOut = d.bool()
+	d.str()
 	if d.err != nil {
 		return nil, d.err
+	}
+	a := &openchime.Account{}
+	if err := json.Unmarshal([]byte(d.s), a); err != nil {
+		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	// Read back as the SQL stores do: lists never nil, no claimed domain nil.
+	if a.SupportedLicenses == nil {
+		a.SupportedLicenses = []openchime.License{}
+	}
+	if a.SigninDelegateGroups == nil {
+		a.SigninDelegateGroups = []string{}
+	}
+	if len(a.ClaimedDomains) == 0 {
+		a.ClaimedDomains = nil
 	}
 	return a, nil
 }
