@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -10,6 +12,10 @@ import (
 	"github.com/openchime/openchime/logstore"
 	"github.com/openchime/openchime/nostore"
 )
+
+// logGCPercent is the GOGC the serve command uses with the log store unless
+// the GOGC environment variable is set.
+const logGCPercent = 25
 
 // openNamedStore opens the stores named by a scheme other than a plain path
 // (which stays SQLite, the zero-setup default):
@@ -45,6 +51,13 @@ func openNamedStore(db string) (s openchime.Store, ok bool, err error) {
 			if opts.CheckpointBytes, err = strconv.ParseInt(v, 10, 64); err != nil || opts.CheckpointBytes <= 0 {
 				return nil, true, fmt.Errorf("--db %q: checkpoint must be a positive number of bytes", db)
 			}
+		}
+		// The log store keeps every record in the heap, and Go's default
+		// GOGC=100 lets the heap grow to twice the live data before a
+		// collection: 1M users would take 550 MB instead of 300 MB. A lower
+		// target costs little CPU (a cycle mostly scans the index maps).
+		if os.Getenv("GOGC") == "" {
+			debug.SetGCPercent(logGCPercent)
 		}
 		s, err := logstore.OpenOptions(path, opts)
 		return s, true, err
