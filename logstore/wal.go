@@ -109,7 +109,7 @@ func (w *wal) flusher() {
 		if !failed {
 			_, err = f.Write(b)
 			if err == nil && !w.noSync {
-				err = f.Sync()
+				err = syncData(f)
 			}
 		}
 		w.mu.Lock()
