@@ -306,10 +306,14 @@ func (t *wtx) Users(ctx context.Context, f openchime.UserFilter) ([]*openchime.U
 
 func (t *wtx) PutUser(_ context.Context, u *openchime.User) error {
 	email := openchime.NormalizeEmail(u.PrimaryEmail)
-	if owner := t.emailOwner(u.AccountID, email); owner != "" && owner != u.ID {
-		return openchime.Errorf(openchime.Conflict, "A user with email %s already exists in account %s.", u.PrimaryEmail, u.AccountID)
-	}
 	k := ukey{u.AccountID, u.ID}
+	// A user who keeps their email (a status change, the hot path) cannot
+	// take another's; only a new user or a new email needs the email index.
+	if cur, exists := t.currentEmail(k); !exists || cur != email {
+		if owner := t.emailOwner(u.AccountID, email); owner != "" && owner != u.ID {
+			return openchime.Errorf(openchime.Conflict, "A user with email %s already exists in account %s.", u.PrimaryEmail, u.AccountID)
+		}
+	}
 	if t.users == nil {
 		t.users = map[ukey]*openchime.User{}
 		t.emails = map[ukey]string{}
@@ -322,6 +326,21 @@ func (t *wtx) PutUser(_ context.Context, u *openchime.User) error {
 	t.users[k] = u.Clone()
 	t.emails[ukey{u.AccountID, email}] = u.ID
 	return nil
+}
+
+// currentEmail returns the normalised email of the user in the transaction's
+// view, and false for a user who does not exist.
+func (t *wtx) currentEmail(k ukey) (string, bool) {
+	if u, ok := t.users[k]; ok {
+		return openchime.NormalizeEmail(u.PrimaryEmail), true
+	}
+	if set := t.base.st.users[k.account]; set != nil {
+		if r := set.byID[k.id]; r != nil {
+			_, _, email := userHead(r.rec)
+			return openchime.NormalizeEmail(email), true
+		}
+	}
+	return "", false
 }
 
 func (t *wtx) Resource(ctx context.Context, kind, id string) (*openchime.Resource, error) {
