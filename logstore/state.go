@@ -29,14 +29,26 @@ type urec struct{ rec string }
 // userSet is the users of one account.
 type userSet struct {
 	byID    map[string]*urec // keys share the record's memory
-	byEmail map[string]*urec // normalised email
+	byEmail map[string]*urec // normalised email; use emails()
+	// emailReady is closed once byEmail is filled: after a snapshot load
+	// it fills in the background, so the server answers before it is done
+	// (the batch and list paths never need it).
+	emailReady chan struct{}
 	// order is sorted by (CreatedAt, ID): ListUsers seeks its cursor by
 	// binary search and reads one page, O(log n + page).
 	order []*urec
 }
 
 func newUserSet(n int) *userSet {
-	return &userSet{byID: make(map[string]*urec, n), byEmail: make(map[string]*urec, n), order: make([]*urec, 0, n)}
+	ready := make(chan struct{})
+	close(ready)
+	return &userSet{byID: make(map[string]*urec, n), byEmail: make(map[string]*urec, n), order: make([]*urec, 0, n), emailReady: ready}
+}
+
+// emails returns the email index, waiting for it to be filled.
+func (s *userSet) emails() map[string]*urec {
+	<-s.emailReady
+	return s.byEmail
 }
 
 func keyLess(c1 int64, id1 string, c2 int64, id2 string) bool {
@@ -63,32 +75,34 @@ func (s *userSet) indexOf(created int64, id string) int {
 }
 
 // put inserts or replaces a user; fresh collects the new records, which
-// flush adds to the order in one sorted merge.
+// flush adds to the order in one sorted merge. Map keys never share memory
+// with a record that an update can replace (they are substrings of the
+// snapshot buffer, which lives as long as the store, or copies), so an update
+// only swaps the record and leaves the maps alone.
 func (s *userSet) put(rec string, fresh *[]*urec) {
 	created, id, email := userHead(rec)
 	email = openchime.NormalizeEmail(email)
 	if old := s.byID[id]; old != nil {
 		oc, oid, oemail := userHead(old.rec)
-		oemail = openchime.NormalizeEmail(oemail)
 		if oc != created {
 			if i := s.indexOf(oc, oid); i < len(s.order) && s.order[i] == old {
 				s.order = slices.Delete(s.order, i, i+1)
 			}
 			*fresh = append(*fresh, old)
 		}
-		if oemail != email && s.byEmail[oemail] == old {
-			delete(s.byEmail, oemail)
+		if oemail = openchime.NormalizeEmail(oemail); oemail != email {
+			emails := s.emails()
+			if emails[oemail] == old {
+				delete(emails, oemail)
+			}
+			emails[strings.Clone(email)] = old
 		}
 		old.rec = rec
-		// Reassigning refreshes the map keys to the new record's memory, so
-		// the old record can be freed.
-		s.byID[id] = old
-		s.byEmail[email] = old
 		return
 	}
 	r := &urec{rec: rec}
-	s.byID[id] = r
-	s.byEmail[email] = r
+	s.byID[strings.Clone(id)] = r
+	s.emails()[strings.Clone(email)] = r
 	*fresh = append(*fresh, r)
 }
 

@@ -106,7 +106,7 @@ func (t readTx) User(_ context.Context, accountID, userID string) (*openchime.Us
 
 func (t readTx) UserByEmail(_ context.Context, accountID, email string) (*openchime.User, error) {
 	if set := t.st.users[accountID]; set != nil {
-		if r := set.byEmail[email]; r != nil {
+		if r := set.emails()[email]; r != nil {
 			return decodeUser(accountID, r.rec)
 		}
 	}
@@ -120,7 +120,7 @@ func (t readTx) Users(_ context.Context, f openchime.UserFilter) ([]*openchime.U
 	}
 	var out []*openchime.User
 	if f.Email != "" {
-		if r := set.byEmail[f.Email]; r != nil {
+		if r := set.emails()[f.Email]; r != nil {
 			u, err := decodeUser(f.AccountID, r.rec)
 			if err != nil {
 				return nil, err
@@ -253,7 +253,7 @@ func (t *wtx) emailOwner(accountID, email string) string {
 		return id
 	}
 	if set := t.base.st.users[accountID]; set != nil {
-		if r := set.byEmail[email]; r != nil {
+		if r := set.emails()[email]; r != nil {
 			_, id, _ := userHead(r.rec)
 			if _, changed := t.users[ukey{accountID, id}]; changed {
 				return "" // that user's overlay version has another email
