@@ -180,7 +180,8 @@ func (s *Store) recover() error {
 			off += n
 		}
 		last := i == len(wals)-1
-		if off < len(data) && !last {
+		// A log closed by a rotation ends with its zeroed preallocation.
+		if off < len(data) && !last && !allZero(data[off:]) {
 			return fmt.Errorf("logstore: %s is corrupt at offset %d of %d", path, off, len(data))
 		}
 		if last {
@@ -215,6 +216,15 @@ func (s *Store) recover() error {
 	}
 	s.wal = newWAL(f, size, s.seq, s.opts.NoSync)
 	return nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Store) createWAL(start uint64) (*os.File, error) {

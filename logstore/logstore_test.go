@@ -230,3 +230,24 @@ func TestStore_SecondOpenRefused(t *testing.T) {
 		t.Fatal("a second Open of the same directory succeeded")
 	}
 }
+
+// TestStore_CrashAfterCheckpoints copies the directory of an open store that
+// has rotated its log several times (as a crash would leave it: logs with
+// their zeroed preallocation, maybe an older snapshot) and reopens the copy.
+func TestStore_CrashAfterCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	s := MustOpen(t, dir, logstore.Options{CheckpointBytes: 2048})
+	seed(t, s, 50)
+	for i := 0; i < 50; i += 2 {
+		suspend(t, s, i)
+	}
+	want := statuses(t, s)
+	crashed := t.TempDir()
+	copyDir(t, dir, crashed)
+	got := statuses(t, MustOpen(t, crashed, logstore.Options{}))
+	for id, st := range want {
+		if got[id] != st {
+			t.Errorf("after crash %s is %s, want %s", id, got[id], st)
+		}
+	}
+}

@@ -35,7 +35,8 @@ type wal struct {
 	work    *sync.Cond // signals the flusher
 	done    *sync.Cond // signals waiters that durable advanced or err was set
 	f       *os.File
-	buf     []byte // frames not yet written
+	cur     *os.File // the file off and alloc describe; the flusher's
+	buf     []byte   // frames not yet written
 	spare   []byte
 	bufSeq  uint64 // seq of the last frame in buf
 	durable atomic.Uint64
@@ -43,14 +44,20 @@ type wal struct {
 	closed  bool
 	err     error
 	size    int64 // bytes of the current file, pending frames included
-	noSync  bool
-	stopped chan struct{}
+	// off is where the next write goes and alloc how far the file is
+	// preallocated with zeros: overwriting allocated blocks lets
+	// fdatasync skip the journal commit an append's size change needs
+	// (several times faster on ext4). Only the flusher uses them.
+	off, alloc int64
+	noSync     bool
+	stopped    chan struct{}
 }
 
 func newWAL(f *os.File, size int64, durable uint64, noSync bool) *wal {
-	w := &wal{f: f, size: size, noSync: noSync, stopped: make(chan struct{})}
+	w := &wal{f: f, size: size, off: size, alloc: size, noSync: noSync, stopped: make(chan struct{})}
 	w.work = sync.NewCond(&w.mu)
 	w.done = sync.NewCond(&w.mu)
+	w.cur = f
 	w.durable.Store(durable)
 	w.bufSeq = durable
 	go w.flusher()
@@ -102,15 +109,15 @@ func (w *wal) flusher() {
 			return
 		}
 		b, seq, f := w.buf, w.bufSeq, w.f
+		if f != w.cur {
+			w.cur, w.off, w.alloc = f, 0, 0
+		}
 		w.buf, w.busy = w.spare[:0], true
 		failed := w.err != nil
 		w.mu.Unlock()
 		var err error
 		if !failed {
-			_, err = f.Write(b)
-			if err == nil && !w.noSync {
-				err = syncData(f)
-			}
+			err = w.write(f, b)
 		}
 		w.mu.Lock()
 		w.busy = false
@@ -130,6 +137,38 @@ func (w *wal) flusher() {
 		}
 		w.done.Broadcast()
 	}
+}
+
+// preallocChunk is how much zeroed space the log file grows by at a time.
+const preallocChunk = 8 << 20
+
+// write writes b at the end of the log and syncs it, first extending the
+// zeroed preallocation when b does not fit (that sync also makes the new
+// size durable). A crash leaves zeros after the last frame, which recovery
+// reads as the end of the log.
+func (w *wal) write(f *os.File, b []byte) error {
+	if w.off+int64(len(b)) > w.alloc && !w.noSync {
+		grow := max(preallocChunk, int64(len(b)))
+		zeros := make([]byte, 1<<20)
+		pos := w.alloc
+		for ; pos < w.off+grow; pos += int64(len(zeros)) {
+			if _, err := f.WriteAt(zeros, pos); err != nil {
+				return err
+			}
+		}
+		if err := f.Sync(); err != nil {
+			return err
+		}
+		w.alloc = pos
+	}
+	if _, err := f.WriteAt(b, w.off); err != nil {
+		return err
+	}
+	w.off += int64(len(b))
+	if w.noSync {
+		return nil
+	}
+	return syncData(f)
 }
 
 // drain waits until every appended frame is written and synced.
@@ -187,6 +226,9 @@ func nextFrame(b []byte) (payload []byte, n int, ok bool) {
 		return nil, 0, false
 	}
 	size := binary.LittleEndian.Uint32(b)
+	if size == 0 {
+		return nil, 0, false // the zeroed preallocation after the last frame
+	}
 	if size > maxFrame || int(size) > len(b)-frameHeader {
 		return nil, 0, false
 	}
