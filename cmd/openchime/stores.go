@@ -56,10 +56,17 @@ func openNamedStore(db string) (s openchime.Store, ok bool, err error) {
 		// GOGC=100 lets the heap grow to twice the live data before a
 		// collection: 1M users would take 550 MB instead of 300 MB. A lower
 		// target costs little CPU (a cycle mostly scans the index maps).
-		if os.Getenv("GOGC") == "" {
-			debug.SetGCPercent(logGCPercent)
+		gc := logGCPercent
+		if os.Getenv("GOGC") != "" {
+			gc = debug.SetGCPercent(-1)
 		}
+		// Loading a snapshot allocates only what the store keeps: collecting
+		// meanwhile would mark the growing indexes again and again (most of
+		// the start time at 10M users), so the collector waits; the log files
+		// read meanwhile (at most about half a snapshot) are freed after.
+		debug.SetGCPercent(-1)
 		s, err := logstore.OpenOptions(path, opts)
+		debug.SetGCPercent(gc)
 		return s, true, err
 	case "nostore":
 		users := 10000
