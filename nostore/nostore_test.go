@@ -1,0 +1,40 @@
+package nostore_test
+
+import (
+	"context"
+	"testing"
+
+	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/nostore"
+)
+
+// TestStore_AnswersTheBenchmarkCalls checks that the Service answers the
+// benchmark's operations on the store that stores nothing.
+func TestStore_AnswersTheBenchmarkCalls(t *testing.T) {
+	svc := openchime.NewService(nostore.New(250))
+	ctx := context.Background()
+	for _, batch := range []func(context.Context, string, []string) ([]openchime.UserError, error){svc.BatchUnsuspendUser, svc.BatchSuspendUser} {
+		errs, err := batch(ctx, "acct", []string{"u1", "u2"})
+		if err != nil || len(errs) != 0 {
+			t.Fatalf("batch: %v %v", errs, err)
+		}
+	}
+	if _, err := svc.GetUser(ctx, "acct", "u1"); err != nil {
+		t.Fatal(err)
+	}
+	n, token := 0, ""
+	for {
+		list, next, err := svc.ListUsers(ctx, openchime.ListUsersInput{AccountID: "acct", Page: openchime.Page{MaxResults: 100, NextToken: token}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(list)
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	if n != 250 {
+		t.Fatalf("ListUsers walked %d users, want 250", n)
+	}
+}
