@@ -20,11 +20,16 @@ type Service struct {
 	IDs   IDGen
 	// DefaultAwsAccountID scopes requests whose context has no caller.
 	DefaultAwsAccountID string
+	// Faults holds the injected faults; batch operations consult it per
+	// user (nil: none).
+	Faults *Faults
 }
 
 // NewService returns a Service over store with the real clock and random ids.
 func NewService(store Store) *Service {
-	return &Service{Store: store, Clock: SystemClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
+	s := &Service{Store: store, Clock: SystemClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
+	s.Faults = NewFaults(serviceClock{s})
+	return s
 }
 
 // UserError is the failure of one user inside a batch operation.
@@ -107,12 +112,16 @@ type NewAccount struct {
 // CreateAccount creates a Team account for the caller (the only type the API
 // can create). Defaults per decision D12.
 func (s *Service) CreateAccount(ctx context.Context, name string) (*Account, error) {
-	return s.AdminCreateAccount(ctx, NewAccount{Name: name, Type: Team})
+	return s.createAccount(ctx, "CreateAccount", NewAccount{Name: name, Type: Team})
 }
 
 // AdminCreateAccount creates an account of any type and status; the control
 // plane uses it for states the public API cannot create.
 func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Account, error) {
+	return s.createAccount(ctx, "AdminCreateAccount", n)
+}
+
+func (s *Service) createAccount(ctx context.Context, op string, n NewAccount) (*Account, error) {
 	a := &Account{
 		ID:                   s.IDs.UUID(),
 		AwsAccountID:         n.AwsAccountID,
@@ -142,7 +151,12 @@ func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Accoun
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	err := s.Store.Update(ctx, func(tx Tx) error { return tx.PutAccount(ctx, a) })
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		if err := tx.PutAccount(ctx, a); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, op, a.ID, AccountChange(nil, a))
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -275,8 +289,10 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 	ids := distinct(userIDs)
 	errs := []UserError{}
 	now := s.now()
+	awsAccount := s.awsAccount(ctx)
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		errs = errs[:0]
+		var changes []AuditChange
 		a, err := s.visibleAccount(ctx, tx, accountID)
 		if err != nil {
 			return err
@@ -292,6 +308,10 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 			return Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", accountID)
 		}
 		for _, id := range ids {
+			if ue := s.Faults.ForUser(op, awsAccount, accountID, id); ue != nil {
+				errs = append(errs, *ue)
+				continue
+			}
 			u, err := visibleUser(ctx, tx, accountID, id)
 			if IsCode(err, NotFound) {
 				errs = append(errs, UserError{UserID: id, Code: NotFound, Message: ErrorMessage(err)})
@@ -300,6 +320,7 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 			if err != nil {
 				return err
 			}
+			before := *u
 			if op == "BatchSuspendUser" && a.Type == Team {
 				u.RemovedAt = now
 			} else {
@@ -315,8 +336,9 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 			if err := tx.PutUser(ctx, u); err != nil {
 				return err
 			}
+			changes = append(changes, UserChange(&before, u))
 		}
-		return nil
+		return s.audit(ctx, tx, op, accountID, changes...)
 	})
 	if err != nil {
 		return nil, err
@@ -363,6 +385,7 @@ func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list [
 	users := make([]*User, 0, len(list))
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		users = users[:0]
+		var changes []AuditChange
 		a, err := tx.Account(ctx, accountID)
 		if IsCode(err, NotFound) || (err == nil && a.Deleted()) {
 			return accountNotFound(accountID)
@@ -390,8 +413,9 @@ func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list [
 				return err
 			}
 			users = append(users, u)
+			changes = append(changes, UserChange(nil, u))
 		}
-		return nil
+		return s.audit(ctx, tx, "AdminCreateUsers", a.ID, changes...)
 	})
 	if err != nil {
 		return nil, err

@@ -33,6 +33,11 @@ type Server struct {
 	Authenticate func(r *http.Request, body []byte) (openchime.Caller, error)
 	// ControlPlane serves /_openchime/; NewServer sets it.
 	ControlPlane http.Handler
+	// Metrics, when set, serves GET /metrics (Prometheus' default path,
+	// which no Chime route uses).
+	Metrics http.Handler
+	// Observer, when set, is told of every answered request.
+	Observer RequestObserver
 
 	router *router
 	cp     *controlPlane
@@ -88,9 +93,17 @@ func accessKeyID(r *http.Request) string {
 	return ""
 }
 
+// RequestObserver is told of every request once it is answered: the
+// operation name ("ControlPlane", "Metrics", or "" when no operation
+// matched), the status, the error code ("" on success) and the time taken.
+type RequestObserver interface {
+	ObserveRequest(op string, status int, code openchime.Code, elapsed time.Duration)
+}
+
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	code   openchime.Code // set by WriteError
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -121,6 +134,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				WriteError(sw, openchime.Errorf(openchime.ServiceFailure, "The service encountered an unexpected error."))
 			}
 		}
+		if s.Observer != nil {
+			s.Observer.ObserveRequest(opName, sw.status, sw.code, time.Since(start))
+		}
 		s.Logger.Info("request", "op", opName, "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"latency_ms", float64(time.Since(start).Microseconds())/1000, "request_id", requestID)
 	}()
@@ -132,6 +148,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(path, "/_openchime/") || path == "/_openchime" {
 		opName = "ControlPlane"
 		s.ControlPlane.ServeHTTP(sw, r)
+		return
+	}
+	if path == "/metrics" && s.Metrics != nil {
+		opName = "Metrics"
+		s.Metrics.ServeHTTP(sw, r)
 		return
 	}
 	segs, ok := splitPath(path)
@@ -159,6 +180,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	caller.RequestID = requestID
 	ctx := openchime.NewContextWithCaller(r.Context(), caller)
 	ctx = context.WithValue(ctx, operationKey{}, op.Name)
+	if err := s.Service.Faults.BeforeRequest(ctx, op.Name, caller.AwsAccountID, labelOf(labels, "accountId")); err != nil {
+		WriteError(sw, err)
+		return
+	}
 	out, err := op.serve(ctx, s.Handlers, &request{op: op, labels: labels, q: q, body: body})
 	if err != nil {
 		if openchime.ErrorCode(err) == openchime.ServiceFailure {
@@ -172,6 +197,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(sw, op.Status, out)
+}
+
+func labelOf(labels []labelValue, name string) string {
+	for _, l := range labels {
+		if l.name == name {
+			return l.value
+		}
+	}
+	return ""
 }
 
 type operationKey struct{}

@@ -24,6 +24,7 @@ type Config struct {
 	DB                  string
 	DefaultAwsAccountID string
 	LogLevel            string
+	AuditFile           string // --audit-file: audit events as JSON lines
 }
 
 // DefaultConfig returns the configuration of a plain `openchime serve`.
@@ -77,6 +78,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.DB, "db", envOr("OPENCHIME_DB", m.Config.DB), "database: a SQLite file path, :memory:, or a postgres:// URL (env OPENCHIME_DB)")
 	fs.StringVar(&m.Config.DefaultAwsAccountID, "default-aws-account", envOr("OPENCHIME_DEFAULT_AWS_ACCOUNT", m.Config.DefaultAwsAccountID), "AWS account of callers whose access key is not a 12-digit account id (env OPENCHIME_DEFAULT_AWS_ACCOUNT)")
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
+	fs.StringVar(&m.Config.AuditFile, "audit-file", envOr("OPENCHIME_AUDIT_FILE", m.Config.AuditFile), "also append every audit event to this file as a JSON line (env OPENCHIME_AUDIT_FILE)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -111,10 +113,16 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Store = store
 	defer store.Close()
 
-	svc := openchime.NewService(store)
+	obs, err := newObservability(m.Config, store, logger)
+	if err != nil {
+		return err
+	}
+	defer obs.Close()
+	svc := openchime.NewService(obs.Store)
 	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
 	api := httpapi.NewServer(svc)
 	api.Logger = logger
+	obs.attach(api)
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
