@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -23,6 +24,10 @@ type Service struct {
 	// Faults holds the injected faults; batch operations consult it per
 	// user (nil: none).
 	Faults *Faults
+	// Phone holds the telephony durations and limits (decisions D40, D41);
+	// set it before serving, or through SetPhoneConfig while serving.
+	Phone   PhoneConfig
+	phoneMu sync.RWMutex
 }
 
 // NewService returns a Service over store with the real clock and random ids.
@@ -107,6 +112,7 @@ type NewAccount struct {
 	Type           AccountType   // defaults to Team
 	Status         AccountStatus // defaults to Active
 	DefaultLicense License       // defaults to Pro
+	ClaimedDomains []string      // Enterprise accounts only; see Account.ClaimedDomains
 }
 
 // CreateAccount creates a Team account for the caller (the only type the API
@@ -131,6 +137,7 @@ func (s *Service) createAccount(ctx context.Context, op string, n NewAccount) (*
 		DefaultLicense:       n.DefaultLicense,
 		SupportedLicenses:    []License{Basic, Pro},
 		SigninDelegateGroups: []string{},
+		ClaimedDomains:       normalizeDomains(n.ClaimedDomains),
 		CreatedAt:            s.now(),
 	}
 	if a.AwsAccountID == "" {
@@ -323,6 +330,9 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 			before := *u
 			if op == "BatchSuspendUser" && a.Type == Team {
 				u.RemovedAt = now
+				if err := s.releaseUserNumber(ctx, tx, u, now); err != nil {
+					return err
+				}
 			} else {
 				next, changed := nextStatus(op, u.RegistrationStatus)
 				if !changed {

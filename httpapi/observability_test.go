@@ -50,7 +50,7 @@ func MustObsEnv(tb testing.TB) *obsEnv {
 	svc.Clock = clock
 	svc.IDs = openchime.NewSeededIDs(1)
 	api := httpapi.NewServer(svc)
-	api.Logger = slogDiscard()
+	api.Logger = discardLogger()
 	api.Observer = m
 	api.Metrics = m.Handler()
 	api.HandleControl("GET /_openchime/metrics", m.Handler())
