@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"slices"
 	"sync"
 	"time"
 )
@@ -266,4 +267,37 @@ func (s *auditStream) Update(ctx context.Context, fn func(tx Tx) error) error {
 		}
 	}
 	return nil
+}
+
+// cloneAccount copies an account, slices included, before it is changed in
+// place, for the Before of its audit change.
+func cloneAccount(a *Account) *Account {
+	c := *a
+	c.SupportedLicenses = slices.Clone(a.SupportedLicenses)
+	c.SigninDelegateGroups = slices.Clone(a.SigninDelegateGroups)
+	c.ClaimedDomains = slices.Clone(a.ClaimedDomains)
+	return &c
+}
+
+// cloneUser copies a user (a User holds no reference) before it is changed
+// in place.
+func cloneUser(u *User) *User {
+	c := *u
+	return &c
+}
+
+// putAccount writes a and records its change from before (nil: created).
+func (s *Service) putAccount(ctx context.Context, tx Tx, op string, before, a *Account) error {
+	if err := tx.PutAccount(ctx, a); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, op, a.ID, AccountChange(before, a))
+}
+
+// putUser writes u and records its change from before (nil: created).
+func (s *Service) putUser(ctx context.Context, tx Tx, op string, before, u *User) error {
+	if err := tx.PutUser(ctx, u); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, op, u.AccountID, UserChange(before, u))
 }

@@ -650,6 +650,7 @@ func (s *Service) AssociatePhoneNumberWithUser(ctx context.Context, accountID, u
 		if err != nil {
 			return err
 		}
+		before := cloneUser(u)
 		p, err := s.ownNumber(ctx, tx, number)
 		if err != nil {
 			return err
@@ -672,7 +673,7 @@ func (s *Service) AssociatePhoneNumberWithUser(ctx context.Context, accountID, u
 		if err := s.putNumber(ctx, tx, p); err != nil {
 			return err
 		}
-		return tx.PutUser(ctx, u)
+		return s.putUser(ctx, tx, "AssociatePhoneNumberWithUser", before, u)
 	})
 }
 
@@ -687,7 +688,11 @@ func (s *Service) DisassociatePhoneNumberFromUser(ctx context.Context, accountID
 		if err != nil {
 			return err
 		}
-		return s.releaseUserNumber(ctx, tx, u, s.now())
+		before := cloneUser(u)
+		if err := s.releaseUserNumber(ctx, tx, u, s.now()); err != nil || before.ProvisionedNumber == "" {
+			return err
+		}
+		return s.audit(ctx, tx, "DisassociatePhoneNumberFromUser", a.ID, UserChange(before, u))
 	})
 }
 

@@ -19,6 +19,7 @@ import (
 	awschime "github.com/aws/aws-sdk-go-v2/service/chime"
 	"github.com/aws/aws-sdk-go-v2/service/chime/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/metrics"
@@ -489,4 +490,67 @@ func TestAudit_List(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestFaults_BatchUpdateUser(t *testing.T) {
+	e := MustObsEnv(t)
+	ctx := context.Background()
+	accountID, ids := e.MustLWAUsers(t, 3)
+	e.MustAddFault(t, map[string]any{"Operation": "BatchUpdateUser", "UserId": ids[0], "ErrorCode": "Conflict", "Message": "busy"})
+	items := make([]types.UpdateUserRequestItem, len(ids))
+	for i, id := range ids {
+		items[i] = types.UpdateUserRequestItem{UserId: aws.String(id), LicenseType: types.LicenseBasic}
+	}
+	out, err := e.chime.BatchUpdateUser(ctx, &awschime.BatchUpdateUserInput{AccountId: &accountID, UpdateUserRequestItems: items})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.UserErrors) != 1 || *out.UserErrors[0].UserId != ids[0] || out.UserErrors[0].ErrorCode != types.ErrorCodeConflict || *out.UserErrors[0].ErrorMessage != "busy" {
+		t.Fatalf("UserErrors=%+v, want one Conflict \"busy\" for %s", out.UserErrors, ids[0])
+	}
+	for i, want := range []types.License{types.LicensePro, types.LicenseBasic, types.LicenseBasic} {
+		u, err := e.chime.GetUser(ctx, &awschime.GetUserInput{AccountId: &accountID, UserId: &ids[i]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.User.LicenseType != want {
+			t.Errorf("user %d licence=%s, want %s", i, u.User.LicenseType, want)
+		}
+	}
+	reqID, _ := awsmw.GetRequestIDMetadata(out.ResultMetadata)
+	events := e.audit(t, "request-id="+reqID)
+	if len(events) != 1 || events[0].Operation != "BatchUpdateUser" || len(events[0].Changes) != 2 {
+		t.Fatalf("audit=%+v, want one BatchUpdateUser event with 2 changes", events)
+	}
+}
+
+func TestAudit_Lifecycle(t *testing.T) {
+	e := MustObsEnv(t)
+	ctx := context.Background()
+	accountID, ids := e.MustLWAUsers(t, 1)
+	upd, err := e.chime.UpdateAccount(ctx, &awschime.UpdateAccountInput{AccountId: &accountID, Name: aws.String("renamed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin, err := e.chime.ResetPersonalPIN(ctx, &awschime.ResetPersonalPINInput{AccountId: &accountID, UserId: &ids[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		reqID, op, before, after string
+	}{
+		{requestID(upd.ResultMetadata), "UpdateAccount", `"Name":"lwa"`, `"Name":"renamed"`},
+		{requestID(pin.ResultMetadata), "ResetPersonalPIN", `"PersonalPIN":"redacted"`, `"PersonalPIN":"redacted"`},
+	} {
+		events := e.audit(t, "request-id="+tc.reqID)
+		if len(events) != 1 || events[0].Operation != tc.op || len(events[0].Changes) != 1 ||
+			!strings.Contains(string(events[0].Changes[0].Before), tc.before) || !strings.Contains(string(events[0].Changes[0].After), tc.after) {
+			t.Errorf("audit of %s=%+v, want Before with %s and After with %s", tc.op, events, tc.before, tc.after)
+		}
+	}
+}
+
+func requestID(md middleware.Metadata) string {
+	id, _ := awsmw.GetRequestIDMetadata(md)
+	return id
 }
