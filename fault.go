@@ -191,6 +191,9 @@ func (f *Faults) Remove(id string) bool {
 
 // Clear deletes every rule.
 func (f *Faults) Clear() {
+	if f == nil {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rules = nil

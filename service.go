@@ -506,8 +506,11 @@ func (s *Service) AdminAccounts(ctx context.Context, f AccountFilter) ([]*Accoun
 	return list, err
 }
 
-// Reset deletes everything.
-func (s *Service) Reset(ctx context.Context) error { return s.Store.Reset(ctx) }
+// Reset deletes everything, injected faults included.
+func (s *Service) Reset(ctx context.Context) error {
+	s.Faults.Clear()
+	return s.Store.Reset(ctx)
+}
 
 // pageBounds turns a Page into a limit and a cursor. MaxResults outside
 // 1..200 is rejected by the wire layer's validation; 0 means the default, 100.

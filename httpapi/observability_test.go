@@ -325,6 +325,10 @@ func TestFaults_ControlPlane(t *testing.T) {
 	if st := e.do(t, "DELETE", "/_openchime/faults", nil, nil); st != http.StatusNoContent || len(e.faults(t)) != 0 {
 		t.Fatalf("clear: status=%d, faults=%d, want 204 and none", st, len(e.faults(t)))
 	}
+	e.MustAddFault(t, map[string]any{"Exception": "ServiceFailureException"})
+	if st := e.do(t, "POST", "/_openchime/reset", nil, nil); st != http.StatusNoContent || len(e.faults(t)) != 0 {
+		t.Fatalf("reset: status=%d, faults=%d, want 204 and none", st, len(e.faults(t)))
+	}
 	for _, bad := range []map[string]any{
 		{"Exception": "NoSuchException"},
 		{"ErrorCode": "Nope"},
