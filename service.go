@@ -208,12 +208,7 @@ func (s *Service) ListAccounts(ctx context.Context, in ListAccountsInput) ([]*Ac
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		last := list[limit-1]
-		next = encodeToken(scope, Cursor{last.CreatedAt, last.ID})
-	}
+	list, next := cutPage(list, limit, scope, func(a *Account) Cursor { return Cursor{a.CreatedAt, a.ID} })
 	return list, next, nil
 }
 
@@ -247,12 +242,7 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		last := list[limit-1]
-		next = encodeToken(scope, Cursor{last.CreatedAt, last.ID})
-	}
+	list, next := cutPage(list, limit, scope, func(u *User) Cursor { return Cursor{u.CreatedAt, u.ID} })
 	return list, next, nil
 }
 
@@ -529,6 +519,16 @@ func pageBounds(p Page, scope string) (int, *Cursor, error) {
 	return limit, c, nil
 }
 
+// cutPage trims a listing fetched with limit+1 rows to limit, and returns
+// the token of the next page when there was a further row.
+func cutPage[T any](list []T, limit int, scope string, key func(T) Cursor) ([]T, string) {
+	if len(list) <= limit {
+		return list, ""
+	}
+	list = list[:limit]
+	return list, encodeToken(scope, key(list[limit-1]))
+}
+
 // Page tokens are opaque to clients: base64 of the listing's scope (so a
 // token of another listing is refused, decision D6) and the last key seen.
 func encodeToken(scope string, c Cursor) string {
@@ -555,4 +555,18 @@ func decodeToken(scope, token string) (*Cursor, error) {
 		return nil, bad
 	}
 	return &Cursor{CreatedAt: time.UnixMilli(n).UTC(), ID: id}, nil
+}
+
+// AdminAccount returns any account by id, whatever its AWS account, deleted
+// ones included: the console and the control plane look accounts up this way.
+func (s *Service) AdminAccount(ctx context.Context, id string) (*Account, error) {
+	var a *Account
+	err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+		a, err = tx.Account(ctx, id)
+		if IsCode(err, NotFound) {
+			return accountNotFound(id)
+		}
+		return err
+	})
+	return a, err
 }

@@ -558,3 +558,25 @@ func requestID(md middleware.Metadata) string {
 	id, _ := awsmw.GetRequestIDMetadata(md)
 	return id
 }
+
+func TestMetrics_AdminToken(t *testing.T) {
+	e := MustObsEnv(t)
+	e.srv.Config.Handler.(*httpapi.Server).AdminToken = "s3cret"
+	for _, tc := range []struct {
+		auth string
+		want int
+	}{{"", 401}, {"Bearer wrong", 403}, {"Bearer s3cret", 200}} {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/metrics", nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET /metrics with %q: status=%d, want %d", tc.auth, resp.StatusCode, tc.want)
+		}
+	}
+}

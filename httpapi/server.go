@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	openchime "github.com/openchime/openchime"
@@ -28,9 +29,17 @@ type Server struct {
 	Logger   *slog.Logger
 	// MaxBodyBytes caps request bodies (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
-	// Authenticate returns the caller of a request, or an error that answers
-	// it. The default takes the AWS account from the access key (AccessKeyTenancy).
-	Authenticate func(r *http.Request, body []byte) (openchime.Caller, error)
+	// Authenticate returns the caller of a request to operation op, or an
+	// error that answers it. The default takes the AWS account from the
+	// access key (AccessKeyTenancy); SigV4Auth verifies signatures.
+	Authenticate func(r *http.Request, op string, body []byte) (openchime.Caller, error)
+	// AdminToken, when set, guards the control plane (health excepted).
+	AdminToken string
+	// SelfAuthPrefixes are control-plane paths whose handlers check the
+	// admin token themselves (the console, with a login form and a session).
+	SelfAuthPrefixes []string
+	// RateLimit caps requests per second per access key (0 = no limit).
+	RateLimit float64
 	// ControlPlane serves /_openchime/; NewServer sets it.
 	ControlPlane http.Handler
 	// Metrics, when set, serves GET /metrics (Prometheus' default path,
@@ -41,6 +50,9 @@ type Server struct {
 
 	router *router
 	cp     *controlPlane
+
+	limitOnce sync.Once
+	limiter   *rateLimiter
 }
 
 // HandleControl adds a route under /_openchime/ (a ServeMux pattern such as
@@ -55,7 +67,7 @@ func NewServer(svc *openchime.Service) *Server {
 		Logger:   slog.Default(),
 		router:   newRouter(operations),
 	}
-	s.Authenticate = func(r *http.Request, _ []byte) (openchime.Caller, error) {
+	s.Authenticate = func(r *http.Request, _ string, _ []byte) (openchime.Caller, error) {
 		return AccessKeyTenancy(r, svc.DefaultAwsAccountID), nil
 	}
 	s.cp = newControlPlane(svc)
@@ -147,11 +159,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasPrefix(path, "/_openchime/") || path == "/_openchime" {
 		opName = "ControlPlane"
+		if err := s.checkAdminToken(r); err != nil {
+			WriteError(sw, err)
+			return
+		}
 		s.ControlPlane.ServeHTTP(sw, r)
 		return
 	}
 	if path == "/metrics" && s.Metrics != nil {
 		opName = "Metrics"
+		// Counts of users and operations are the operator's: with an admin
+		// token set, scrapers send it (Prometheus: authorization.credentials).
+		if err := s.checkAdminToken(r); err != nil {
+			WriteError(sw, err)
+			return
+		}
 		s.Metrics.ServeHTTP(sw, r)
 		return
 	}
@@ -172,8 +194,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(sw, err)
 		return
 	}
-	caller, err := s.Authenticate(r, body)
+	caller, err := s.Authenticate(r, op.Name, body)
 	if err != nil {
+		WriteError(sw, err)
+		return
+	}
+	if err := s.throttle(caller); err != nil {
 		WriteError(sw, err)
 		return
 	}
