@@ -28,7 +28,6 @@ for p in $port $aport; do
   for _ in $(seq 100); do curl -sf http://127.0.0.1:$p/_openchime/health >/dev/null && break; sleep 0.1; done
 done
 export ADMIN_BASE=http://127.0.0.1:$aport ADMIN_TOKEN=browser-admin-token
-export AUDIT="${AUDIT:-0}"
 
 export BASE=http://127.0.0.1:$port SHOTS="$PWD/console/e2e/screenshots" CHROMIUM="$(command -v chromium)" RESULT="$work/result.json"
 (cd console/e2e && node console.test.mjs)

@@ -46,6 +46,9 @@ type Handler struct {
 	// SecureCookies marks the session cookie Secure (set it behind TLS).
 	SecureCookies bool
 	Logger        *slog.Logger
+	// Stats returns request and error counts by operation for the live
+	// panel; the server sets it from the counters /metrics exports.
+	Stats func() []Stat
 
 	key   []byte // signs sessions and CSRF tokens
 	pages map[string]*template.Template
@@ -66,7 +69,7 @@ func New(svc *openchime.Service, adminToken string) *Handler {
 	}
 	funcs := template.FuncMap{"fmtTime": fmtTime}
 	h.pages = map[string]*template.Template{}
-	for _, page := range []string{"login", "home", "aws", "account", "user"} {
+	for _, page := range []string{"login", "home", "aws", "account", "user", "audit", "operator"} {
 		h.pages[page] = template.Must(template.New(page).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html"))
 	}
 	static, _ := fs.Sub(assets, "static")
@@ -82,6 +85,11 @@ func New(svc *openchime.Service, adminToken string) *Handler {
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users", h.auth(h.addUsers))
 	h.mux.HandleFunc("GET "+Prefix+"accounts/{id}/users/{uid}", h.auth(h.user))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/invite", h.auth(h.invite))
+	h.mux.HandleFunc("GET "+Prefix+"audit", h.auth(h.auditPage))
+	h.mux.HandleFunc("GET "+Prefix+"operator", h.auth(h.operator))
+	h.mux.HandleFunc("POST "+Prefix+"faults", h.auth(h.addFault))
+	h.mux.HandleFunc("POST "+Prefix+"faults/{id}/delete", h.auth(h.removeFault))
+	h.mux.HandleFunc("GET "+Prefix+"stats", h.auth(h.stats))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/delete", h.auth(h.deleteAccount))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users/{uid}/license", h.auth(h.updateLicense))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users/{uid}/reset-pin", h.auth(h.resetPIN))
@@ -496,7 +504,12 @@ func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, v *view, a 
 		h.fail(w, err)
 		return
 	}
-	v.Title, v.Data = u.PrimaryEmail, map[string]any{"User": u, "Licenses": a.SupportedLicenses}
+	events, _, err := h.Service.ListAudit(r.Context(), openchime.AuditFilter{AccountID: a.ID, UserID: u.ID, Page: openchime.Page{MaxResults: 50}})
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	v.Title, v.Data = u.PrimaryEmail, map[string]any{"User": u, "Licenses": a.SupportedLicenses, "Events": events}
 	v.Nav = []link{{"AWS account " + a.AwsAccountID, Prefix + "aws/" + a.AwsAccountID}, {a.Name, Prefix + "accounts/" + a.ID}}
 	h.render(w, "user", v)
 }

@@ -177,3 +177,43 @@ func TestConsole_LifecycleActions(t *testing.T) {
 		t.Fatalf("delete: %d", st)
 	}
 }
+
+func TestConsole_OperatorViews(t *testing.T) {
+	e := newEnv(t, "")
+	ctx := context.Background()
+	a, _ := e.svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "LWA", Type: openchime.EnterpriseLWA})
+	users, _ := e.svc.AdminCreateUsers(ctx, a.ID, []openchime.NewUser{{PrimaryEmail: "a@example.com", RegistrationStatus: openchime.Suspended}})
+	owner := openchime.NewContextWithCaller(ctx, openchime.Caller{AwsAccountID: a.AwsAccountID, RequestID: "req-123"})
+	e.svc.BatchUnsuspendUser(owner, a.ID, []string{users[0].ID})
+
+	st, page := e.get(t, console.Prefix+"audit?account-id="+a.ID)
+	if st != 200 || !strings.Contains(page, "BatchUnsuspendUser") || !strings.Contains(page, "req-123") {
+		t.Fatalf("audit page: %d", st)
+	}
+	_, page = e.get(t, console.Prefix+"audit?request-id=nope")
+	if strings.Contains(page, "BatchUnsuspendUser") {
+		t.Fatal("request-id filter ignored")
+	}
+	_, page = e.get(t, console.Prefix+"accounts/"+a.ID+"/users/"+users[0].ID)
+	if !strings.Contains(page, "req-123") {
+		t.Fatal("user page without its audit history")
+	}
+	st, page = e.get(t, console.Prefix+"operator")
+	token := csrf(t, page)
+	st, page = e.post(t, console.Prefix+"faults", url.Values{"csrf": {token}, "operation": {"BatchUnsuspendUser"}, "exception": {"ThrottledClientException"}, "count": {"2"}})
+	if st != 200 || !strings.Contains(page, "exception Throttled") {
+		t.Fatalf("add fault: %d %s", st, page)
+	}
+	rules := e.svc.Faults.List()
+	if len(rules) != 1 {
+		t.Fatalf("%d rules", len(rules))
+	}
+	e.post(t, console.Prefix+"faults/"+rules[0].ID+"/delete", url.Values{"csrf": {token}})
+	if len(e.svc.Faults.List()) != 0 {
+		t.Fatal("rule not removed")
+	}
+	st, _ = e.post(t, console.Prefix+"faults", url.Values{"csrf": {token}, "exception": {"NoSuchException"}})
+	if st != 400 {
+		t.Fatalf("bad exception: %d", st)
+	}
+}

@@ -6,6 +6,7 @@ package metrics
 import (
 	"context"
 	"net/http"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -139,4 +140,47 @@ func (s *instrumentedStore) View(ctx context.Context, fn func(openchime.ReadTx) 
 		s.viewErr.Inc()
 	}
 	return err
+}
+
+// OpTotals is one operation's request and error counts so far.
+type OpTotals struct {
+	Operation        string
+	Requests, Errors float64
+}
+
+// Totals reads the request and error counters by operation, the same
+// counters /metrics exports; the console's live panel draws from it.
+func (m *Metrics) Totals() []OpTotals {
+	byOp := map[string]*OpTotals{}
+	get := func(op string) *OpTotals {
+		t := byOp[op]
+		if t == nil {
+			t = &OpTotals{Operation: op}
+			byOp[op] = t
+		}
+		return t
+	}
+	families, _ := m.Registry.Gather()
+	for _, f := range families {
+		for _, metric := range f.GetMetric() {
+			var op string
+			for _, l := range metric.GetLabel() {
+				if l.GetName() == "operation" {
+					op = l.GetValue()
+				}
+			}
+			switch f.GetName() {
+			case "openchime_requests_total":
+				get(op).Requests += metric.GetCounter().GetValue()
+			case "openchime_errors_total":
+				get(op).Errors += metric.GetCounter().GetValue()
+			}
+		}
+	}
+	out := make([]OpTotals, 0, len(byOp))
+	for _, t := range byOp {
+		out = append(out, *t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Operation < out[j].Operation })
+	return out
 }

@@ -129,6 +129,13 @@ func (m *Main) Run(ctx context.Context) error {
 	ui := console.New(svc, m.Config.Security.AdminToken)
 	ui.Logger = logger
 	ui.SecureCookies = m.Config.Security.TLSCert != ""
+	ui.Stats = func() []console.Stat {
+		var out []console.Stat
+		for _, t := range obs.Metrics.Totals() {
+			out = append(out, console.Stat{Operation: t.Operation, Requests: t.Requests, Errors: t.Errors})
+		}
+		return out
+	}
 	api.HandleControl(console.Prefix, ui)
 	api.SelfAuthPrefixes = append(api.SelfAuthPrefixes, console.Prefix)
 
