@@ -22,9 +22,10 @@ type Service struct {
 	DefaultAwsAccountID string
 }
 
-// NewService returns a Service over store with the real clock and random ids.
+// NewService returns a Service over store with random ids and a ControlClock
+// that runs at real time until the control plane sets or freezes it.
 func NewService(store Store) *Service {
-	return &Service{Store: store, Clock: SystemClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
+	return &Service{Store: store, Clock: &ControlClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
 }
 
 // UserError is the failure of one user inside a batch operation.
@@ -113,6 +114,19 @@ func (s *Service) CreateAccount(ctx context.Context, name string) (*Account, err
 // AdminCreateAccount creates an account of any type and status; the control
 // plane uses it for states the public API cannot create.
 func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Account, error) {
+	a, err := s.newAccount(ctx, n, s.now())
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.Update(ctx, func(tx Tx) error { return tx.PutAccount(ctx, a) })
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// newAccount builds (but does not store) the account n describes.
+func (s *Service) newAccount(ctx context.Context, n NewAccount, now time.Time) (*Account, error) {
 	a := &Account{
 		ID:                   s.IDs.UUID(),
 		AwsAccountID:         n.AwsAccountID,
@@ -122,7 +136,7 @@ func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Accoun
 		DefaultLicense:       n.DefaultLicense,
 		SupportedLicenses:    []License{Basic, Pro},
 		SigninDelegateGroups: []string{},
-		CreatedAt:            s.now(),
+		CreatedAt:            now,
 	}
 	if a.AwsAccountID == "" {
 		a.AwsAccountID = s.awsAccount(ctx)
@@ -140,10 +154,6 @@ func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Accoun
 		return nil, Errorf(BadRequest, "Name is required and must contain a non-space character.")
 	}
 	if err := a.Validate(); err != nil {
-		return nil, err
-	}
-	err := s.Store.Update(ctx, func(tx Tx) error { return tx.PutAccount(ctx, a) })
-	if err != nil {
 		return nil, err
 	}
 	return a, nil
