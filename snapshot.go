@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"strings"
 	"time"
 )
 
@@ -163,4 +166,22 @@ func (snap *Snapshot) validate() error {
 		resources[[2]string{r.Kind, r.ID}] = true
 	}
 	return nil
+}
+
+// ParseSnapshot decodes a snapshot file strictly: an unknown member is an
+// error rather than data silently lost on restore.
+func ParseSnapshot(data []byte) (*Snapshot, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, Errorf(BadRequest, "The snapshot is empty; send what GET /_openchime/snapshot or openchime snapshot save wrote.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var snap Snapshot
+	if err := dec.Decode(&snap); err != nil {
+		return nil, Errorf(BadRequest, "The snapshot is not valid JSON of the snapshot format: %s.", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, Errorf(BadRequest, "The snapshot has data after its JSON object.")
+	}
+	return &snap, nil
 }

@@ -24,6 +24,10 @@ type Config struct {
 	DB                  string
 	DefaultAwsAccountID string
 	LogLevel            string
+	// IDSeed, Clock and Seed make runs reproducible (testing.go).
+	IDSeed string // --id-seed: a uint64; "" means random ids
+	Clock  string // --clock: an RFC 3339 time to freeze the clock at
+	Seed   string // --seed: a fixture file to load at start
 }
 
 // DefaultConfig returns the configuration of a plain `openchime serve`.
@@ -47,7 +51,7 @@ func (c *Config) Validate() error {
 	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
 		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
 	}
-	return nil
+	return c.validateTesting()
 }
 
 // Main is the serve command: it owns the store, the service and the listener.
@@ -77,6 +81,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.DB, "db", envOr("OPENCHIME_DB", m.Config.DB), "database: a SQLite file path, :memory:, or a postgres:// URL (env OPENCHIME_DB)")
 	fs.StringVar(&m.Config.DefaultAwsAccountID, "default-aws-account", envOr("OPENCHIME_DEFAULT_AWS_ACCOUNT", m.Config.DefaultAwsAccountID), "AWS account of callers whose access key is not a 12-digit account id (env OPENCHIME_DEFAULT_AWS_ACCOUNT)")
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
+	m.testingFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -115,6 +120,9 @@ func (m *Main) Run(ctx context.Context) error {
 	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
 	api := httpapi.NewServer(svc)
 	api.Logger = logger
+	if err := m.applyTesting(ctx, svc, api, logger); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
