@@ -1,6 +1,9 @@
 package openchime
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // AccountType is the kind of a Chime account.
 type AccountType string
@@ -64,7 +67,12 @@ type Account struct {
 	DefaultLicense       License
 	SupportedLicenses    []License
 	SigninDelegateGroups []string
-	CreatedAt            time.Time
+	// ClaimedDomains are the email domains an Enterprise account has claimed.
+	// The API has no operation to claim or release one (the console did
+	// that), so only the control plane sets them; while any is claimed,
+	// DeleteAccount refuses an Enterprise account (semantics Q11).
+	ClaimedDomains []string
+	CreatedAt      time.Time
 	// DeletedAt is set once DeleteAccount has run: the account is then a
 	// tombstone, invisible to the public API (decision D5).
 	DeletedAt time.Time
@@ -95,6 +103,7 @@ func (a *Account) Clone() *Account {
 	c := *a
 	c.SupportedLicenses = append([]License(nil), a.SupportedLicenses...)
 	c.SigninDelegateGroups = append([]string(nil), a.SigninDelegateGroups...)
+	c.ClaimedDomains = append([]string(nil), a.ClaimedDomains...)
 	return &c
 }
 
@@ -111,6 +120,31 @@ func (a *Account) Validate() error {
 		return Errorf(BadRequest, "account status %q is not one of Active, Suspended", a.Status)
 	case !a.DefaultLicense.Valid():
 		return Errorf(BadRequest, "license %q is not one of Basic, Plus, Pro, ProTrial", a.DefaultLicense)
+	case a.Type == Team && len(a.ClaimedDomains) > 0:
+		return Errorf(BadRequest, "a Team account claims no domains: claiming one makes it an Enterprise account; use AccountType EnterpriseLWA, EnterpriseDirectory or EnterpriseOIDC")
+	}
+	for _, d := range a.ClaimedDomains {
+		if !validDomain(d) {
+			return Errorf(BadRequest, "claimed domain %q is not a domain name such as example.com", d)
+		}
 	}
 	return nil
+}
+
+// validDomain accepts a host name with at least one dot and no spaces, '@'
+// or empty labels: enough to refuse an email address or a typo.
+func validDomain(d string) bool {
+	if d == "" || len(d) > 253 || strings.ContainsAny(d, " \t@/") {
+		return false
+	}
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" {
+			return false
+		}
+	}
+	return true
 }

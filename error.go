@@ -24,6 +24,9 @@ const (
 	Throttled             Code = "Throttled"
 	Unauthorized          Code = "Unauthorized"
 	Unprocessable         Code = "Unprocessable"
+	// PhoneNumberAssociationsExist is carried by a BadRequestException when
+	// an associated number is deleted (decision D32).
+	PhoneNumberAssociationsExist Code = "PhoneNumberAssociationsExist"
 )
 
 // Codes outside the model's enum, used by the front door (routing and

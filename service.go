@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,6 +21,10 @@ type Service struct {
 	IDs   IDGen
 	// DefaultAwsAccountID scopes requests whose context has no caller.
 	DefaultAwsAccountID string
+	// Phone holds the telephony durations and limits (decisions D40, D41);
+	// set it before serving, or through SetPhoneConfig while serving.
+	Phone   PhoneConfig
+	phoneMu sync.RWMutex
 }
 
 // NewService returns a Service over store with random ids and a ControlClock
@@ -103,6 +108,7 @@ type NewAccount struct {
 	Type           AccountType   // defaults to Team
 	Status         AccountStatus // defaults to Active
 	DefaultLicense License       // defaults to Pro
+	ClaimedDomains []string      // Enterprise accounts only; see Account.ClaimedDomains
 }
 
 // CreateAccount creates a Team account for the caller (the only type the API
@@ -136,6 +142,7 @@ func (s *Service) newAccount(ctx context.Context, n NewAccount, now time.Time) (
 		DefaultLicense:       n.DefaultLicense,
 		SupportedLicenses:    []License{Basic, Pro},
 		SigninDelegateGroups: []string{},
+		ClaimedDomains:       normalizeDomains(n.ClaimedDomains),
 		CreatedAt:            now,
 	}
 	if a.AwsAccountID == "" {
@@ -312,6 +319,9 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 			}
 			if op == "BatchSuspendUser" && a.Type == Team {
 				u.RemovedAt = now
+				if err := s.releaseUserNumber(ctx, tx, u, now); err != nil {
+					return err
+				}
 			} else {
 				next, changed := nextStatus(op, u.RegistrationStatus)
 				if !changed {

@@ -25,6 +25,8 @@ func newControlPlane(svc *openchime.Service) *controlPlane {
 	cp.mux.HandleFunc("GET /_openchime/accounts", cp.listAccounts)
 	cp.mux.HandleFunc("POST /_openchime/accounts/{accountId}/users", cp.createUsers)
 	cp.mux.HandleFunc("POST /_openchime/reset", cp.reset)
+	cp.phoneRoutes()
+	cp.handleLifecycle()
 	cp.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, openchime.Errorf(openchime.UnknownOperation, "No control-plane route matches %s %s.", r.Method, r.URL.Path))
 	})
@@ -74,6 +76,7 @@ type cpAccountInput struct {
 	AwsAccountId   string
 	AccountStatus  string
 	DefaultLicense string
+	ClaimedDomains []string
 }
 
 func (cp *controlPlane) createAccount(w http.ResponseWriter, r *http.Request) {
@@ -89,12 +92,13 @@ func (cp *controlPlane) createAccount(w http.ResponseWriter, r *http.Request) {
 	a, err := cp.svc.AdminCreateAccount(r.Context(), openchime.NewAccount{
 		AwsAccountID: in.AwsAccountId, Name: in.Name, Type: openchime.AccountType(in.AccountType),
 		Status: openchime.AccountStatus(in.AccountStatus), DefaultLicense: openchime.License(in.DefaultLicense),
+		ClaimedDomains: in.ClaimedDomains,
 	})
 	if err != nil {
 		WriteError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"Account": toAccount(a)})
+	writeJSON(w, http.StatusCreated, map[string]any{"Account": toAdminAccount(a)})
 }
 
 // listAccounts lists the accounts of every AWS account, tombstones included,
@@ -106,13 +110,9 @@ func (cp *controlPlane) listAccounts(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
-	type entry struct {
-		*Account
-		DeletedTimestamp *Timestamp `json:",omitempty"`
-	}
-	out := make([]entry, len(list))
+	out := make([]adminAccount, len(list))
 	for i, a := range list {
-		out[i] = entry{Account: toAccount(a), DeletedTimestamp: ts(a.DeletedAt)}
+		out[i] = toAdminAccount(a)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"Accounts": out})
 }

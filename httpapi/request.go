@@ -24,8 +24,11 @@ type Operation struct {
 	QueryValue string
 	Status     int  // success status
 	HasBody    bool // whether the input has body members
-	Errors     []string
-	serve      func(ctx context.Context, h Handlers, rq *request) (any, error)
+	// EmptyOutput is set when the output has no members: success is then an
+	// empty body (decision D16).
+	EmptyOutput bool
+	Errors      []string
+	serve       func(ctx context.Context, h Handlers, rq *request) (any, error)
 }
 
 // Operations returns the operation table of the model.
@@ -125,3 +128,5 @@ func jsonKind(t reflect.Type) string {
 	}
 	return fmt.Sprintf("a %s", t.Kind())
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -178,8 +178,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(sw, err)
 		return
 	}
-	if op.Status == http.StatusNoContent {
-		sw.WriteHeader(http.StatusNoContent)
+	if op.Status == http.StatusNoContent || op.EmptyOutput {
+		sw.WriteHeader(op.Status)
 		return
 	}
 	writeJSON(sw, op.Status, out)

@@ -33,6 +33,8 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"Resources", testResources},
 		{"AllResourcesAndDeleteAll", testAllResourcesAndDeleteAll},
+		{"AccountLifecycleFields", testAccountLifecycleFields},
+		{"UserLifecycleFields", testUserLifecycleFields},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -360,6 +362,66 @@ func testResources(t *testing.T, s openchime.Store) {
 	err = s.View(ctx, func(tx openchime.ReadTx) error { _, err := tx.Resource(ctx, "bot", "b2"); return err })
 	if !openchime.IsCode(err, openchime.NotFound) {
 		t.Fatalf("deleted resource err=%v, want NotFound", err)
+	}
+}
+
+// testAccountLifecycleFields round-trips what the account lifecycle writes:
+// claimed domains (set, then released back to none), settings and the
+// deletion tombstone.
+func testAccountLifecycleFields(t *testing.T, s openchime.Store) {
+	a := account("a1", "111122223333", "Acme", base)
+	a.Type = openchime.EnterpriseDirectory
+	a.ClaimedDomains = []string{"example.com", "example.org"}
+	a.SigninDelegateGroups = []string{"admins"}
+	a.Settings = openchime.AccountSettings{DisableRemoteControl: true, EnableDialOut: true}
+	MustPutAccount(t, s, a)
+	got, err := getAccount(t, s, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a, got); diff != "" {
+		t.Fatalf("account with claimed domains (-want +got):\n%s", diff)
+	}
+	a.ClaimedDomains, a.SigninDelegateGroups = nil, []string{}
+	a.Settings = openchime.AccountSettings{}
+	a.DeletedAt = base.Add(time.Minute)
+	MustPutAccount(t, s, a)
+	got, _ = getAccount(t, s, "a1")
+	if diff := cmp.Diff(a, got); diff != "" {
+		t.Fatalf("account after release and delete (-want +got):\n%s", diff)
+	}
+	if got := listAccounts(t, s, openchime.AccountFilter{AwsAccountID: "111122223333"}); len(got) != 0 {
+		t.Errorf("deleted account listed: %v", got)
+	}
+}
+
+// testUserLifecycleFields round-trips what the user lifecycle writes: a
+// logout time, a new PIN, settings turned off, and a removal undone.
+func testUserLifecycleFields(t *testing.T, s openchime.Store) {
+	MustPutAccount(t, s, account("a", "111111111111", "A", base))
+	u := user("a", "u1", "pat@example.com", base)
+	u.RemovedAt = base.Add(time.Second)
+	MustPutUser(t, s, u)
+	u.RemovedAt = time.Time{}
+	u.RegistrationStatus, u.InvitationStatus, u.InvitedOn, u.RegisteredOn = openchime.Unregistered, openchime.InvitePending, base.Add(time.Hour), time.Time{}
+	u.LastLogoutAt = base.Add(2 * time.Hour)
+	u.PersonalPIN = "9876543210"
+	u.Settings = openchime.UserSettings{}
+	u.LicenseType = openchime.Basic
+	MustPutUser(t, s, u)
+	var got *openchime.User
+	err := s.View(context.Background(), func(tx openchime.ReadTx) (err error) {
+		got, err = tx.User(context.Background(), "a", "u1")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(u, got); diff != "" {
+		t.Fatalf("user after lifecycle changes (-want +got):\n%s", diff)
+	}
+	if got := listUsers(t, s, openchime.UserFilter{AccountID: "a"}); !cmp.Equal(got, []string{"u1"}) {
+		t.Errorf("restored user listed as %v, want [u1]", got)
 	}
 }
 

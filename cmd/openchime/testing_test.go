@@ -17,9 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/chime/types"
 )
 
-// MustRunMain runs the serve command with args on 127.0.0.1:0 until the
+// MustServe runs the serve command with extra args on 127.0.0.1:0 until the
 // test ends, and returns its base URL.
-func MustRunMain(tb testing.TB, args ...string) string {
+func MustServe(tb testing.TB, args ...string) string {
 	tb.Helper()
 	m := NewMain()
 	if err := m.ParseFlags(append([]string{"--addr", "127.0.0.1:0", "--log-level", "error"}, args...)); err != nil {
@@ -83,7 +83,7 @@ func TestMain_Deterministic(t *testing.T) {
 	args := []string{"--db", ":memory:", "--id-seed", "42", "--seed", "../../examples/fixture.json", "--clock", "2030-01-02T03:04:05Z"}
 	run := func() []byte {
 		rec := &recorder{bodies: map[string][]byte{}}
-		client := clientFor(MustRunMain(t, args...), rec)
+		client := clientFor(MustServe(t, args...), rec)
 		ctx := context.Background()
 		accounts, err := client.ListAccounts(ctx, &awschime.ListAccountsInput{})
 		if err != nil {

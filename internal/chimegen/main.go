@@ -14,6 +14,7 @@ import (
 	"go/format"
 	"log"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,6 +42,7 @@ type ref struct {
 }
 
 type member struct {
+	Box          bool   `json:"box"`
 	Shape        string `json:"shape"`
 	Location     string `json:"location"`
 	LocationName string `json:"locationName"`
@@ -213,6 +215,31 @@ func (g *gen) goType(shapeName string, required bool) string {
 	panic("unknown type " + s.Type + " of " + shapeName)
 }
 
+// memberType is goType, except that a string member whose empty value means
+// something (a boxed member, or a pattern that accepts "" with no minimum
+// length, such as CallingName where "" clears the name) is a *string, so an
+// absent member and "" stay apart.
+func (g *gen) memberType(m *member, required bool) string {
+	if g.presenceMatters(m) {
+		return "*string"
+	}
+	return g.goType(m.Shape, required)
+}
+
+func (g *gen) presenceMatters(m *member) bool {
+	s := g.m.Shapes[m.Shape]
+	if s.Type != "string" || m.Location != "" {
+		return false
+	}
+	if m.Box {
+		return true
+	}
+	if s.Pattern == "" || (s.Min != nil && *s.Min > 0) {
+		return false
+	}
+	return regexp.MustCompile(anchored(s.Pattern)).MatchString("")
+}
+
 func (g *gen) elemType(shapeName string) string {
 	s := g.m.Shapes[shapeName]
 	switch s.Type {
@@ -240,7 +267,7 @@ func (g *gen) structType(name string, s *shape) {
 	for _, mn := range sortedKeys(s.Members) {
 		mem := s.Members[mn]
 		required := contains(s.Required, mn)
-		t := g.goType(mem.Shape, required)
+		t := g.memberType(mem, required)
 		var tag string
 		switch mem.Location {
 		case "uri":
@@ -272,6 +299,16 @@ func (g *gen) validator(name string, s *shape) {
 		label := fmt.Sprintf("path+%q", mn)
 		if mem.Location != "" {
 			label = strconv.Quote(mem.LocationName)
+		}
+		switch {
+		case g.presenceMatters(mem):
+			if required {
+				g.p("if %s == nil { return errRequired(%s) }", field, label)
+			}
+			g.p("if %s != nil && *%s != \"\" {", field, field)
+			g.stringChecks(mem.Shape, ms, "*"+field, label)
+			g.p("}")
+			continue
 		}
 		switch ms.Type {
 		case "string":
@@ -406,12 +443,13 @@ func (g *gen) operations(opNames []string) {
 				hasBody = true
 			}
 		}
+		emptyOutput := op.Output == nil || len(g.m.Shapes[op.Output.Shape].Members) == 0
 		var errs []string
 		for _, e := range op.Errors {
 			errs = append(errs, strconv.Quote(e.Shape))
 		}
-		g.p("{Name: %q, Method: %q, Path: %q, QueryKey: %q, QueryValue: %q, Status: %d, HasBody: %v, Errors: []string{%s}, serve: serve%s},",
-			n, op.HTTP.Method, path, qk, qv, status, hasBody, strings.Join(errs, ", "), n)
+		g.p("{Name: %q, Method: %q, Path: %q, QueryKey: %q, QueryValue: %q, Status: %d, HasBody: %v, EmptyOutput: %v, Errors: []string{%s}, serve: serve%s},",
+			n, op.HTTP.Method, path, qk, qv, status, hasBody, emptyOutput, strings.Join(errs, ", "), n)
 	}
 	g.p("}")
 	g.p("")

@@ -59,16 +59,16 @@ func b2i(b bool) int64 {
 }
 
 const accountColumns = `id, aws_account_id, name, type, status, default_license, supported_licenses,
-	signin_delegate_groups, created_at, deleted_at, disable_remote_control, enable_dial_out`
+	signin_delegate_groups, created_at, deleted_at, disable_remote_control, enable_dial_out, claimed_domains`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanAccount(row scanner) (*openchime.Account, error) {
 	var a openchime.Account
-	var licenses, groups string
+	var licenses, groups, domains string
 	var created, deleted, drc, edo int64
 	err := row.Scan(&a.ID, &a.AwsAccountID, &a.Name, &a.Type, &a.Status, &a.DefaultLicense, &licenses,
-		&groups, &created, &deleted, &drc, &edo)
+		&groups, &created, &deleted, &drc, &edo, &domains)
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +77,12 @@ func scanAccount(row scanner) (*openchime.Account, error) {
 	}
 	if err := json.Unmarshal([]byte(groups), &a.SigninDelegateGroups); err != nil {
 		return nil, fmt.Errorf("decode signin_delegate_groups: %w", err)
+	}
+	if err := json.Unmarshal([]byte(domains), &a.ClaimedDomains); err != nil {
+		return nil, fmt.Errorf("decode claimed_domains: %w", err)
+	}
+	if len(a.ClaimedDomains) == 0 {
+		a.ClaimedDomains = nil // no claimed domain reads back as the domain's zero value
 	}
 	a.CreatedAt, a.DeletedAt = fromMS(created), fromMS(deleted)
 	a.Settings = openchime.AccountSettings{DisableRemoteControl: drc != 0, EnableDialOut: edo != 0}
@@ -143,15 +149,18 @@ func (t *Tx) Accounts(ctx context.Context, f openchime.AccountFilter) ([]*opench
 func (t *Tx) PutAccount(ctx context.Context, a *openchime.Account) error {
 	licenses, _ := json.Marshal(nonNil(a.SupportedLicenses))
 	groups, _ := json.Marshal(nonNil(a.SigninDelegateGroups))
+	domains, _ := json.Marshal(nonNil(a.ClaimedDomains))
 	_, err := t.Tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (id) DO UPDATE SET aws_account_id = excluded.aws_account_id, name = excluded.name,
 			type = excluded.type, status = excluded.status, default_license = excluded.default_license,
 			supported_licenses = excluded.supported_licenses, signin_delegate_groups = excluded.signin_delegate_groups,
 			created_at = excluded.created_at, deleted_at = excluded.deleted_at,
-			disable_remote_control = excluded.disable_remote_control, enable_dial_out = excluded.enable_dial_out`,
+			disable_remote_control = excluded.disable_remote_control, enable_dial_out = excluded.enable_dial_out,
+			claimed_domains = excluded.claimed_domains`,
 		a.ID, a.AwsAccountID, a.Name, a.Type, a.Status, a.DefaultLicense, string(licenses),
-		string(groups), ms(a.CreatedAt), ms(a.DeletedAt), b2i(a.Settings.DisableRemoteControl), b2i(a.Settings.EnableDialOut))
+		string(groups), ms(a.CreatedAt), ms(a.DeletedAt), b2i(a.Settings.DisableRemoteControl), b2i(a.Settings.EnableDialOut),
+		string(domains))
 	return t.wrap("put account", err)
 }
 

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awschime "github.com/aws/aws-sdk-go-v2/service/chime"
+	"github.com/aws/aws-sdk-go-v2/service/chime/types"
+)
+
+// MustRunMain starts the serve command on a free port over db and returns
+// its base URL and a function that stops it gracefully.
+func MustRunMain(tb testing.TB, db string) (string, func()) {
+	tb.Helper()
+	m := NewMain()
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--db", db, "--log-level", "error"}); err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	select {
+	case <-m.Ready():
+	case err := <-done:
+		tb.Fatalf("serve: %v", err)
+	}
+	stop := func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("serve: %v", err)
+		}
+	}
+	return "http://" + m.Listener.Addr().String(), stop
+}
+
+func postJSON(tb testing.TB, url string, in any, out any) {
+	tb.Helper()
+	body, _ := json.Marshal(in)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		tb.Fatalf("POST %s: status %d", url, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func client(url string) *awschime.Client {
+	return awschime.New(awschime.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("123456789012", "secret", "")})
+}
+
+// TestMain_RestartPersistence checks that state written through the API
+// survives a restart of the server on the same --db.
+func TestMain_RestartPersistence(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "openchime.db")
+
+	url, stop := MustRunMain(t, db)
+	var acct struct{ Account struct{ AccountId string } }
+	postJSON(t, url+"/_openchime/accounts", map[string]string{"Name": "lwa", "AccountType": "EnterpriseLWA"}, &acct)
+	id := acct.Account.AccountId
+	var users struct{ Users []struct{ UserId string } }
+	postJSON(t, url+"/_openchime/accounts/"+id+"/users", map[string]any{"Users": []map[string]string{
+		{"PrimaryEmail": "a@example.com", "UserRegistrationStatus": "Suspended"},
+		{"PrimaryEmail": "b@example.com", "UserRegistrationStatus": "Registered"},
+	}}, &users)
+	a, b := users.Users[0].UserId, users.Users[1].UserId
+	c := client(url)
+	if _, err := c.BatchUnsuspendUser(ctx, &awschime.BatchUnsuspendUserInput{AccountId: &id, UserIdList: []string{a}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.BatchSuspendUser(ctx, &awschime.BatchSuspendUserInput{AccountId: &id, UserIdList: []string{b}}); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+
+	url, stop = MustRunMain(t, db)
+	defer stop()
+	c = client(url)
+	for user, want := range map[string]types.RegistrationStatus{a: types.RegistrationStatusRegistered, b: types.RegistrationStatusSuspended} {
+		out, err := c.GetUser(ctx, &awschime.GetUserInput{AccountId: &id, UserId: aws.String(user)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.User.UserRegistrationStatus != want {
+			t.Errorf("after restart user %s is %s, want %s", user, out.User.UserRegistrationStatus, want)
+		}
+	}
+}
+
+func TestConfig_Validate(t *testing.T) {
+	for _, args := range [][]string{
+		{"--addr", "nonsense"},
+		{"--db", ""},
+		{"--default-aws-account", "12"},
+		{"extra"},
+	} {
+		if err := NewMain().ParseFlags(args); err == nil {
+			t.Errorf("ParseFlags(%v) accepted", args)
+		}
+	}
+}
