@@ -21,7 +21,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -31,6 +30,7 @@ import (
 	awschime "github.com/aws/aws-sdk-go-v2/service/chime"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
+	"github.com/openchime/openchime/internal/fixturefile"
 	"github.com/openchime/openchime/sqlite"
 )
 
@@ -319,15 +319,13 @@ func (s *Server) LoadFixture(tb testing.TB, f *openchime.Fixture) *openchime.Fix
 	return res
 }
 
-// LoadFixtureFile loads a JSON fixture file, such as examples/fixture.json
-// of the OpenChime repository. tb may be nil.
+// LoadFixtureFile loads a fixture file, JSON or (named .yaml or .yml) YAML,
+// such as examples/fixture.json of the OpenChime repository. tb may be nil.
 func (s *Server) LoadFixtureFile(tb testing.TB, path string) *openchime.FixtureResult {
 	if tb != nil {
 		tb.Helper()
 	}
-	data, err := os.ReadFile(path)
-	must(tb, err)
-	f, err := openchime.ParseFixture(data)
+	f, err := fixturefile.Read(path)
 	must(tb, err)
 	return s.LoadFixture(tb, f)
 }

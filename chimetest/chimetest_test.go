@@ -96,6 +96,10 @@ func TestServer_LoadFixtureFile(t *testing.T) {
 	if res.Created != 8 {
 		t.Fatalf("Created=%d, want 8", res.Created)
 	}
+	// The YAML twin of the fixture names the same records.
+	if again := srv.LoadFixtureFile(t, "../examples/fixture.yaml"); again.Created != 0 || again.Unchanged != 8 {
+		t.Fatalf("YAML fixture Created=%d Unchanged=%d, want 0, 8", again.Created, again.Unchanged)
+	}
 	acct := res.Accounts[0].Account
 	list, err := srv.Client().ListUsers(context.Background(), &awschime.ListUsersInput{
 		AccountId: aws.String(acct.ID), UserEmail: aws.String("BOB@acme.example.com")})

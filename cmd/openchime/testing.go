@@ -5,12 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"time"
 
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
+	"github.com/openchime/openchime/internal/fixturefile"
 )
 
 // The serve flags that make a run reproducible: the same --id-seed, --seed
@@ -20,7 +20,7 @@ import (
 func (m *Main) testingFlags(fs *flag.FlagSet) {
 	fs.StringVar(&m.Config.IDSeed, "id-seed", envOr("OPENCHIME_ID_SEED", m.Config.IDSeed), "seed every generated id (and request id) from this unsigned integer, for reproducible runs (env OPENCHIME_ID_SEED)")
 	fs.StringVar(&m.Config.Clock, "clock", envOr("OPENCHIME_CLOCK", m.Config.Clock), "start with the clock frozen at this RFC 3339 time, e.g. 2030-01-02T03:04:05Z; POST /_openchime/clock moves it (env OPENCHIME_CLOCK)")
-	fs.StringVar(&m.Config.Seed, "seed", envOr("OPENCHIME_SEED", m.Config.Seed), "load this fixture file (JSON) of accounts and users at start; loading is idempotent (env OPENCHIME_SEED)")
+	fs.StringVar(&m.Config.Seed, "seed", envOr("OPENCHIME_SEED", m.Config.Seed), "load this fixture file (JSON, or YAML when named .yaml/.yml) of accounts and users at start; loading is idempotent (env OPENCHIME_SEED)")
 }
 
 func (c *Config) validateTesting() error {
@@ -63,13 +63,9 @@ func (m *Main) applyTesting(ctx context.Context, svc *openchime.Service, api *ht
 }
 
 func loadFixtureFile(ctx context.Context, svc *openchime.Service, path string) (*openchime.FixtureResult, error) {
-	data, err := os.ReadFile(path)
+	f, err := fixturefile.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("--seed: %w", err)
-	}
-	f, err := openchime.ParseFixture(data)
-	if err != nil {
-		return nil, fmt.Errorf("--seed %s: %s", path, openchime.ErrorMessage(err))
 	}
 	res, err := svc.LoadFixture(ctx, f)
 	if err != nil {
