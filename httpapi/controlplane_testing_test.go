@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awschime "github.com/aws/aws-sdk-go-v2/service/chime"
+	"github.com/aws/aws-sdk-go-v2/service/chime/types"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/chimetest"
 )
@@ -122,6 +123,11 @@ func TestServer_Snapshot(t *testing.T) {
 		AccountId: aws.String(team.Account.ID), UserIdList: []string{team.Users[0].ID}}); err != nil {
 		t.Fatal(err)
 	}
+	// Phone numbers and their order are resource records of two kinds.
+	if _, err := src.Client().CreatePhoneNumberOrder(context.Background(), &awschime.CreatePhoneNumberOrderInput{
+		ProductType: types.PhoneNumberProductTypeBusinessCalling, E164PhoneNumbers: []string{"+12065550100"}}); err != nil {
+		t.Fatal(err)
+	}
 	status, _, saved := MustDo(t, "GET", src.URL()+"/_openchime/snapshot", "")
 	if status != http.StatusOK || !bytes.HasPrefix(saved, []byte("{\n  \"Version\": 1,")) {
 		t.Fatalf("GET snapshot = %d %.80s", status, saved)
@@ -134,6 +140,10 @@ func TestServer_Snapshot(t *testing.T) {
 	}
 	if _, _, got := MustDo(t, "GET", dst.URL()+"/_openchime/snapshot", ""); !bytes.Equal(got, saved) {
 		t.Fatalf("restored snapshot differs:\n%s\nwant:\n%s", got, saved)
+	}
+	numbers, err := dst.Client().ListPhoneNumbers(context.Background(), &awschime.ListPhoneNumbersInput{})
+	if err != nil || len(numbers.PhoneNumbers) != 1 || aws.ToString(numbers.PhoneNumbers[0].E164PhoneNumber) != "+12065550100" {
+		t.Fatalf("restored phone numbers = %+v, %v; want +12065550100", numbers, err)
 	}
 
 	for name, bad := range map[string]string{
