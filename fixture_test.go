@@ -23,8 +23,8 @@ func MustService(tb testing.TB) *openchime.Service {
 	svc := openchime.NewService(store)
 	svc.IDs = openchime.NewSeededIDs(1)
 	clock := &openchime.ControlClock{}
-	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	clock.Freeze()
+	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc.Clock = clock
 	return svc
 }

@@ -124,8 +124,10 @@ func NewUnstartedServer(opts ...Option) *Server {
 			c = &openchime.ControlClock{}
 			svc.Clock = c
 		}
-		c.Set(*cfg.frozen)
+		// Freeze before Set: the other order lets a moment pass between the
+		// two, and the clock could stop a millisecond late.
 		c.Freeze()
+		c.Set(*cfg.frozen)
 	}
 	if cfg.idSeed != nil {
 		svc.IDs = openchime.NewSeededIDs(*cfg.idSeed)

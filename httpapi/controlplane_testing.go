@@ -30,8 +30,8 @@ type ClockState struct {
 	Frozen bool
 }
 
-// ClockChange is the body of POST /_openchime/clock. It applies Time first,
-// then Frozen, then Advance; absent members change nothing.
+// ClockChange is the body of POST /_openchime/clock. It sets Time and
+// Frozen, then applies Advance; absent members change nothing.
 type ClockChange struct {
 	Time    *Timestamp // set the clock (a running clock runs on from there)
 	Frozen  *bool      // true freezes the clock, false lets it run again
@@ -74,15 +74,17 @@ func (s *Server) setClock(w http.ResponseWriter, r *http.Request) {
 		}
 		advance = d
 	}
+	// Freezing goes before setting so that {"Time":T,"Frozen":true} stops
+	// the clock exactly at T; unfreezing goes after, so the clock runs on
+	// from T.
+	if in.Frozen != nil && *in.Frozen {
+		c.Freeze()
+	}
 	if in.Time != nil {
 		c.Set(time.Time(*in.Time))
 	}
-	if in.Frozen != nil {
-		if *in.Frozen {
-			c.Freeze()
-		} else {
-			c.Unfreeze()
-		}
+	if in.Frozen != nil && !*in.Frozen {
+		c.Unfreeze()
 	}
 	if advance > 0 {
 		c.Advance(advance)

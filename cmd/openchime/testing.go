@@ -49,8 +49,9 @@ func (m *Main) applyTesting(ctx context.Context, svc *openchime.Service, api *ht
 	}
 	if m.Config.Clock != "" {
 		t, _ := time.Parse(time.RFC3339Nano, m.Config.Clock)
-		api.Clock.Set(t)
+		// Freeze before Set, so the clock stops exactly at t.
 		api.Clock.Freeze()
+		api.Clock.Set(t)
 	}
 	if m.Config.Seed != "" {
 		res, err := loadFixtureFile(ctx, svc, m.Config.Seed)
