@@ -107,6 +107,9 @@ func (s *Service) DeleteAccount(ctx context.Context, id string) error {
 				unableToFind, a.Type, a.ID, strings.Join(a.ClaimedDomains, ", "))
 		}
 		a.DeletedAt = now
+		if err := s.releaseAccountNumbers(ctx, tx, a, now); err != nil {
+			return err
+		}
 		return tx.PutAccount(ctx, a)
 	})
 }

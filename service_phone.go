@@ -892,3 +892,39 @@ func pageBoundsDefault(p Page, scope string, def int) (int, *Cursor, error) {
 	}
 	return pageBounds(p, scope)
 }
+
+// releaseAccountNumbers unassigns every number associated with the account's
+// users when the account is deleted (decision D33). It walks the AWS
+// account's inventory, which is small, rather than the users.
+func (s *Service) releaseAccountNumbers(ctx context.Context, tx Tx, a *Account, now time.Time) error {
+	list, err := tx.Resources(ctx, ResourceFilter{Kind: kindPhoneNumber, Scope: a.AwsAccountID})
+	if err != nil {
+		return err
+	}
+	for _, r := range list {
+		var raw PhoneNumber
+		if err := json.Unmarshal(r.Data, &raw); err != nil {
+			return err
+		}
+		p, ok := raw.effective(now)
+		if !ok || !hasAssociation(p, "AccountId", a.ID) {
+			continue
+		}
+		for _, as := range p.Associations {
+			if as.Name != "UserId" {
+				continue
+			}
+			if u, err := tx.User(ctx, a.ID, as.Value); err == nil {
+				u.ProvisionedNumber = ""
+				if err := tx.PutUser(ctx, u); err != nil {
+					return err
+				}
+			}
+		}
+		p.Associations, p.Status, p.UpdatedAt = []PhoneAssociation{}, PhoneUnassigned, now
+		if err := s.putNumber(ctx, tx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}

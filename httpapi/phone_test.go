@@ -358,3 +358,41 @@ func TestEmptyOutput(t *testing.T) {
 		t.Fatalf("got %d %q %q", resp.status, resp.body, resp.header.Get("Content-Type"))
 	}
 }
+
+// TestPhoneNumbers_ReleasedWithTheirUsers pins decision D33: a Team user
+// removed by BatchSuspendUser and the users of a deleted account release
+// their numbers.
+func TestPhoneNumbers_ReleasedWithTheirUsers(t *testing.T) {
+	ctx := context.Background()
+	ts, _, _ := newPhoneServer(t)
+	c := ts.Client
+	if _, err := c.CreatePhoneNumberOrder(ctx, &awschime.CreatePhoneNumberOrderInput{ProductType: types.PhoneNumberProductTypeBusinessCalling,
+		E164PhoneNumbers: []string{"+12065550110", "+12065550111"}}); err != nil {
+		t.Fatal(err)
+	}
+	team := ts.MustCreateAccount(t, openchime.Team, "team")
+	teamUser := ts.MustCreateUsers(t, team, openchime.Registered, "t@example.com")[0]
+	lwa := ts.MustCreateAccount(t, openchime.EnterpriseLWA, "lwa")
+	lwaUser := ts.MustCreateUsers(t, lwa, openchime.Registered, "l@example.com")[0]
+	for acct, user := range map[string]string{team: teamUser, lwa: lwaUser} {
+		number := "+12065550110"
+		if acct == lwa {
+			number = "+12065550111"
+		}
+		if _, err := c.AssociatePhoneNumberWithUser(ctx, &awschime.AssociatePhoneNumberWithUserInput{AccountId: aws.String(acct), UserId: aws.String(user), E164PhoneNumber: aws.String(number)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.BatchSuspendUser(ctx, &awschime.BatchSuspendUserInput{AccountId: &team, UserIdList: []string{teamUser}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteAccount(ctx, &awschime.DeleteAccountInput{AccountId: &lwa}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"+12065550110", "+12065550111"} {
+		p, err := c.GetPhoneNumber(ctx, &awschime.GetPhoneNumberInput{PhoneNumberId: aws.String(n)})
+		if err != nil || p.PhoneNumber.Status != types.PhoneNumberStatusUnassigned || len(p.PhoneNumber.Associations) != 0 {
+			t.Fatalf("%s after its user left: %+v, %v", n, p, err)
+		}
+	}
+}
