@@ -225,3 +225,19 @@ func TestSnapshotCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestMain_ParseFlagsTestingEnv(t *testing.T) {
+	t.Setenv("OPENCHIME_ID_SEED", "9")
+	t.Setenv("OPENCHIME_CLOCK", "2030-01-02T03:04:05Z")
+	t.Setenv("OPENCHIME_SEED", "../../examples/fixture.yaml")
+	m := NewMain()
+	if err := m.ParseFlags(nil); err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Config; c.IDSeed != "9" || c.Clock != "2030-01-02T03:04:05Z" || c.Seed != "../../examples/fixture.yaml" {
+		t.Fatalf("config from the environment = %+v", c)
+	}
+	if err := m.ParseFlags([]string{"--id-seed", "10"}); err != nil || m.Config.IDSeed != "10" {
+		t.Fatalf("--id-seed over the environment: IDSeed=%q, %v; want 10", m.Config.IDSeed, err)
+	}
+}
