@@ -110,3 +110,11 @@ func TestServer_LoadFixtureFile(t *testing.T) {
 		t.Fatalf("bob = %+v, want one Suspended user", list.Users)
 	}
 }
+
+// BenchmarkNewServer measures what a test pays for its own server: an
+// in-memory database with the migrations applied and a loopback listener.
+func BenchmarkNewServer(b *testing.B) {
+	for b.Loop() {
+		chimetest.New().Close()
+	}
+}
