@@ -539,3 +539,17 @@ func decodeToken(scope, token string) (*Cursor, error) {
 	}
 	return &Cursor{CreatedAt: time.UnixMilli(n).UTC(), ID: id}, nil
 }
+
+// AdminAccount returns any account by id, whatever its AWS account, deleted
+// ones included: the console and the control plane look accounts up this way.
+func (s *Service) AdminAccount(ctx context.Context, id string) (*Account, error) {
+	var a *Account
+	err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+		a, err = tx.Account(ctx, id)
+		if IsCode(err, NotFound) {
+			return accountNotFound(id)
+		}
+		return err
+	})
+	return a, err
+}

@@ -71,6 +71,7 @@ type config struct {
 	idSeed       *uint64
 	awsAccountID string
 	logger       *slog.Logger
+	sigv4        bool
 }
 
 // WithClock makes the server tell time by c. With an *openchime.ControlClock
@@ -93,6 +94,13 @@ func WithAwsAccountID(id string) Option { return func(cfg *config) { cfg.awsAcco
 
 // WithLogger sends the server's request log to l; by default it is discarded.
 func WithLogger(l *slog.Logger) Option { return func(cfg *config) { cfg.logger = l } }
+
+// WithSigV4 makes the server verify SigV4 signatures as a server started with
+// --credentials does: only AWSConfig's credentials are accepted, and
+// requests that are unsigned or signed with another secret fail with the
+// AWS front-door errors. The signing time is checked against real time, not
+// the server's clock, which a test may have frozen anywhere.
+func WithSigV4() Option { return func(cfg *config) { cfg.sigv4 = true } }
 
 // requestIDSalt keeps the request-id sequence apart from the resource ids of
 // the same seed, as openchime serve --id-seed does.
@@ -135,6 +143,11 @@ func NewUnstartedServer(opts ...Option) *Server {
 	api := httpapi.NewServer(svc)
 	if cfg.idSeed != nil {
 		api.RequestIDs = openchime.NewSeededIDs(*cfg.idSeed ^ requestIDSalt)
+	}
+	if cfg.sigv4 {
+		api.Authenticate = httpapi.SigV4Auth([]httpapi.Credential{{
+			AccessKeyId: cfg.awsAccountID, SecretAccessKey: SecretAccessKey, AwsAccountId: cfg.awsAccountID,
+		}}, time.Now)
 	}
 	api.Logger = cfg.logger
 	if api.Logger == nil {

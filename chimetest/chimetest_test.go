@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	awschime "github.com/aws/aws-sdk-go-v2/service/chime"
 	"github.com/aws/aws-sdk-go-v2/service/chime/types"
 	openchime "github.com/openchime/openchime"
@@ -33,7 +34,7 @@ func TestNewServer(t *testing.T) {
 func TestNewUnstartedServer(t *testing.T) {
 	srv := chimetest.NewUnstartedServer()
 	defer srv.Close()
-	srv.HTTPServer().Authenticate = func(r *http.Request, body []byte) (openchime.Caller, error) {
+	srv.HTTPServer().Authenticate = func(r *http.Request, op string, body []byte) (openchime.Caller, error) {
 		return openchime.Caller{}, openchime.Errorf(openchime.Forbidden, "nobody may pass")
 	}
 	srv.Start()
@@ -116,5 +117,27 @@ func TestServer_LoadFixtureFile(t *testing.T) {
 func BenchmarkNewServer(b *testing.B) {
 	for b.Loop() {
 		chimetest.New().Close()
+	}
+}
+
+func TestWithSigV4(t *testing.T) {
+	ctx := context.Background()
+	srv := chimetest.NewServer(t, chimetest.WithSigV4(), chimetest.WithFrozenTime(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)))
+	if _, err := srv.Client().ListAccounts(ctx, &awschime.ListAccountsInput{}); err != nil {
+		t.Fatalf("signed with AWSConfig's credentials: %v", err)
+	}
+	cfg := srv.AWSConfig()
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(srv.AwsAccountID(), "wrong-secret", "")
+	_, err := awschime.NewFromConfig(cfg).ListAccounts(ctx, &awschime.ListAccountsInput{})
+	if err == nil {
+		t.Fatal("a request signed with the wrong secret succeeded")
+	}
+	resp, err := http.Get(srv.URL() + "/accounts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("unsigned request: status %d, want 403", resp.StatusCode)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	openchime "github.com/openchime/openchime"
@@ -28,9 +29,14 @@ type Server struct {
 	Logger   *slog.Logger
 	// MaxBodyBytes caps request bodies (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
-	// Authenticate returns the caller of a request, or an error that answers
-	// it. The default takes the AWS account from the access key (AccessKeyTenancy).
-	Authenticate func(r *http.Request, body []byte) (openchime.Caller, error)
+	// Authenticate returns the caller of a request to operation op, or an
+	// error that answers it. The default takes the AWS account from the
+	// access key (AccessKeyTenancy); SigV4Auth verifies signatures.
+	Authenticate func(r *http.Request, op string, body []byte) (openchime.Caller, error)
+	// AdminToken, when set, guards the control plane (health excepted).
+	AdminToken string
+	// RateLimit caps requests per second per access key (0 = no limit).
+	RateLimit float64
 	// ControlPlane serves /_openchime/; NewServer sets it.
 	ControlPlane http.Handler
 	// RequestIDs makes the x-amzn-RequestId of each response. It is not the
@@ -44,6 +50,9 @@ type Server struct {
 
 	router *router
 	cp     *controlPlane
+
+	limitOnce sync.Once
+	limiter   *rateLimiter
 }
 
 // HandleControl adds a route under /_openchime/ (a ServeMux pattern such as
@@ -58,7 +67,7 @@ func NewServer(svc *openchime.Service) *Server {
 		Logger:   slog.Default(),
 		router:   newRouter(operations),
 	}
-	s.Authenticate = func(r *http.Request, _ []byte) (openchime.Caller, error) {
+	s.Authenticate = func(r *http.Request, _ string, _ []byte) (openchime.Caller, error) {
 		return AccessKeyTenancy(r, svc.DefaultAwsAccountID), nil
 	}
 	s.RequestIDs = openchime.RandomIDs{}
@@ -142,6 +151,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasPrefix(path, "/_openchime/") || path == "/_openchime" {
 		opName = "ControlPlane"
+		if err := s.checkAdminToken(r); err != nil {
+			WriteError(sw, err)
+			return
+		}
 		s.ControlPlane.ServeHTTP(sw, r)
 		return
 	}
@@ -162,8 +175,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(sw, err)
 		return
 	}
-	caller, err := s.Authenticate(r, body)
+	caller, err := s.Authenticate(r, op.Name, body)
 	if err != nil {
+		WriteError(sw, err)
+		return
+	}
+	if err := s.throttle(caller); err != nil {
 		WriteError(sw, err)
 		return
 	}

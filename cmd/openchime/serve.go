@@ -13,6 +13,7 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/console"
 	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/sqlite"
 )
@@ -24,6 +25,7 @@ type Config struct {
 	DB                  string
 	DefaultAwsAccountID string
 	LogLevel            string
+	Security            SecurityConfig
 	// IDSeed, Clock and Seed make runs reproducible (testing.go).
 	IDSeed string // --id-seed: a uint64; "" means random ids
 	Clock  string // --clock: an RFC 3339 time to freeze the clock at
@@ -51,7 +53,10 @@ func (c *Config) Validate() error {
 	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
 		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
 	}
-	return c.validateTesting()
+	if err := c.validateTesting(); err != nil {
+		return err
+	}
+	return c.Security.validate(c.Addr)
 }
 
 // Main is the serve command: it owns the store, the service and the listener.
@@ -81,6 +86,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.DB, "db", envOr("OPENCHIME_DB", m.Config.DB), "database: a SQLite file path, :memory:, or a postgres:// URL (env OPENCHIME_DB)")
 	fs.StringVar(&m.Config.DefaultAwsAccountID, "default-aws-account", envOr("OPENCHIME_DEFAULT_AWS_ACCOUNT", m.Config.DefaultAwsAccountID), "AWS account of callers whose access key is not a 12-digit account id (env OPENCHIME_DEFAULT_AWS_ACCOUNT)")
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
+	m.Config.Security.addFlags(fs)
 	m.testingFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -120,15 +126,13 @@ func (m *Main) Run(ctx context.Context) error {
 	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
 	api := httpapi.NewServer(svc)
 	api.Logger = logger
+	ui := console.New(svc, "")
+	ui.Logger = logger
+	api.HandleControl(console.Prefix, ui)
 	if err := m.applyTesting(ctx, svc, api, logger); err != nil {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		return err
-	}
-	m.Listener = ln
 	m.HTTP = &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -137,10 +141,18 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "db", m.Config.DB, "version", Version)
+	if err := m.Config.Security.apply(api, m.HTTP, logger); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.Listener = ln
+	logger.Info("listening", "addr", ln.Addr().String(), "db", m.Config.DB, "version", Version, "tls", m.HTTP.TLSConfig != nil)
 	close(m.ready)
 	errc := make(chan error, 1)
-	go func() { errc <- m.HTTP.Serve(ln) }()
+	go func() { errc <- m.Config.Security.serve(m.HTTP, ln) }()
 	select {
 	case err := <-errc:
 		return err
