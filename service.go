@@ -204,12 +204,7 @@ func (s *Service) ListAccounts(ctx context.Context, in ListAccountsInput) ([]*Ac
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		last := list[limit-1]
-		next = encodeToken(scope, Cursor{last.CreatedAt, last.ID})
-	}
+	list, next := cutPage(list, limit, scope, func(a *Account) Cursor { return Cursor{a.CreatedAt, a.ID} })
 	return list, next, nil
 }
 
@@ -243,12 +238,7 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		last := list[limit-1]
-		next = encodeToken(scope, Cursor{last.CreatedAt, last.ID})
-	}
+	list, next := cutPage(list, limit, scope, func(u *User) Cursor { return Cursor{u.CreatedAt, u.ID} })
 	return list, next, nil
 }
 
@@ -510,6 +500,16 @@ func pageBounds(p Page, scope string) (int, *Cursor, error) {
 		return 0, nil, err
 	}
 	return limit, c, nil
+}
+
+// cutPage trims a listing fetched with limit+1 rows to limit, and returns
+// the token of the next page when there was a further row.
+func cutPage[T any](list []T, limit int, scope string, key func(T) Cursor) ([]T, string) {
+	if len(list) <= limit {
+		return list, ""
+	}
+	list = list[:limit]
+	return list, encodeToken(scope, key(list[limit-1]))
 }
 
 // Page tokens are opaque to clients: base64 of the listing's scope (so a

@@ -388,11 +388,7 @@ func (s *Service) ListPhoneNumberOrders(ctx context.Context, p Page) ([]*PhoneOr
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(rs) > limit {
-		rs = rs[:limit]
-		next = encodeToken(scope, Cursor{rs[limit-1].CreatedAt, rs[limit-1].ID})
-	}
+	rs, next := cutPage(rs, limit, scope, func(r *Resource) Cursor { return Cursor{r.CreatedAt, r.ID} })
 	out := make([]*PhoneOrderView, 0, len(rs))
 	for _, r := range rs {
 		var o PhoneOrder

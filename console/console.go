@@ -81,6 +81,10 @@ func New(svc *openchime.Service, adminToken string) *Handler {
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/batch", h.auth(h.batch))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users", h.auth(h.addUsers))
 	h.mux.HandleFunc("GET "+Prefix+"accounts/{id}/users/{uid}", h.auth(h.user))
+	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/invite", h.auth(h.invite))
+	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/delete", h.auth(h.deleteAccount))
+	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users/{uid}/license", h.auth(h.updateLicense))
+	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users/{uid}/reset-pin", h.auth(h.resetPIN))
 	return h
 }
 
@@ -483,12 +487,82 @@ func (h *Handler) user(w http.ResponseWriter, r *http.Request, v *view) {
 	if a == nil {
 		return
 	}
+	h.renderUser(w, r, v, a)
+}
+
+func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, v *view, a *openchime.Account) {
 	u, err := h.Service.GetUser(asOwner(r.Context(), a.AwsAccountID), a.ID, r.PathValue("uid"))
 	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	v.Title, v.Data = u.PrimaryEmail, map[string]any{"User": u}
+	v.Title, v.Data = u.PrimaryEmail, map[string]any{"User": u, "Licenses": a.SupportedLicenses}
 	v.Nav = []link{{"AWS account " + a.AwsAccountID, Prefix + "aws/" + a.AwsAccountID}, {a.Name, Prefix + "accounts/" + a.ID}}
 	h.render(w, "user", v)
+}
+
+// invite runs InviteUsers (Team accounts) and shows the invitations.
+func (h *Handler) invite(w http.ResponseWriter, r *http.Request, v *view) {
+	a := h.loadAccount(w, r)
+	if a == nil {
+		return
+	}
+	var emails []string
+	for _, line := range strings.Split(r.PostFormValue("emails"), "\n") {
+		if s := strings.TrimSpace(line); s != "" {
+			emails = append(emails, s)
+		}
+	}
+	invites, err := h.Service.InviteUsers(asOwner(r.Context(), a.AwsAccountID), a.ID, emails, openchime.PrivateUser)
+	if err != nil {
+		v.Flash = &flash{Text: "InviteUsers failed: " + openchime.ErrorMessage(err), Error: true}
+	} else {
+		var parts []string
+		for _, in := range invites {
+			parts = append(parts, in.Email+": "+string(in.Status))
+		}
+		v.Flash = &flash{Text: "Invitations: " + strings.Join(parts, ", ")}
+	}
+	h.renderAccount(w, r, v, nil)
+}
+
+func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request, v *view) {
+	a := h.loadAccount(w, r)
+	if a == nil {
+		return
+	}
+	if err := h.Service.DeleteAccount(asOwner(r.Context(), a.AwsAccountID), a.ID); err != nil {
+		v.Flash = &flash{Text: "DeleteAccount failed: " + openchime.ErrorMessage(err), Error: true}
+		h.renderAccount(w, r, v, nil)
+		return
+	}
+	http.Redirect(w, r, Prefix+"aws/"+url.PathEscape(a.AwsAccountID), http.StatusSeeOther)
+}
+
+func (h *Handler) updateLicense(w http.ResponseWriter, r *http.Request, v *view) {
+	a := h.loadAccount(w, r)
+	if a == nil {
+		return
+	}
+	lic := openchime.License(r.PostFormValue("license"))
+	_, err := h.Service.UpdateUser(asOwner(r.Context(), a.AwsAccountID), a.ID, openchime.UserUpdate{UserID: r.PathValue("uid"), LicenseType: &lic})
+	h.afterUserAction(w, r, v, a, "UpdateUser", err)
+}
+
+func (h *Handler) resetPIN(w http.ResponseWriter, r *http.Request, v *view) {
+	a := h.loadAccount(w, r)
+	if a == nil {
+		return
+	}
+	_, err := h.Service.ResetPersonalPIN(asOwner(r.Context(), a.AwsAccountID), a.ID, r.PathValue("uid"))
+	h.afterUserAction(w, r, v, a, "ResetPersonalPIN", err)
+}
+
+func (h *Handler) afterUserAction(w http.ResponseWriter, r *http.Request, v *view, a *openchime.Account, op string, err error) {
+	if err != nil {
+		v.Flash = &flash{Text: op + " failed: " + openchime.ErrorMessage(err), Error: true}
+	} else {
+		v.Flash = &flash{Text: op + " done."}
+	}
+	h.renderUser(w, r, v, a)
 }

@@ -140,3 +140,40 @@ func TestConsole_AdminToken(t *testing.T) {
 		t.Fatalf("static asset: %d", resp.StatusCode)
 	}
 }
+
+func TestConsole_LifecycleActions(t *testing.T) {
+	e := newEnv(t, "")
+	ctx := context.Background()
+	team, _ := e.svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "Team A", Type: openchime.Team})
+	owner := openchime.NewContextWithCaller(ctx, openchime.Caller{AwsAccountID: team.AwsAccountID})
+	_, page := e.get(t, console.Prefix+"accounts/"+team.ID)
+	token := csrf(t, page)
+	st, page := e.post(t, console.Prefix+"accounts/"+team.ID+"/invite", url.Values{"csrf": {token}, "emails": {"x@example.com\ny@example.com"}})
+	if st != 200 || !strings.Contains(page, "x@example.com: Pending") {
+		t.Fatalf("invite: %d %s", st, page)
+	}
+	users, _, _ := e.svc.ListUsers(owner, openchime.ListUsersInput{AccountID: team.ID})
+	if len(users) != 2 {
+		t.Fatalf("%d users after invite", len(users))
+	}
+	u := users[0]
+	st, page = e.post(t, console.Prefix+"accounts/"+team.ID+"/users/"+u.ID+"/license", url.Values{"csrf": {token}, "license": {"Basic"}})
+	if st != 200 || !strings.Contains(page, "UpdateUser done") {
+		t.Fatalf("update licence: %d", st)
+	}
+	e.post(t, console.Prefix+"accounts/"+team.ID+"/users/"+u.ID+"/reset-pin", url.Values{"csrf": {token}})
+	got, _ := e.svc.GetUser(owner, team.ID, u.ID)
+	if got.LicenseType != openchime.Basic || got.PersonalPIN == u.PersonalPIN {
+		t.Fatalf("after actions: licence %s, PIN changed %v", got.LicenseType, got.PersonalPIN != u.PersonalPIN)
+	}
+	// A Team account with users cannot be deleted; the page says why.
+	st, page = e.post(t, console.Prefix+"accounts/"+team.ID+"/delete", url.Values{"csrf": {token}})
+	if !strings.Contains(page, "DeleteAccount failed") {
+		t.Fatalf("delete with users: %d", st)
+	}
+	e.svc.BatchSuspendUser(owner, team.ID, []string{users[0].ID, users[1].ID})
+	st, page = e.post(t, console.Prefix+"accounts/"+team.ID+"/delete", url.Values{"csrf": {token}})
+	if st != 200 || !strings.Contains(page, "(deleted)") {
+		t.Fatalf("delete: %d", st)
+	}
+}

@@ -35,6 +35,9 @@ type Server struct {
 	Authenticate func(r *http.Request, op string, body []byte) (openchime.Caller, error)
 	// AdminToken, when set, guards the control plane (health excepted).
 	AdminToken string
+	// SelfAuthPrefixes are control-plane paths whose handlers check the
+	// admin token themselves (the console, with a login form and a session).
+	SelfAuthPrefixes []string
 	// RateLimit caps requests per second per access key (0 = no limit).
 	RateLimit float64
 	// ControlPlane serves /_openchime/; NewServer sets it.

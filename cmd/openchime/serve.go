@@ -126,9 +126,11 @@ func (m *Main) Run(ctx context.Context) error {
 	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
 	api := httpapi.NewServer(svc)
 	api.Logger = logger
-	ui := console.New(svc, "")
+	ui := console.New(svc, m.Config.Security.AdminToken)
 	ui.Logger = logger
+	ui.SecureCookies = m.Config.Security.TLSCert != ""
 	api.HandleControl(console.Prefix, ui)
+	api.SelfAuthPrefixes = append(api.SelfAuthPrefixes, console.Prefix)
 	if err := m.applyTesting(ctx, svc, api, logger); err != nil {
 		return err
 	}
