@@ -30,9 +30,10 @@ type Service struct {
 	phoneMu sync.RWMutex
 }
 
-// NewService returns a Service over store with the real clock and random ids.
+// NewService returns a Service over store with random ids and a ControlClock
+// that runs at real time until the control plane sets or freezes it.
 func NewService(store Store) *Service {
-	s := &Service{Store: store, Clock: SystemClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
+	s := &Service{Store: store, Clock: &ControlClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
 	s.Faults = NewFaults(serviceClock{s})
 	return s
 }
@@ -127,7 +128,26 @@ func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Accoun
 	return s.createAccount(ctx, "AdminCreateAccount", n)
 }
 
+// createAccount stores the account n describes and audits it as op.
 func (s *Service) createAccount(ctx context.Context, op string, n NewAccount) (*Account, error) {
+	a, err := s.newAccount(ctx, n, s.now())
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.Update(ctx, func(tx Tx) error {
+		if err := tx.PutAccount(ctx, a); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, op, a.ID, AccountChange(nil, a))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// newAccount builds (but does not store) the account n describes.
+func (s *Service) newAccount(ctx context.Context, n NewAccount, now time.Time) (*Account, error) {
 	a := &Account{
 		ID:                   s.IDs.UUID(),
 		AwsAccountID:         n.AwsAccountID,
@@ -138,7 +158,7 @@ func (s *Service) createAccount(ctx context.Context, op string, n NewAccount) (*
 		SupportedLicenses:    []License{Basic, Pro},
 		SigninDelegateGroups: []string{},
 		ClaimedDomains:       normalizeDomains(n.ClaimedDomains),
-		CreatedAt:            s.now(),
+		CreatedAt:            now,
 	}
 	if a.AwsAccountID == "" {
 		a.AwsAccountID = s.awsAccount(ctx)
@@ -156,15 +176,6 @@ func (s *Service) createAccount(ctx context.Context, op string, n NewAccount) (*
 		return nil, Errorf(BadRequest, "Name is required and must contain a non-space character.")
 	}
 	if err := a.Validate(); err != nil {
-		return nil, err
-	}
-	err := s.Store.Update(ctx, func(tx Tx) error {
-		if err := tx.PutAccount(ctx, a); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, op, a.ID, AccountChange(nil, a))
-	})
-	if err != nil {
 		return nil, err
 	}
 	return a, nil

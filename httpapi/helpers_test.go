@@ -46,8 +46,8 @@ func newLifecycleClient(tb testing.TB) *lifecycleEnv {
 	tb.Cleanup(func() { store.Close() })
 	svc := openchime.NewService(store)
 	clock := &openchime.ControlClock{}
-	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	clock.Freeze()
+	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc.Clock, svc.IDs = clock, openchime.NewSeededIDs(1)
 	srv := httpapi.NewServer(svc)
 	srv.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

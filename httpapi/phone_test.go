@@ -24,8 +24,8 @@ func newPhoneServer(t *testing.T) (*testServer, *openchime.ControlClock, *opench
 	}
 	t.Cleanup(func() { store.Close() })
 	clock := &openchime.ControlClock{}
-	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	clock.Freeze()
+	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc := openchime.NewService(store)
 	svc.Clock = clock
 	api := httpapi.NewServer(svc)

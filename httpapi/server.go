@@ -47,6 +47,14 @@ type Server struct {
 	Metrics http.Handler
 	// Observer, when set, is told of every answered request.
 	Observer RequestObserver
+	// RequestIDs makes the x-amzn-RequestId of each response. It is not the
+	// Service's IDGen, so requests never shift the resource ids a seeded
+	// IDGen hands out (--id-seed).
+	RequestIDs openchime.IDGen
+	// Clock is the Service's clock when it is a ControlClock (NewServer sets
+	// it): /_openchime/clock sets, freezes and advances it. Nil disables that
+	// route.
+	Clock *openchime.ControlClock
 
 	router *router
 	cp     *controlPlane
@@ -70,8 +78,11 @@ func NewServer(svc *openchime.Service) *Server {
 	s.Authenticate = func(r *http.Request, _ string, _ []byte) (openchime.Caller, error) {
 		return AccessKeyTenancy(r, svc.DefaultAwsAccountID), nil
 	}
+	s.RequestIDs = openchime.RandomIDs{}
+	s.Clock, _ = svc.Clock.(*openchime.ControlClock)
 	s.cp = newControlPlane(svc)
 	s.ControlPlane = s.cp
+	s.handleTestingRoutes()
 	return s
 }
 
@@ -135,7 +146,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	requestID := s.Service.IDs.UUID()
+	requestID := s.RequestIDs.UUID()
 	w.Header().Set("x-amzn-RequestId", requestID)
 	sw := &statusWriter{ResponseWriter: w}
 	opName := ""

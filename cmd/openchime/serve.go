@@ -27,6 +27,10 @@ type Config struct {
 	LogLevel            string
 	AuditFile           string // --audit-file: audit events as JSON lines
 	Security            SecurityConfig
+	// IDSeed, Clock and Seed make runs reproducible (testing.go).
+	IDSeed string // --id-seed: a uint64; "" means random ids
+	Clock  string // --clock: an RFC 3339 time to freeze the clock at
+	Seed   string // --seed: a fixture file to load at start
 }
 
 // DefaultConfig returns the configuration of a plain `openchime serve`.
@@ -49,6 +53,9 @@ func (c *Config) Validate() error {
 	}
 	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
 		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
+	}
+	if err := c.validateTesting(); err != nil {
+		return err
 	}
 	return c.Security.validate(c.Addr)
 }
@@ -82,6 +89,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
 	fs.StringVar(&m.Config.AuditFile, "audit-file", envOr("OPENCHIME_AUDIT_FILE", m.Config.AuditFile), "also append every audit event to this file as a JSON line (env OPENCHIME_AUDIT_FILE)")
 	m.Config.Security.addFlags(fs)
+	m.testingFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -138,6 +146,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	api.HandleControl(console.Prefix, ui)
 	api.SelfAuthPrefixes = append(api.SelfAuthPrefixes, console.Prefix)
+	if err := m.applyTesting(ctx, svc, api, logger); err != nil {
+		return err
+	}
 
 	m.HTTP = &http.Server{
 		Handler:           api,
