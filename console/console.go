@@ -88,6 +88,7 @@ func New(svc *openchime.Service, adminToken string) *Handler {
 	h.mux.HandleFunc("GET "+Prefix+"audit", h.auth(h.auditPage))
 	h.mux.HandleFunc("GET "+Prefix+"operator", h.auth(h.operator))
 	h.mux.HandleFunc("POST "+Prefix+"faults", h.auth(h.addFault))
+	h.mux.HandleFunc("POST "+Prefix+"clock", h.auth(h.setClock))
 	h.mux.HandleFunc("POST "+Prefix+"faults/{id}/delete", h.auth(h.removeFault))
 	h.mux.HandleFunc("GET "+Prefix+"stats", h.auth(h.stats))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/delete", h.auth(h.deleteAccount))

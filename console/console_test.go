@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/console"
@@ -215,5 +216,22 @@ func TestConsole_OperatorViews(t *testing.T) {
 	st, _ = e.post(t, console.Prefix+"faults", url.Values{"csrf": {token}, "exception": {"NoSuchException"}})
 	if st != 400 {
 		t.Fatalf("bad exception: %d", st)
+	}
+}
+
+func TestConsole_Clock(t *testing.T) {
+	e := newEnv(t, "")
+	_, page := e.get(t, console.Prefix+"operator")
+	token := csrf(t, page)
+	st, page := e.post(t, console.Prefix+"clock", url.Values{"csrf": {token}, "action": {"set"}, "time": {"2030-01-02T03:04:05Z"}})
+	if st != 200 || !strings.Contains(page, "2030-01-02 03:04:05Z (frozen)") {
+		t.Fatalf("set clock: %d", st)
+	}
+	_, page = e.post(t, console.Prefix+"clock", url.Values{"csrf": {token}, "action": {"advance"}, "by": {"90s"}})
+	if !strings.Contains(page, "2030-01-02 03:05:35Z (frozen)") {
+		t.Fatal("advance did not move the clock by 90s")
+	}
+	if got := e.svc.Clock.Now(); !got.Equal(time.Date(2030, 1, 2, 3, 5, 35, 0, time.UTC)) {
+		t.Fatalf("service clock = %v", got)
 	}
 }

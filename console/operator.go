@@ -60,11 +60,21 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, v *view) {
 type operatorData struct {
 	Faults []openchime.FaultRule
 	Stats  []Stat
+	// Clock is set when the Service's clock can be controlled.
+	Clock *clockView
+}
+
+type clockView struct {
+	Now    time.Time
+	Frozen bool
 }
 
 // operator shows the fault rules and the live request panel.
 func (h *Handler) operator(w http.ResponseWriter, r *http.Request, v *view) {
 	d := operatorData{Faults: h.Service.Faults.List()}
+	if c, ok := h.Service.Clock.(*openchime.ControlClock); ok {
+		d.Clock = &clockView{Now: c.Now(), Frozen: c.Frozen()}
+	}
 	if h.Stats != nil {
 		d.Stats = h.Stats()
 	}
@@ -129,4 +139,42 @@ func (h *Handler) operatorError(w http.ResponseWriter, r *http.Request, v *view,
 	v.Flash = &flash{Text: msg, Error: true}
 	w.WriteHeader(http.StatusBadRequest)
 	h.operator(w, r, v)
+}
+
+// setClock freezes, advances, sets or releases the Service's clock, as
+// POST /_openchime/clock does.
+func (h *Handler) setClock(w http.ResponseWriter, r *http.Request, v *view) {
+	c, ok := h.Service.Clock.(*openchime.ControlClock)
+	if !ok {
+		h.operatorError(w, r, v, "This server's clock cannot be controlled.")
+		return
+	}
+	switch r.PostFormValue("action") {
+	case "freeze":
+		c.Freeze()
+	case "release":
+		c.Unfreeze()
+	case "advance":
+		d, err := time.ParseDuration(r.PostFormValue("by"))
+		if err != nil || d < 0 {
+			h.operatorError(w, r, v, "Advance takes a positive duration such as 90s or 72h.")
+			return
+		}
+		if !c.Frozen() {
+			c.Freeze()
+		}
+		c.Advance(d)
+	case "set":
+		at, err := time.Parse(time.RFC3339, r.PostFormValue("time"))
+		if err != nil {
+			h.operatorError(w, r, v, "Set takes a time such as 2030-01-02T03:04:05Z.")
+			return
+		}
+		c.Freeze()
+		c.Set(at)
+	default:
+		h.operatorError(w, r, v, "Unknown clock action.")
+		return
+	}
+	http.Redirect(w, r, Prefix+"operator", http.StatusSeeOther)
 }
