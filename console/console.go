@@ -69,7 +69,7 @@ func New(svc *openchime.Service, adminToken string) *Handler {
 	}
 	funcs := template.FuncMap{"fmtTime": fmtTime}
 	h.pages = map[string]*template.Template{}
-	for _, page := range []string{"login", "home", "aws", "account", "user", "audit", "operator"} {
+	for _, page := range []string{"login", "home", "aws", "account", "user", "audit", "operator", "phones"} {
 		h.pages[page] = template.Must(template.New(page).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html"))
 	}
 	static, _ := fs.Sub(assets, "static")
@@ -80,6 +80,7 @@ func New(svc *openchime.Service, adminToken string) *Handler {
 	h.mux.HandleFunc("GET "+Prefix+"{$}", h.auth(h.home))
 	h.mux.HandleFunc("POST "+Prefix+"accounts", h.auth(h.createAccount))
 	h.mux.HandleFunc("GET "+Prefix+"aws/{aws}", h.auth(h.awsAccount))
+	h.mux.HandleFunc("GET "+Prefix+"aws/{aws}/phone-numbers", h.auth(h.phoneNumbers))
 	h.mux.HandleFunc("GET "+Prefix+"accounts/{id}", h.auth(h.account))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/batch", h.auth(h.batch))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users", h.auth(h.addUsers))

@@ -235,3 +235,19 @@ func TestConsole_Clock(t *testing.T) {
 		t.Fatalf("service clock = %v", got)
 	}
 }
+
+func TestConsole_PhoneNumbers(t *testing.T) {
+	e := newEnv(t, "")
+	ctx := openchime.NewContextWithCaller(context.Background(), openchime.Caller{AwsAccountID: "123456789012"})
+	if _, err := e.svc.CreatePhoneNumberOrder(ctx, openchime.BusinessCalling, []string{"+12065550100"}); err != nil {
+		t.Fatal(err)
+	}
+	st, page := e.get(t, console.Prefix+"aws/123456789012/phone-numbers")
+	if st != 200 || !strings.Contains(page, "+12065550100") || !strings.Contains(page, "Successful") {
+		t.Fatalf("phone page: %d %s", st, page)
+	}
+	_, page = e.get(t, console.Prefix+"aws/123456789012/phone-numbers?status=Assigned")
+	if strings.Contains(page, "<td>+12065550100</td>") {
+		t.Fatal("status filter ignored")
+	}
+}
