@@ -1,6 +1,7 @@
 // Command openchime runs the OpenChime server and its tools.
 //
 //	openchime serve [flags]    run the server (the default command)
+//	openchime migrate --db ... apply the database migrations and exit
 //	openchime version          print the version
 package main
 
@@ -41,12 +42,14 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		return m.Run(ctx)
+	case "migrate":
+		return runMigrate(ctx, args)
 	case "version":
 		fmt.Println("openchime", Version)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Println("usage: openchime [serve|version] [flags]; openchime serve -h lists the flags")
+		fmt.Println("usage: openchime [serve|migrate|version] [flags]; openchime serve -h lists the flags")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, version)", cmd)
+	return fmt.Errorf("unknown command %q (try: serve, migrate, version)", cmd)
 }

@@ -14,6 +14,7 @@ import (
 
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
+	"github.com/openchime/openchime/postgres"
 	"github.com/openchime/openchime/sqlite"
 )
 
@@ -90,7 +91,7 @@ func (m *Main) ParseFlags(args []string) error {
 func OpenStore(ctx context.Context, db string) (openchime.Store, error) {
 	switch {
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return nil, errors.New("PostgreSQL storage is not built yet; use a SQLite file or :memory:")
+		return postgres.Open(ctx, db)
 	default:
 		return sqlite.Open(ctx, db)
 	}
@@ -106,7 +107,7 @@ func (m *Main) Run(ctx context.Context) error {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	store, err := OpenStore(ctx, m.Config.DB)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", m.Config.DB, err)
+		return fmt.Errorf("open %s: %w", redactDB(m.Config.DB), err)
 	}
 	m.Store = store
 	defer store.Close()
@@ -129,7 +130,7 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "db", m.Config.DB, "version", Version)
+	logger.Info("listening", "addr", ln.Addr().String(), "db", redactDB(m.Config.DB), "version", Version)
 	close(m.ready)
 	errc := make(chan error, 1)
 	go func() { errc <- m.HTTP.Serve(ln) }()
