@@ -1,8 +1,10 @@
 package openchime
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -298,6 +300,7 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 		if a.Status == AccountSuspended {
 			return Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", accountID)
 		}
+		var changed []*User
 		for _, id := range ids {
 			u, err := visibleUser(ctx, tx, accountID, id)
 			if IsCode(err, NotFound) {
@@ -313,8 +316,8 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 					return err
 				}
 			} else {
-				next, changed := nextStatus(op, u.RegistrationStatus)
-				if !changed {
+				next, ok := nextStatus(op, u.RegistrationStatus)
+				if !ok {
 					continue
 				}
 				u.RegistrationStatus = next
@@ -322,16 +325,32 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 					u.RegisteredOn = now
 				}
 			}
-			if err := tx.PutUser(ctx, u); err != nil {
-				return err
-			}
+			changed = append(changed, u)
 		}
-		return nil
+		return putUsersInOrder(ctx, tx, changed)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return errs, nil
+}
+
+// putUsersInOrder writes users in (normalised email, id) order, whatever
+// order the request named them in. Two transactions that write overlapping
+// users then take the row and unique-index locks in the same order and never
+// deadlock: PostgreSQL would make one of them wait deadlock_timeout (1s by
+// default) before failing it, to be retried.
+func putUsersInOrder(ctx context.Context, tx Tx, users []*User) error {
+	sorted := slices.Clone(users)
+	slices.SortFunc(sorted, func(a, b *User) int {
+		return cmp.Or(cmp.Compare(NormalizeEmail(a.PrimaryEmail), NormalizeEmail(b.PrimaryEmail)), cmp.Compare(a.ID, b.ID))
+	})
+	for _, u := range sorted {
+		if err := tx.PutUser(ctx, u); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func distinct(ids []string) []string {
@@ -396,12 +415,9 @@ func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list [
 			} else if !IsCode(err, NotFound) {
 				return err
 			}
-			if err := tx.PutUser(ctx, u); err != nil {
-				return err
-			}
 			users = append(users, u)
 		}
-		return nil
+		return putUsersInOrder(ctx, tx, users)
 	})
 	if err != nil {
 		return nil, err
