@@ -21,6 +21,7 @@ import (
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/sqlite"
+	"github.com/openchime/openchime/storetest"
 )
 
 // lifecycleEnv is an OpenChime server on httptest over an in-memory SQLite
@@ -44,7 +45,7 @@ func newLifecycleClient(tb testing.TB) *lifecycleEnv {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	svc := openchime.NewService(store)
+	svc := openchime.NewService(storetest.RetryEveryTx(store))
 	clock := &openchime.ControlClock{}
 	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	clock.Freeze()

@@ -13,6 +13,7 @@ import (
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/sqlite"
+	"github.com/openchime/openchime/storetest"
 )
 
 // newPhoneServer is a test server whose Service runs on a frozen clock.
@@ -26,7 +27,7 @@ func newPhoneServer(t *testing.T) (*testServer, *openchime.ControlClock, *opench
 	clock := &openchime.ControlClock{}
 	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	clock.Freeze()
-	svc := openchime.NewService(store)
+	svc := openchime.NewService(storetest.RetryEveryTx(store))
 	svc.Clock = clock
 	api := httpapi.NewServer(svc)
 	api.Logger = discardLogger()
