@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -98,8 +99,8 @@ func TestMigrate_Concurrent(t *testing.T) {
 	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&n, &distinct); err != nil {
 		t.Fatal(err)
 	}
-	if n != 2 || distinct != 2 {
-		t.Fatalf("schema_migrations has %d rows (%d versions), want 2", n, distinct)
+	if want := len(MustMigrationFiles(t, "migrations")); n != want || distinct != want {
+		t.Fatalf("schema_migrations has %d rows (%d versions), want %d", n, distinct, want)
 	}
 }
 
@@ -190,5 +191,32 @@ func TestOpen_BadURL(t *testing.T) {
 	}
 	if msg := err.Error(); strings.Contains(msg, "secret") {
 		t.Fatalf("error leaks the password: %s", msg)
+	}
+}
+
+// MustMigrationFiles returns the names of the .sql files of dir.
+func MustMigrationFiles(tb testing.TB, dir string) []string {
+	tb.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
+
+// TestMigrations_MatchSQLite checks that every SQLite migration has its
+// PostgreSQL twin of the same version and name, and no more: the two schemas
+// must stay the same tables and columns for internal/sqlutil to serve both.
+// It needs no database.
+func TestMigrations_MatchSQLite(t *testing.T) {
+	pg, lite := MustMigrationFiles(t, "migrations"), MustMigrationFiles(t, "../sqlite/migrations")
+	if !slices.Equal(pg, lite) {
+		t.Fatalf("postgres/migrations %v differ from sqlite/migrations %v: add the PostgreSQL version of each new migration", pg, lite)
 	}
 }
