@@ -85,10 +85,14 @@ func OpenDB(url string) (*sql.DB, error) {
 // advisory lock on one dedicated connection meanwhile, so that when several
 // nodes start at once exactly one applies each migration and the others
 // then find it recorded. Should the process die, PostgreSQL drops the
-// connection and with it the lock.
+// connection and with it the lock. A database that is up to date is not
+// locked at all.
 func Migrate(ctx context.Context, db *sql.DB) error {
 	migrations, err := sqlutil.ReadMigrations(migrationFS, "migrations")
 	if err != nil {
+		return err
+	}
+	if todo, err := pending(ctx, db, migrations); err != nil || !todo {
 		return err
 	}
 	conn, err := db.Conn(ctx)
@@ -96,14 +100,54 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey); err != nil {
+	_, err = conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey)
+	var pe *pgconn.PgError
+	switch {
+	case errors.As(err, &pe) && (pe.Code == undefinedFunction || pe.Code == featureNotSupported):
+		// A PostgreSQL-compatible database without advisory locks (e.g.
+		// CockroachDB): migrate unlocked. Nodes racing on an empty database
+		// then fail cleanly on schema_migrations' key, and a restart finds
+		// the schema done; `openchime migrate` first avoids the race.
+	case err != nil:
 		return fmt.Errorf("migrate: take the migration lock: %w", err)
+	default:
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLockKey)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLockKey)
 	if err := sqlutil.Migrate(ctx, db, migrations); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// pending reports whether some migration is not recorded in
+// schema_migrations (or the table does not exist yet).
+func pending(ctx context.Context, db *sql.DB, migrations []sqlutil.Migration) (bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == undefinedTable {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("migrate: read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return false, fmt.Errorf("migrate: read schema_migrations: %w", err)
+		}
+		done[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("migrate: read schema_migrations: %w", err)
+	}
+	for _, m := range migrations {
+		if !done[m.Version] {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // DB returns the connection pool, for tests and tools.
@@ -204,6 +248,9 @@ const (
 	uniqueViolation      = "23505"
 	serializationFailure = "40001"
 	deadlockDetected     = "40P01"
+	undefinedTable       = "42P01"
+	undefinedFunction    = "42883"
+	featureNotSupported  = "0A000"
 )
 
 func retryable(err error) bool {
