@@ -2,10 +2,7 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -14,54 +11,15 @@ import (
 
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/postgres"
+	"github.com/openchime/openchime/postgres/postgrestest"
 	"github.com/openchime/openchime/storetest"
 )
 
-// MustCreateDatabase creates a database with a random name on the server of
-// OPENCHIME_TEST_POSTGRES_URL, drops it when the test ends, and returns its
-// URL. It skips the test when the variable is unset.
-func MustCreateDatabase(tb testing.TB) string {
-	tb.Helper()
-	admin := os.Getenv("OPENCHIME_TEST_POSTGRES_URL")
-	if admin == "" {
-		tb.Skip("OPENCHIME_TEST_POSTGRES_URL is unset: set it to a PostgreSQL URL whose user may CREATE DATABASE (bash .ci/postgres.sh starts a throwaway cluster and sets it)")
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		tb.Fatalf("OPENCHIME_TEST_POSTGRES_URL: %v", err)
-	}
-	db, err := postgres.OpenDB(admin)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := "openchime_test_" + hex.EncodeToString(b)
-	if _, err := db.Exec(`CREATE DATABASE ` + name); err != nil {
-		db.Close()
-		tb.Fatalf("create database: %v", err)
-	}
-	tb.Cleanup(func() {
-		defer db.Close()
-		// FORCE ends the sessions of nodes a test killed without closing.
-		if _, err := db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			tb.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
-
-// MustOpen opens a store on a fresh database and closes it when the test ends.
-func MustOpen(tb testing.TB) *postgres.Store {
-	tb.Helper()
-	s, err := postgres.Open(context.Background(), MustCreateDatabase(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
-}
+// MustCreateDatabase and MustOpen are postgrestest's, under short names.
+var (
+	MustCreateDatabase = postgrestest.MustCreateDatabase
+	MustOpen           = postgrestest.MustOpen
+)
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(tb testing.TB) openchime.Store { return MustOpen(tb) })
