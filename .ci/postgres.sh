@@ -40,7 +40,7 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
     { cat "$dir/server.log"; exit 1; }
 
 export OPENCHIME_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
-echo "== PostgreSQL tests (store suite, multi-node) on PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+echo "== go test ./... on PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 if [ $# -gt 0 ]; then
     "$@"
 else
