@@ -39,6 +39,11 @@
 //
 // The caller's AWS account is the access key id of the SigV4 Authorization
 // header when that is 12 digits, otherwise the server's default account.
+// With SigV4Auth (serve --auth sigv4) the signature is verified instead and
+// the account comes from the credentials file; failures answer 403
+// MissingAuthenticationToken, UnrecognizedClient, InvalidSignature (also a
+// clock skew over 15 minutes) or AccessDenied (decision D8). AdminToken guards
+// /_openchime/ (health excepted) with a bearer token.
 package httpapi
 
 //go:generate go run ../internal/chimegen -model ../spec/chime-2018-05-01.model.json -out zz_generated.go

@@ -42,8 +42,8 @@ func newLifecycleClient(tb testing.TB) *lifecycleEnv {
 	store := newTestStore(tb)
 	svc := openchime.NewService(storetest.RetryEveryTx(store))
 	clock := &openchime.ControlClock{}
-	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	clock.Freeze()
+	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc.Clock, svc.IDs = clock, openchime.NewSeededIDs(1)
 	srv := httpapi.NewServer(svc)
 	srv.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

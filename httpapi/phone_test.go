@@ -20,8 +20,8 @@ func newPhoneServer(t *testing.T) (*testServer, *openchime.ControlClock, *opench
 	t.Helper()
 	store := newTestStore(t)
 	clock := &openchime.ControlClock{}
-	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	clock.Freeze()
+	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc := openchime.NewService(storetest.RetryEveryTx(store))
 	svc.Clock = clock
 	api := httpapi.NewServer(svc)

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"ConcurrentUniqueEmail", testConcurrentUniqueEmail},
 		{"Resources", testResources},
+		{"AllResourcesAndDeleteAll", testAllResourcesAndDeleteAll},
 		{"AccountLifecycleFields", testAccountLifecycleFields},
 		{"UserLifecycleFields", testUserLifecycleFields},
 	}
@@ -460,5 +461,61 @@ func testUserLifecycleFields(t *testing.T, s openchime.Store) {
 	}
 	if got := listUsers(t, s, openchime.UserFilter{AccountID: "a"}); !cmp.Equal(got, []string{"u1"}) {
 		t.Errorf("restored user listed as %v, want [u1]", got)
+	}
+}
+
+func testAllResourcesAndDeleteAll(t *testing.T, s openchime.Store) {
+	ctx := context.Background()
+	rs := []*openchime.Resource{
+		{Kind: "room", ID: "r1", Scope: "acct1", CreatedAt: base, Data: []byte(`{"Name":"r"}`)},
+		{Kind: "bot", ID: "b2", Scope: "acct1", CreatedAt: base, Data: []byte(`{}`)},
+		{Kind: "bot", ID: "b1", Scope: "acct2", CreatedAt: base.Add(time.Second), Data: []byte(`{}`)},
+	}
+	MustPutAccount(t, s, account("a", "111111111111", "A", base))
+	MustPutUser(t, s, user("a", "u1", "a@example.com", base))
+	err := s.Update(ctx, func(tx openchime.Tx) error {
+		for _, r := range rs {
+			if err := tx.PutResource(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []*openchime.Resource
+	err = s.View(ctx, func(tx openchime.ReadTx) (err error) { got, err = tx.AllResources(ctx); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*openchime.Resource{rs[1], rs[2], rs[0]} // by kind, then (CreatedAt, ID)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("AllResources (-want +got):\n%s", diff)
+	}
+
+	// DeleteAll inside a transaction that fails keeps everything.
+	boom := errors.New("boom")
+	err = s.Update(ctx, func(tx openchime.Tx) error {
+		if err := tx.DeleteAll(ctx); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update err=%v, want the callback's error", err)
+	}
+	if got := listUsers(t, s, openchime.UserFilter{AccountID: "a", IncludeRemoved: true}); len(got) != 1 {
+		t.Fatalf("users after rolled-back DeleteAll = %v, want [u1]", got)
+	}
+	if err := s.Update(ctx, func(tx openchime.Tx) error { return tx.DeleteAll(ctx) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := listAccounts(t, s, openchime.AccountFilter{IncludeDeleted: true}); len(got) != 0 {
+		t.Errorf("accounts after DeleteAll = %v", got)
+	}
+	err = s.View(ctx, func(tx openchime.ReadTx) (err error) { got, err = tx.AllResources(ctx); return err })
+	if err != nil || len(got) != 0 {
+		t.Errorf("resources after DeleteAll = %v, %v; want none", got, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/console"
 	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/postgres"
 	"github.com/openchime/openchime/sqlite"
@@ -25,6 +26,12 @@ type Config struct {
 	DB                  string
 	DefaultAwsAccountID string
 	LogLevel            string
+	AuditFile           string // --audit-file: audit events as JSON lines
+	Security            SecurityConfig
+	// IDSeed, Clock and Seed make runs reproducible (testing.go).
+	IDSeed string // --id-seed: a uint64; "" means random ids
+	Clock  string // --clock: an RFC 3339 time to freeze the clock at
+	Seed   string // --seed: a fixture file to load at start
 }
 
 // DefaultConfig returns the configuration of a plain `openchime serve`.
@@ -48,7 +55,10 @@ func (c *Config) Validate() error {
 	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
 		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
 	}
-	return nil
+	if err := c.validateTesting(); err != nil {
+		return err
+	}
+	return c.Security.validate(c.Addr)
 }
 
 // Main is the serve command: it owns the store, the service and the listener.
@@ -78,6 +88,9 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.DB, "db", envOr("OPENCHIME_DB", m.Config.DB), "database: a SQLite file path, :memory:, or a postgres:// URL (env OPENCHIME_DB)")
 	fs.StringVar(&m.Config.DefaultAwsAccountID, "default-aws-account", envOr("OPENCHIME_DEFAULT_AWS_ACCOUNT", m.Config.DefaultAwsAccountID), "AWS account of callers whose access key is not a 12-digit account id (env OPENCHIME_DEFAULT_AWS_ACCOUNT)")
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
+	fs.StringVar(&m.Config.AuditFile, "audit-file", envOr("OPENCHIME_AUDIT_FILE", m.Config.AuditFile), "also append every audit event to this file as a JSON line (env OPENCHIME_AUDIT_FILE)")
+	m.Config.Security.addFlags(fs)
+	m.testingFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -112,16 +125,32 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Store = store
 	defer store.Close()
 
-	svc := openchime.NewService(store)
-	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
-	api := httpapi.NewServer(svc)
-	api.Logger = logger
-
-	ln, err := net.Listen("tcp", m.Config.Addr)
+	obs, err := newObservability(m.Config, store, logger)
 	if err != nil {
 		return err
 	}
-	m.Listener = ln
+	defer obs.Close()
+	svc := openchime.NewService(obs.Store)
+	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
+	api := httpapi.NewServer(svc)
+	api.Logger = logger
+	obs.attach(api)
+	ui := console.New(svc, m.Config.Security.AdminToken)
+	ui.Logger = logger
+	ui.SecureCookies = m.Config.Security.TLSCert != ""
+	ui.Stats = func() []console.Stat {
+		var out []console.Stat
+		for _, t := range obs.Metrics.Totals() {
+			out = append(out, console.Stat{Operation: t.Operation, Requests: t.Requests, Errors: t.Errors})
+		}
+		return out
+	}
+	api.HandleControl(console.Prefix, ui)
+	api.SelfAuthPrefixes = append(api.SelfAuthPrefixes, console.Prefix)
+	if err := m.applyTesting(ctx, svc, api, logger); err != nil {
+		return err
+	}
+
 	m.HTTP = &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -130,10 +159,18 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "db", redactDB(m.Config.DB), "version", Version)
+	if err := m.Config.Security.apply(api, m.HTTP, logger); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.Listener = ln
+	logger.Info("listening", "addr", ln.Addr().String(), "db", redactDB(m.Config.DB), "version", Version, "tls", m.HTTP.TLSConfig != nil)
 	close(m.ready)
 	errc := make(chan error, 1)
-	go func() { errc <- m.HTTP.Serve(ln) }()
+	go func() { errc <- m.Config.Security.serve(m.HTTP, ln) }()
 	select {
 	case err := <-errc:
 		return err

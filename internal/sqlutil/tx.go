@@ -329,6 +329,33 @@ func (t *Tx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*open
 	return out, t.wrap("list resources", rows.Err())
 }
 
+// AllResources implements openchime.ReadTx.
+func (t *Tx) AllResources(ctx context.Context) ([]*openchime.Resource, error) {
+	rows, err := t.Tx.QueryContext(ctx, `SELECT kind, id, scope, created_at, data FROM resources ORDER BY kind, created_at, id`)
+	if err != nil {
+		return nil, t.wrap("list all resources", err)
+	}
+	defer rows.Close()
+	var out []*openchime.Resource
+	for rows.Next() {
+		r := &openchime.Resource{}
+		var created int64
+		var data string
+		if err := rows.Scan(&r.Kind, &r.ID, &r.Scope, &created, &data); err != nil {
+			return nil, t.wrap("list all resources", err)
+		}
+		r.CreatedAt, r.Data = fromMS(created), []byte(data)
+		out = append(out, r)
+	}
+	return out, t.wrap("list all resources", rows.Err())
+}
+
+// DeleteAll implements openchime.Tx. Users go before accounts in case a
+// store declares the foreign key.
+func (t *Tx) DeleteAll(ctx context.Context) error {
+	return t.wrap("delete all", ResetTables(ctx, t.Tx, "resources", "users", "accounts"))
+}
+
 // PutResource implements openchime.ResourceWriter.
 func (t *Tx) PutResource(ctx context.Context, r *openchime.Resource) error {
 	_, err := t.Tx.ExecContext(ctx, `INSERT INTO resources (kind, id, scope, created_at, data) VALUES ($1, $2, $3, $4, $5)

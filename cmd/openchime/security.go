@@ -1,0 +1,162 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/openchime/openchime/httpapi"
+)
+
+// Authentication modes of --auth.
+const (
+	AuthNone  = "none"  // any or no signature; the AWS account comes from the access key
+	AuthSigV4 = "sigv4" // SigV4 verified against --credentials
+)
+
+// SecurityConfig is the serve command's authentication, TLS and limits
+// configuration.
+type SecurityConfig struct {
+	// Auth is "none" or "sigv4"; empty picks none on a loopback --addr and
+	// sigv4 anywhere else.
+	Auth        string
+	Credentials string // credentials file (sigv4)
+	AdminToken  string // bearer token of the control plane
+	TLSCert     string
+	TLSKey      string
+	RateLimit   float64 // requests per second per access key; 0 = off
+
+	MaxBodyBytes      int64
+	MaxHeaderBytes    int
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+}
+
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+// addFlags registers the security flags on fs; each has an OPENCHIME_ env twin.
+func (c *SecurityConfig) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Auth, "auth", envOr("OPENCHIME_AUTH", c.Auth), "authentication: none or sigv4 (default: none on a loopback --addr, else sigv4) (env OPENCHIME_AUTH)")
+	fs.StringVar(&c.Credentials, "credentials", envOr("OPENCHIME_CREDENTIALS", c.Credentials), "JSON credentials file for --auth sigv4 (env OPENCHIME_CREDENTIALS)")
+	fs.StringVar(&c.AdminToken, "admin-token", envOr("OPENCHIME_ADMIN_TOKEN", c.AdminToken), "bearer token for /_openchime/ (required with sigv4) (env OPENCHIME_ADMIN_TOKEN)")
+	fs.StringVar(&c.TLSCert, "tls-cert", envOr("OPENCHIME_TLS_CERT", c.TLSCert), "PEM certificate: serve HTTPS (HTTP/1.1 and HTTP/2) (env OPENCHIME_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", envOr("OPENCHIME_TLS_KEY", c.TLSKey), "PEM private key of --tls-cert (env OPENCHIME_TLS_KEY)")
+	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat("OPENCHIME_RATE_LIMIT", c.RateLimit), "requests per second per access key, 0 = unlimited (env OPENCHIME_RATE_LIMIT)")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "request body cap in bytes (0 = 1 MiB)")
+	fs.IntVar(&c.MaxHeaderBytes, "max-header-bytes", c.MaxHeaderBytes, "request header cap in bytes (0 = 64 KiB)")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", envDuration("OPENCHIME_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout), "time to read request headers (0 = 10s)")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", envDuration("OPENCHIME_READ_TIMEOUT", c.ReadTimeout), "time to read a whole request (0 = 60s)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", envDuration("OPENCHIME_WRITE_TIMEOUT", c.WriteTimeout), "time to write a response (0 = 60s)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", envDuration("OPENCHIME_IDLE_TIMEOUT", c.IdleTimeout), "keep-alive idle time (0 = 120s)")
+}
+
+// isLoopback reports whether addr listens on loopback only.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// validate resolves the auth mode from addr and refuses configurations that
+// would expose the server without credentials.
+func (c *SecurityConfig) validate(addr string) error {
+	if c.Auth == "" {
+		c.Auth = AuthNone
+		if !isLoopback(addr) {
+			c.Auth = AuthSigV4
+		}
+	}
+	switch c.Auth {
+	case AuthNone:
+	case AuthSigV4:
+		if c.Credentials == "" {
+			return fmt.Errorf("--auth sigv4 (the default when --addr %s is not a loopback address) needs --credentials FILE "+
+				`with {"Credentials":[{"AccessKeyId":..,"SecretAccessKey":..,"AwsAccountId":..}]}; or pass --auth none to accept unsigned requests`, addr)
+		}
+		if c.AdminToken == "" {
+			return errors.New("--auth sigv4 needs --admin-token (or OPENCHIME_ADMIN_TOKEN) to protect /_openchime/")
+		}
+	default:
+		return fmt.Errorf("--auth %q must be none or sigv4", c.Auth)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.RateLimit < 0 || c.MaxBodyBytes < 0 || c.MaxHeaderBytes < 0 {
+		return errors.New("--rate-limit, --max-body-bytes and --max-header-bytes must not be negative")
+	}
+	return nil
+}
+
+// apply configures the API server and the HTTP server; it loads the
+// credentials file and the TLS key pair, so a bad file stops the start.
+func (c *SecurityConfig) apply(api *httpapi.Server, srv *http.Server, logger *slog.Logger) error {
+	if c.Auth == AuthSigV4 {
+		creds, err := httpapi.LoadCredentials(c.Credentials)
+		if err != nil {
+			return fmt.Errorf("--credentials %s: %w", c.Credentials, err)
+		}
+		api.Authenticate = httpapi.SigV4Auth(creds, nil)
+		logger.Info("auth", "mode", c.Auth, "access_keys", len(creds))
+	} else {
+		logger.Warn("auth", "mode", c.Auth, "note", "signatures are not checked; use --auth sigv4 beyond localhost")
+	}
+	api.AdminToken = c.AdminToken
+	api.RateLimit = c.RateLimit
+	api.MaxBodyBytes = c.MaxBodyBytes
+	if c.MaxHeaderBytes > 0 {
+		srv.MaxHeaderBytes = c.MaxHeaderBytes
+	}
+	for _, d := range []struct {
+		v   time.Duration
+		dst *time.Duration
+	}{{c.ReadHeaderTimeout, &srv.ReadHeaderTimeout}, {c.ReadTimeout, &srv.ReadTimeout}, {c.WriteTimeout, &srv.WriteTimeout}, {c.IdleTimeout, &srv.IdleTimeout}} {
+		if d.v > 0 {
+			*d.dst = d.v
+		}
+	}
+	if c.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		// ServeTLS adds h2 to NextProtos, so clients get HTTP/2 or HTTP/1.1.
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	return nil
+}
+
+// serve serves on ln, over TLS when a key pair is configured.
+func (c *SecurityConfig) serve(srv *http.Server, ln net.Listener) error {
+	if srv.TLSConfig != nil {
+		return srv.ServeTLS(ln, "", "")
+	}
+	return srv.Serve(ln)
+}

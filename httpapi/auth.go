@@ -1,0 +1,192 @@
+package httpapi
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/sigv4"
+)
+
+// Credential is one access key of a credentials file: its secret, the AWS
+// account it acts as and, when AllowedOperations is not empty, the only
+// operations it may call.
+type Credential struct {
+	AccessKeyId       string
+	SecretAccessKey   string
+	AwsAccountId      string
+	SessionToken      string   `json:",omitempty"`
+	AllowedOperations []string `json:",omitempty"`
+}
+
+// credentialsFile is the JSON shape of --credentials.
+type credentialsFile struct {
+	Credentials []Credential
+}
+
+// ParseCredentials reads a credentials file:
+// {"Credentials":[{"AccessKeyId","SecretAccessKey","AwsAccountId","SessionToken","AllowedOperations"}]}.
+func ParseCredentials(r io.Reader) ([]Credential, error) {
+	var f credentialsFile
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("credentials file: %w", err)
+	}
+	if len(f.Credentials) == 0 {
+		return nil, errors.New("credentials file: Credentials must list at least one access key")
+	}
+	known := map[string]bool{}
+	for _, op := range operations {
+		known[op.Name] = true
+	}
+	seen := map[string]bool{}
+	for i, c := range f.Credentials {
+		switch {
+		case c.AccessKeyId == "" || c.SecretAccessKey == "":
+			return nil, fmt.Errorf("credentials file: entry %d needs AccessKeyId and SecretAccessKey", i)
+		case !awsAccountID.MatchString(c.AwsAccountId):
+			return nil, fmt.Errorf("credentials file: %s: AwsAccountId %q must be 12 digits", c.AccessKeyId, c.AwsAccountId)
+		case seen[c.AccessKeyId]:
+			return nil, fmt.Errorf("credentials file: access key %s is listed twice", c.AccessKeyId)
+		}
+		seen[c.AccessKeyId] = true
+		for _, op := range c.AllowedOperations {
+			if !known[op] {
+				return nil, fmt.Errorf("credentials file: %s: AllowedOperations names %q, which is not a Chime operation", c.AccessKeyId, op)
+			}
+		}
+	}
+	return f.Credentials, nil
+}
+
+// LoadCredentials reads the credentials file at path.
+func LoadCredentials(path string) ([]Credential, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ParseCredentials(f)
+}
+
+// SigV4Auth returns an Authenticate func that verifies SigV4 signatures
+// (service "chime", any region) against creds and answers failures the AWS
+// front-door way (decision D8). now is the clock the skew is measured
+// against (time.Now when nil).
+func SigV4Auth(creds []Credential, now func() time.Time) func(r *http.Request, op string, body []byte) (openchime.Caller, error) {
+	byKey := make(map[string]Credential, len(creds))
+	for _, c := range creds {
+		byKey[c.AccessKeyId] = c
+	}
+	v := &sigv4.Verifier{
+		Service: "chime",
+		Now:     now,
+		Lookup: func(key string) (sigv4.Credentials, bool) {
+			c, ok := byKey[key]
+			return sigv4.Credentials{AccessKeyID: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, ok
+		},
+	}
+	return func(r *http.Request, op string, body []byte) (openchime.Caller, error) {
+		res, err := v.Verify(r, body)
+		if err != nil {
+			return openchime.Caller{}, authError(err)
+		}
+		c := byKey[res.Credentials.AccessKeyID]
+		if len(c.AllowedOperations) > 0 && !slices.Contains(c.AllowedOperations, op) {
+			return openchime.Caller{}, openchime.Errorf(openchime.AccessDenied,
+				"User: %s is not authorized to perform: chime:%s", c.AccessKeyId, op)
+		}
+		return openchime.Caller{AwsAccountID: c.AwsAccountId, AccessKeyID: c.AccessKeyId}, nil
+	}
+}
+
+// authError maps a verification failure to its front-door code (D8). A
+// malformed signature is InvalidSignature: the model has no
+// IncompleteSignatureException and clients treat both as final.
+func authError(err error) error {
+	var e *sigv4.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	code := openchime.InvalidSignature
+	switch e.Kind {
+	case sigv4.Missing:
+		code = openchime.MissingAuthenticationToken
+	case sigv4.UnknownKey:
+		code = openchime.UnrecognizedClient
+	}
+	return &openchime.Error{Code: code, Message: e.Message, Err: err}
+}
+
+// checkAdminToken guards the control plane: with an admin token configured,
+// every route but GET /_openchime/health needs "Authorization: Bearer <token>".
+func (s *Server) checkAdminToken(r *http.Request) error {
+	if s.AdminToken == "" || (r.Method == http.MethodGet && r.URL.Path == "/_openchime/health") {
+		return nil
+	}
+	for _, p := range s.SelfAuthPrefixes {
+		if strings.HasPrefix(r.URL.Path, p) {
+			return nil // the console checks the token itself, with a session
+		}
+	}
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return openchime.Errorf(openchime.Unauthorized, "The control plane needs the admin token: send Authorization: Bearer <token>.")
+	}
+	tok, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(s.AdminToken)) != 1 {
+		return openchime.Errorf(openchime.AccessDenied, "The admin token in the Authorization header is not valid.")
+	}
+	return nil
+}
+
+// maxLimiters bounds the per-key limiter table; when full it is dropped,
+// which at worst grants a fresh burst.
+const maxLimiters = 10000
+
+// rateLimiter is a token bucket per access key (decision D10).
+type rateLimiter struct {
+	mu     sync.Mutex
+	perSec float64
+	keys   map[string]*rate.Limiter
+}
+
+func (l *rateLimiter) allow(key string) bool {
+	l.mu.Lock()
+	lim, ok := l.keys[key]
+	if !ok {
+		if l.keys == nil || len(l.keys) >= maxLimiters {
+			l.keys = map[string]*rate.Limiter{}
+		}
+		lim = rate.NewLimiter(rate.Limit(l.perSec), int(math.Max(1, math.Ceil(l.perSec))))
+		l.keys[key] = lim
+	}
+	l.mu.Unlock()
+	return lim.Allow()
+}
+
+// throttle answers Throttled when the caller's access key is over the rate
+// limit.
+func (s *Server) throttle(c openchime.Caller) error {
+	if s.RateLimit <= 0 {
+		return nil
+	}
+	s.limitOnce.Do(func() { s.limiter = &rateLimiter{perSec: s.RateLimit} })
+	if s.limiter.allow(c.AccessKeyID) {
+		return nil
+	}
+	return openchime.Errorf(openchime.Throttled, "Rate exceeded: access key %q may make %g requests per second.", c.AccessKeyID, s.RateLimit)
+}
