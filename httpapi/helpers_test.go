@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/chime/types"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
-	"github.com/openchime/openchime/storetest"
 )
 
 // lifecycleEnv is an OpenChime server on httptest over an in-memory SQLite
@@ -40,7 +39,7 @@ type lifecycleEnv struct {
 func newLifecycleClient(tb testing.TB) *lifecycleEnv {
 	tb.Helper()
 	store := newTestStore(tb)
-	svc := openchime.NewService(storetest.RetryEveryTx(store))
+	svc := openchime.NewService(store)
 	clock := &openchime.ControlClock{}
 	clock.Freeze()
 	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))

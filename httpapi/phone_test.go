@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/chime/types"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
-	"github.com/openchime/openchime/storetest"
 )
 
 // newPhoneServer is a test server whose Service runs on a frozen clock.
@@ -22,7 +21,7 @@ func newPhoneServer(t *testing.T) (*testServer, *openchime.ControlClock, *opench
 	clock := &openchime.ControlClock{}
 	clock.Freeze()
 	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
-	svc := openchime.NewService(storetest.RetryEveryTx(store))
+	svc := openchime.NewService(store)
 	svc.Clock = clock
 	api := httpapi.NewServer(svc)
 	api.Logger = discardLogger()
