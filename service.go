@@ -298,6 +298,7 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 	errs := []UserError{}
 	now := s.now()
 	awsAccount := s.awsAccount(ctx)
+	faults := s.perUserFaults(op, awsAccount, accountID, len(ids))
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		errs = errs[:0]
 		var changes []AuditChange
@@ -315,8 +316,9 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 		if a.Status == AccountSuspended {
 			return Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", accountID)
 		}
-		for _, id := range ids {
-			if ue := s.Faults.ForUser(op, awsAccount, accountID, id); ue != nil {
+		var changed []*User
+		for i, id := range ids {
+			if ue := faults.forUser(i, id); ue != nil {
 				errs = append(errs, *ue)
 				continue
 			}
@@ -335,8 +337,8 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 					return err
 				}
 			} else {
-				next, changed := nextStatus(op, u.RegistrationStatus)
-				if !changed {
+				next, ok := nextStatus(op, u.RegistrationStatus)
+				if !ok {
 					continue
 				}
 				u.RegistrationStatus = next
@@ -344,10 +346,11 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 					u.RegisteredOn = now
 				}
 			}
-			if err := tx.PutUser(ctx, u); err != nil {
-				return err
-			}
+			changed = append(changed, u)
 			changes = append(changes, UserChange(&before, u))
+		}
+		if err := putUsersInOrder(ctx, tx, changed); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, op, accountID, changes...)
 	})
@@ -420,11 +423,11 @@ func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list [
 			} else if !IsCode(err, NotFound) {
 				return err
 			}
-			if err := tx.PutUser(ctx, u); err != nil {
-				return err
-			}
 			users = append(users, u)
 			changes = append(changes, UserChange(nil, u))
+		}
+		if err := putUsersInOrder(ctx, tx, users); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, "AdminCreateUsers", a.ID, changes...)
 	})

@@ -471,6 +471,7 @@ func (s *Service) BatchUpdateUser(ctx context.Context, accountID string, items [
 	}
 	errs := []UserError{}
 	awsAccount := s.awsAccount(ctx)
+	faults := s.perUserFaults("BatchUpdateUser", awsAccount, accountID, len(items))
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		errs = errs[:0]
 		var changes []AuditChange
@@ -480,7 +481,7 @@ func (s *Service) BatchUpdateUser(ctx context.Context, accountID string, items [
 		}
 		for i := range items {
 			up := &items[i]
-			if ue := s.Faults.ForUser("BatchUpdateUser", awsAccount, accountID, up.UserID); ue != nil {
+			if ue := faults.forUser(i, up.UserID); ue != nil {
 				errs = append(errs, *ue)
 				continue
 			}

@@ -726,6 +726,7 @@ type GlobalSettings struct {
 func (s *Service) GetGlobalSettings(ctx context.Context) (GlobalSettings, error) {
 	var g GlobalSettings
 	err := s.Store.View(ctx, func(tx ReadTx) error {
+		g = GlobalSettings{} // the callback may run again
 		_, err := getDoc(ctx, tx, kindGlobalSetting, s.awsAccount(ctx), &g)
 		if IsCode(err, NotFound) {
 			return nil
@@ -776,6 +777,7 @@ type PhoneNumberSettings struct {
 func (s *Service) GetPhoneNumberSettings(ctx context.Context) (PhoneNumberSettings, error) {
 	var ps PhoneNumberSettings
 	err := s.Store.View(ctx, func(tx ReadTx) error {
+		ps = PhoneNumberSettings{} // the callback may run again
 		_, err := getDoc(ctx, tx, kindPhoneSettings, s.awsAccount(ctx), &ps)
 		if IsCode(err, NotFound) {
 			return nil

@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"RollbackOnError", testRollback},
 		{"Reset", testReset},
 		{"ConcurrentUpdates", testConcurrentUpdates},
+		{"ConcurrentUniqueEmail", testConcurrentUniqueEmail},
 		{"Resources", testResources},
 		{"AllResourcesAndDeleteAll", testAllResourcesAndDeleteAll},
 		{"AccountLifecycleFields", testAccountLifecycleFields},
@@ -307,6 +308,44 @@ func testConcurrentUpdates(t *testing.T, s openchime.Store) {
 	a, _ := getAccount(t, s, "a")
 	if a.Name != fmt.Sprint(workers*rounds) {
 		t.Fatalf("counter = %s, want %d (lost updates)", a.Name, workers*rounds)
+	}
+}
+
+// testConcurrentUniqueEmail runs, at once, transactions that each check
+// that an email is free and then create a user with it, as the Service does:
+// exactly one wins and every other one ends in Conflict, whether the store
+// serialises them or the unique index stops the late ones.
+func testConcurrentUniqueEmail(t *testing.T, s openchime.Store) {
+	ctx := context.Background()
+	MustPutAccount(t, s, account("a", "111111111111", "A", base))
+	const workers = 6
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			errs <- s.Update(ctx, func(tx openchime.Tx) error {
+				if _, err := tx.UserByEmail(ctx, "a", "pat@example.com"); err == nil {
+					return openchime.Errorf(openchime.Conflict, "taken")
+				} else if !openchime.IsCode(err, openchime.NotFound) {
+					return err
+				}
+				return tx.PutUser(ctx, user("a", fmt.Sprint("u", w), "Pat@example.com", base))
+			})
+		}()
+	}
+	wins := 0
+	for w := 0; w < workers; w++ {
+		switch err := <-errs; {
+		case err == nil:
+			wins++
+		case !openchime.IsCode(err, openchime.Conflict):
+			t.Errorf("concurrent creation err=%v, want nil or Conflict", err)
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d transactions created the user, want exactly 1", wins)
+	}
+	if got := listUsers(t, s, openchime.UserFilter{AccountID: "a", IncludeRemoved: true}); len(got) != 1 {
+		t.Errorf("users = %v, want one", got)
 	}
 }
 

@@ -1,6 +1,7 @@
 // Command openchime runs the OpenChime server and its tools.
 //
 //	openchime serve [flags]    run the server (the default command)
+//	openchime migrate --db ... apply the database migrations and exit
 //	openchime snapshot save|load [--db DB] FILE   export or restore the whole state
 //	openchime version          print the version
 package main
@@ -42,14 +43,16 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		return m.Run(ctx)
+	case "migrate":
+		return runMigrate(ctx, args)
 	case "snapshot":
 		return runSnapshot(ctx, args, os.Stdin, os.Stdout)
 	case "version":
 		fmt.Println("openchime", Version)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Println("usage: openchime [serve|snapshot|version] [flags]; openchime serve -h lists the flags")
+		fmt.Println("usage: openchime [serve|migrate|snapshot|version] [flags]; openchime serve -h lists the flags")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, snapshot, version)", cmd)
+	return fmt.Errorf("unknown command %q (try: serve, migrate, snapshot, version)", cmd)
 }

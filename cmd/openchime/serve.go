@@ -15,6 +15,7 @@ import (
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/console"
 	"github.com/openchime/openchime/httpapi"
+	"github.com/openchime/openchime/postgres"
 	"github.com/openchime/openchime/sqlite"
 )
 
@@ -103,7 +104,7 @@ func (m *Main) ParseFlags(args []string) error {
 func OpenStore(ctx context.Context, db string) (openchime.Store, error) {
 	switch {
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return nil, errors.New("PostgreSQL storage is not built yet; use a SQLite file or :memory:")
+		return postgres.Open(ctx, db)
 	default:
 		return sqlite.Open(ctx, db)
 	}
@@ -119,7 +120,7 @@ func (m *Main) Run(ctx context.Context) error {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	store, err := OpenStore(ctx, m.Config.DB)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", m.Config.DB, err)
+		return fmt.Errorf("open %s: %w", redactDB(m.Config.DB), err)
 	}
 	m.Store = store
 	defer store.Close()
@@ -166,7 +167,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Listener = ln
-	logger.Info("listening", "addr", ln.Addr().String(), "db", m.Config.DB, "version", Version, "tls", m.HTTP.TLSConfig != nil)
+	logger.Info("listening", "addr", ln.Addr().String(), "db", redactDB(m.Config.DB), "version", Version, "tls", m.HTTP.TLSConfig != nil)
 	close(m.ready)
 	errc := make(chan error, 1)
 	go func() { errc <- m.Config.Security.serve(m.HTTP, ln) }()
