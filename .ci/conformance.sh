@@ -49,8 +49,8 @@ if [ -z "$cli_v1" ]; then
 		if "$c" --version 2>&1 | grep -q '^aws-cli/1\.'; then cli_v1=$c; break; fi
 	done
 fi
-echo "AWS CLI v1: $cli_v1 ($("$cli_v1" --version 2>&1))"
-echo "AWS CLI v2: $cli_v2 ($("$cli_v2" --version 2>&1))"
+echo "AWS CLI v1: $cli_v1, AWS CLI v2: $cli_v2 (versions: see the end)"
+echo "Go SDK: $(go list -m github.com/aws/aws-sdk-go-v2/service/chime)"
 echo "boto3: $(python3 -c 'import boto3, botocore; print(boto3.__version__, "botocore", botocore.__version__)')"
 echo "node: $(node --version), @aws-sdk/client-chime $(node -p 'require("./conformance/js/node_modules/@aws-sdk/client-chime/package.json").version')"
 
@@ -95,4 +95,6 @@ wait $v1 || true
 wait $v2 || true
 
 echo "== conformance: results (${SECONDS}s)"
+# Each runner's first line names the client and its version.
+for c in gosdk boto3 js cli-v1 cli-v2; do head -n 1 "$work/$c.log"; done
 python3 conformance/report.py conformance/SCENARIOS.md "$results" gosdk boto3 cli-v1 cli-v2 js

@@ -70,4 +70,4 @@ if __name__ == "__main__":
     version = subprocess.run([aws, "--version"], capture_output=True, text=True)
     version = (version.stdout or version.stderr).strip()
     print(name, aws, version)
-    sys.exit(1 if Suite(name, endpoint, CLI(aws, endpoint, version), code_readable=False).run() else 0)
+    sys.exit(1 if Suite(name, endpoint, CLI(aws, endpoint, version), code_readable=False).run(parallel_groups=True) else 0)
