@@ -274,6 +274,14 @@ class Suite:
     def error_bad_request(self):
         self.err(lambda: self.call("CreateAccount", Name="n" * 101), "BadRequestException", "BadRequest")
 
+    def error_conflict(self):
+        acc = control(self.endpoint, "/_openchime/accounts",
+                      {"Name": f"conf-{self.tag}-directory", "AccountType": "EnterpriseDirectory", "AwsAccountId": AWS_ACCOUNT_ID})["Account"]
+        email = f"taken.{self.tag}@example.com"
+        control(self.endpoint, f"/_openchime/accounts/{acc['AccountId']}/users", {"PrimaryEmail": email, "UserRegistrationStatus": "Registered"})
+        self.err(lambda: self.call("CreateUser", AccountId=acc["AccountId"], Email=email, UserType="PrivateUser"),
+                 "ConflictException", "Conflict")
+
     def error_forbidden_suspended(self):
         acc = control(self.endpoint, "/_openchime/accounts",
                       {"Name": f"conf-{self.tag}-suspended", "AccountType": "EnterpriseLWA",
@@ -302,6 +310,7 @@ class Suite:
         ("lwa.invite_forbidden", lwa_invite_forbidden),
         ("error.not_found", error_not_found),
         ("error.bad_request", error_bad_request),
+        ("error.conflict", error_conflict),
         ("error.forbidden_suspended", error_forbidden_suspended),
     ]
 

@@ -104,6 +104,7 @@ func TestConformance_Scenarios(t *testing.T) {
 		{"lwa.invite_forbidden", s.lwaInviteForbidden},
 		{"error.not_found", s.errNotFound},
 		{"error.bad_request", s.errBadRequest},
+		{"error.conflict", s.errConflict},
 		{"error.forbidden_suspended", s.errForbiddenSuspended},
 	} {
 		var failure error
@@ -609,6 +610,23 @@ func (s *suite) errNotFound() error {
 func (s *suite) errBadRequest() error {
 	_, err := s.c.CreateAccount(s.ctx, &awschime.CreateAccountInput{Name: aws.String(strings.Repeat("n", 101))})
 	return wantError(err, "BadRequestException", "BadRequest")
+}
+
+func (s *suite) errConflict() error {
+	var acc struct{ Account struct{ AccountId string } }
+	if err := s.control("/_openchime/accounts", map[string]string{
+		"Name": "conf-" + s.tag + "-directory", "AccountType": "EnterpriseDirectory", "AwsAccountId": awsAccountID,
+	}, &acc); err != nil {
+		return err
+	}
+	email := "taken." + s.tag + "@example.com"
+	if err := s.control("/_openchime/accounts/"+acc.Account.AccountId+"/users", map[string]string{
+		"PrimaryEmail": email, "UserRegistrationStatus": "Registered",
+	}, nil); err != nil {
+		return err
+	}
+	_, err := s.c.CreateUser(s.ctx, &awschime.CreateUserInput{AccountId: &acc.Account.AccountId, Email: &email, UserType: types.UserTypePrivateUser})
+	return wantError(err, "ConflictException", "Conflict")
 }
 
 func (s *suite) errForbiddenSuspended() error {

@@ -6,6 +6,7 @@ import { appendFileSync, readFileSync } from "node:fs";
 import {
   ChimeClient,
   CreateAccountCommand,
+  CreateUserCommand,
   GetAccountCommand,
   UpdateAccountCommand,
   DeleteAccountCommand,
@@ -258,6 +259,12 @@ const scenarios = {
   },
   "error.bad_request": async () => {
     await wantError(send(CreateAccountCommand, { Name: "n".repeat(101) }), "BadRequestException", "BadRequest");
+  },
+  "error.conflict": async () => {
+    const acc = (await control("/_openchime/accounts", { Name: `conf-${tag}-directory`, AccountType: "EnterpriseDirectory", AwsAccountId: AWS_ACCOUNT_ID })).Account;
+    const email = `taken.${tag}@example.com`;
+    await control(`/_openchime/accounts/${acc.AccountId}/users`, { PrimaryEmail: email, UserRegistrationStatus: "Registered" });
+    await wantError(send(CreateUserCommand, { AccountId: acc.AccountId, Email: email, UserType: "PrivateUser" }), "ConflictException", "Conflict");
   },
   "error.forbidden_suspended": async () => {
     const acc = (await control("/_openchime/accounts", {
