@@ -1,0 +1,139 @@
+package openchime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Helpers shared by the Enterprise collaboration operations: bots, rooms,
+// memberships, retention and redaction (service_bots.go, service_rooms.go,
+// service_retention.go). Their records are generic JSON Resources, so every
+// store holds them without a schema change.
+
+// The resource kinds of the collaboration area.
+const (
+	kindBot            = "bot"             // Scope: Chime account id
+	kindEventsConfig   = "events-config"   // ID: bot id; Scope: Chime account id
+	kindAccountDomains = "account-domains" // ID and Scope: Chime account id
+	kindRoom           = "room"            // Scope: Chime account id
+	kindRoomToken      = "room-token"      // ID: account id + "/" + ClientRequestToken
+	kindMembership     = "room-membership" // ID: room id + "/" + member id; Scope: room id
+	kindMemberRoom     = "member-room"     // ID: member id + "/" + room id; Scope: member id
+	kindMessage        = "message"         // Scope: room or conversation id
+	kindConversation   = "conversation"    // Scope: Chime account id
+	kindRetention      = "retention"       // ID and Scope: Chime account id
+)
+
+// CollabLimits are the configurable limits and durations of the
+// collaboration area (decisions D40, D41). A zero field takes its default.
+type CollabLimits struct {
+	BotsPerAccount  int           // default 10 (D20)
+	RoomsPerAccount int           // default 1,500 (D22)
+	MembersPerRoom  int           // default 1,000 (D23)
+	RoomsPerMember  int           // default 1,000 (D23)
+	WebhooksPerRoom int           // default 10 (D23)
+	RetentionGrace  time.Duration // default 720h (D37)
+}
+
+func limitOr[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+func (l CollabLimits) bots() int            { return limitOr(l.BotsPerAccount, 10) }
+func (l CollabLimits) rooms() int           { return limitOr(l.RoomsPerAccount, 1500) }
+func (l CollabLimits) membersPerRoom() int  { return limitOr(l.MembersPerRoom, 1000) }
+func (l CollabLimits) roomsPerMember() int  { return limitOr(l.RoomsPerMember, 1000) }
+func (l CollabLimits) webhooks() int        { return limitOr(l.WebhooksPerRoom, 10) }
+func (l CollabLimits) grace() time.Duration { return limitOr(l.RetentionGrace, 720*time.Hour) }
+func (a *Account) enterprise() bool         { return a.Type != Team && a.Type.Valid() }
+func notEnterprise(a *Account) error {
+	// Decision D14: the message the real service answered on a Team account.
+	return Errorf(Forbidden, "Chime Account provided is not an Enterprise Chime Account[AWS Account ID: %s][Chime Account ID: %s]", a.AwsAccountID, a.ID)
+}
+
+// enterpriseAccount returns the caller's account for an Enterprise-only
+// operation, checking in the order of decision D14: account lookup (404),
+// account type (403), then, for a write, suspension (403, decision D11).
+func (s *Service) enterpriseAccount(ctx context.Context, tx ReadTx, id string, write bool) (*Account, error) {
+	a, err := s.visibleAccount(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !a.enterprise() {
+		return nil, notEnterprise(a)
+	}
+	if write && a.Status == AccountSuspended {
+		return nil, Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", id)
+	}
+	return a, nil
+}
+
+// controlAccount returns any account that is not deleted, of any AWS account:
+// the control plane is not scoped to a tenant (as AdminCreateUsers).
+func controlAccount(ctx context.Context, tx ReadTx, id string) (*Account, error) {
+	a, err := tx.Account(ctx, id)
+	if IsCode(err, NotFound) || (err == nil && a.Deleted()) {
+		return nil, accountNotFound(id)
+	}
+	return a, err
+}
+
+// principalARN is the caller's principal for Room.CreatedBy and
+// RoomMembership.InvitedBy (decision D15). No credentials registry maps
+// access keys to IAM ARNs yet, so it is always the AWS account's root.
+func (s *Service) principalARN(ctx context.Context) string {
+	return "arn:aws:iam::" + s.awsAccount(ctx) + ":root"
+}
+
+// getDoc and putDoc are in service_phone.go.
+
+// listDocs decodes the resources matching f.
+func listDocs[T any](ctx context.Context, tx ReadTx, f ResourceFilter) ([]*T, []*Resource, error) {
+	rs, err := tx.Resources(ctx, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]*T, len(rs))
+	for i, r := range rs {
+		out[i] = new(T)
+		if err := json.Unmarshal(r.Data, out[i]); err != nil {
+			return nil, nil, fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
+		}
+	}
+	return out, rs, nil
+}
+
+// countDocs counts the resources of a kind and scope, up to max: enough to
+// tell whether a limit is reached without reading further.
+func countDocs(ctx context.Context, tx ReadTx, kind, scope string, max int) (int, error) {
+	rs, err := tx.Resources(ctx, ResourceFilter{Kind: kind, Scope: scope, Limit: max})
+	return len(rs), err
+}
+
+// listPage runs a paginated listing of one kind and scope: def is the
+// operation's default page size, tokenScope ties tokens to the listing.
+func listPage[T any](ctx context.Context, tx ReadTx, kind, scope string, p Page, def int, tokenScope string) ([]*T, string, error) {
+	if p.MaxResults <= 0 {
+		p.MaxResults = def
+	}
+	limit, after, err := pageBounds(p, tokenScope)
+	if err != nil {
+		return nil, "", err
+	}
+	list, rs, err := listDocs[T](ctx, tx, ResourceFilter{Kind: kind, Scope: scope, After: after, Limit: limit + 1})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(list) > limit {
+		list = list[:limit]
+		last := rs[limit-1]
+		next = encodeToken(tokenScope, Cursor{last.CreatedAt, last.ID})
+	}
+	return list, next, nil
+}
