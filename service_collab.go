@@ -24,6 +24,7 @@ const (
 	kindMessage        = "message"         // Scope: room or conversation id
 	kindConversation   = "conversation"    // Scope: Chime account id
 	kindRetention      = "retention"       // ID and Scope: Chime account id
+	kindCollabCount    = "collab-count"    // ID: what + "/" + scope; Scope: scope
 )
 
 // CollabLimits are the configurable limits and durations of the
@@ -108,11 +109,32 @@ func listDocs[T any](ctx context.Context, tx ReadTx, f ResourceFilter) ([]*T, []
 	return out, rs, nil
 }
 
-// countDocs counts the resources of a kind and scope, up to max: enough to
-// tell whether a limit is reached without reading further.
-func countDocs(ctx context.Context, tx ReadTx, kind, scope string, max int) (int, error) {
-	rs, err := tx.Resources(ctx, ResourceFilter{Kind: kind, Scope: scope, Limit: max})
-	return len(rs), err
+// Counters keep the sizes the limits check (rooms of an account, members
+// of a room, rooms of a member), so a check reads one record rather than
+// every room or membership. They change in the same transaction as what
+// they count.
+
+// readCount returns the counter (what, scope), 0 when absent.
+func readCount(ctx context.Context, tx ReadTx, what, scope string) (int, error) {
+	var c struct{ N int }
+	_, err := getDoc(ctx, tx, kindCollabCount, what+"/"+scope, &c)
+	if IsCode(err, NotFound) {
+		return 0, nil
+	}
+	return c.N, err
+}
+
+// addCount adds delta to the counter (what, scope), deleting it at zero.
+func addCount(ctx context.Context, tx Tx, what, scope string, delta int) error {
+	n, err := readCount(ctx, tx, what, scope)
+	if err != nil {
+		return err
+	}
+	id := what + "/" + scope
+	if n += delta; n <= 0 {
+		return tx.DeleteResource(ctx, kindCollabCount, id)
+	}
+	return putDoc(ctx, tx, kindCollabCount, id, scope, time.UnixMilli(0).UTC(), map[string]int{"N": n})
 }
 
 // listPage runs a paginated listing of one kind and scope: def is the

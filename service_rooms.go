@@ -136,7 +136,7 @@ func (s *Service) CreateRoom(ctx context.Context, accountID, name, clientRequest
 			}
 		}
 		limit := s.Collab.rooms()
-		if n, err := countDocs(ctx, tx, kindRoom, accountID, limit); err != nil {
+		if n, err := readCount(ctx, tx, "rooms", accountID); err != nil {
 			return err
 		} else if n >= limit {
 			return Errorf(ResourceLimitExceeded, "Account %s already has the maximum of %d rooms.", accountID, limit)
@@ -150,6 +150,9 @@ func (s *Service) CreateRoom(ctx context.Context, accountID, name, clientRequest
 			if err := putDoc(ctx, tx, kindRoomToken, tokenID, accountID, now, map[string]string{"RoomID": room.ID}); err != nil {
 				return err
 			}
+		}
+		if err := addCount(ctx, tx, "rooms", accountID, 1); err != nil {
+			return err
 		}
 		return putRoom(ctx, tx, room)
 	})
@@ -283,11 +286,22 @@ func (s *Service) DeleteRoom(ctx context.Context, accountID, roomID string) erro
 				return err
 			}
 		}
+		if err := addCount(ctx, tx, "rooms", accountID, -1); err != nil {
+			return err
+		}
 		return tx.DeleteResource(ctx, kindRoom, roomID)
 	})
 }
 
+// deleteMembership deletes an existing membership, its index entry, and
+// counts it out.
 func deleteMembership(ctx context.Context, tx Tx, roomID, memberID string) error {
+	if err := addCount(ctx, tx, "members", roomID, -1); err != nil {
+		return err
+	}
+	if err := addCount(ctx, tx, "member-rooms", memberID, -1); err != nil {
+		return err
+	}
 	if err := tx.DeleteResource(ctx, kindMemberRoom, memberRoomID(memberID, roomID)); err != nil {
 		return err
 	}
@@ -331,6 +345,17 @@ func putMembership(ctx context.Context, tx Tx, room *Room, m *RoomMembership) er
 	}
 	return putDoc(ctx, tx, kindMemberRoom, memberRoomID(m.Member.ID, room.ID), m.Member.ID, room.CreatedAt,
 		map[string]string{"RoomID": room.ID, "AccountID": room.AccountID})
+}
+
+// insertMembership writes a new membership and counts it in.
+func insertMembership(ctx context.Context, tx Tx, room *Room, m *RoomMembership) error {
+	if err := addCount(ctx, tx, "members", room.ID, 1); err != nil {
+		return err
+	}
+	if err := addCount(ctx, tx, "member-rooms", m.Member.ID, 1); err != nil {
+		return err
+	}
+	return putMembership(ctx, tx, room, m)
 }
 
 // resolveMember finds the user or bot memberID of the account (decision D23):
@@ -410,13 +435,13 @@ func (s *Service) addMember(ctx context.Context, tx Tx, room *Room, rc *roomCoun
 		return nil, Errorf(ResourceLimitExceeded, "Room %s already has the maximum of %d members.", room.ID, limit)
 	}
 	limit := s.Collab.roomsPerMember()
-	if n, err := countDocs(ctx, tx, kindMemberRoom, memberID, limit); err != nil {
+	if n, err := readCount(ctx, tx, "member-rooms", memberID); err != nil {
 		return nil, err
 	} else if n >= limit {
 		return nil, Errorf(ResourceLimitExceeded, "Member %s is already in the maximum of %d rooms.", memberID, limit)
 	}
 	m := &RoomMembership{RoomID: room.ID, Member: member, Role: role, InvitedBy: s.principalARN(ctx), CreatedAt: now, UpdatedAt: now}
-	if err := putMembership(ctx, tx, room, m); err != nil {
+	if err := insertMembership(ctx, tx, room, m); err != nil {
 		return nil, err
 	}
 	rc.members++
@@ -432,7 +457,7 @@ func (s *Service) roomForMembers(ctx context.Context, tx Tx, accountID, roomID s
 	if err != nil {
 		return nil, nil, err
 	}
-	n, err := countDocs(ctx, tx, kindMembership, roomID, s.Collab.membersPerRoom())
+	n, err := readCount(ctx, tx, "members", roomID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -619,7 +644,7 @@ func (s *Service) AdminAddWebhook(ctx context.Context, accountID, roomID, name s
 			RoomID: roomID, Role: RoleMember, InvitedBy: s.principalARN(ctx), CreatedAt: now, UpdatedAt: now,
 			Member: Member{ID: s.IDs.UUID(), Type: MemberWebhook, FullName: name, AccountID: accountID},
 		}
-		return putMembership(ctx, tx, room, m)
+		return insertMembership(ctx, tx, room, m)
 	})
 	if err != nil {
 		return nil, err

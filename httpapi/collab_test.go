@@ -592,10 +592,16 @@ func TestRoom_Limit(t *testing.T) {
 	e := newCollabClient(t)
 	e.svc.Collab.RoomsPerAccount = 2
 	acct := e.MustEnterprise()
-	e.MustRoom(acct, "1")
+	first := e.MustRoom(acct, "1")
 	e.MustRoom(acct, "2")
 	_, err := e.client.CreateRoom(context.Background(), &awschime.CreateRoomInput{AccountId: &acct, Name: aws.String("3")})
 	wantCollabException[*types.ResourceLimitExceededException](t, err, types.ErrorCodeResourceLimitExceeded)
+	// Another account has its own count; a deleted room frees its place.
+	e.MustRoom(e.MustEnterprise(), "elsewhere")
+	if _, err := e.client.DeleteRoom(context.Background(), &awschime.DeleteRoomInput{AccountId: &acct, RoomId: first.RoomId}); err != nil {
+		t.Fatal(err)
+	}
+	e.MustRoom(acct, "3")
 }
 
 func TestRoomMembership(t *testing.T) {
@@ -790,6 +796,25 @@ func TestRoomMembership_Limits(t *testing.T) {
 	wantCollabException[*types.ResourceLimitExceededException](t, err, types.ErrorCodeResourceLimitExceeded)
 	_, err = e.client.CreateRoomMembership(ctx, &awschime.CreateRoomMembershipInput{AccountId: &acct, RoomId: r2.RoomId, MemberId: &u1})
 	wantCollabException[*types.ResourceLimitExceededException](t, err, types.ErrorCodeResourceLimitExceeded)
+
+	// Leaving a room frees a place on both sides.
+	if _, err := e.client.DeleteRoomMembership(ctx, &awschime.DeleteRoomMembershipInput{AccountId: &acct, RoomId: r1.RoomId, MemberId: &u1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.CreateRoomMembership(ctx, &awschime.CreateRoomMembershipInput{AccountId: &acct, RoomId: r2.RoomId, MemberId: &u1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.CreateRoomMembership(ctx, &awschime.CreateRoomMembershipInput{AccountId: &acct, RoomId: r1.RoomId, MemberId: &u3}); err != nil {
+		t.Fatal(err)
+	}
+	// Deleting a room frees its members' places.
+	if _, err := e.client.DeleteRoom(ctx, &awschime.DeleteRoomInput{AccountId: &acct, RoomId: r2.RoomId}); err != nil {
+		t.Fatal(err)
+	}
+	r3 := e.MustRoom(acct, "r3")
+	if _, err := e.client.CreateRoomMembership(ctx, &awschime.CreateRoomMembershipInput{AccountId: &acct, RoomId: r3.RoomId, MemberId: &u1}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestRoom_Webhooks(t *testing.T) {
