@@ -173,7 +173,7 @@ func wantUntypedError(t *testing.T, err error, name string) {
 	}
 }
 
-func TestBot_Lifecycle(t *testing.T) {
+func TestServer_Bot(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	acct := e.MustEnterprise()
@@ -255,7 +255,7 @@ func TestBot_Lifecycle(t *testing.T) {
 	})
 }
 
-func TestBot_Errors(t *testing.T) {
+func TestServer_CreateBotErrors(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	acct := e.MustEnterprise()
@@ -324,7 +324,7 @@ func TestBot_Errors(t *testing.T) {
 	})
 }
 
-func TestEventsConfiguration(t *testing.T) {
+func TestServer_EventsConfiguration(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	acct := e.MustEnterprise()
@@ -369,9 +369,9 @@ func TestEventsConfiguration(t *testing.T) {
 	wantCollabException[*types.NotFoundException](t, err, types.ErrorCodeNotFound)
 }
 
-// TestEnterprise_Team pins decision D14: every Enterprise-only operation
+// TestServer_EnterpriseOnly pins decision D14: every Enterprise-only operation
 // answers a Team account 403 with the observed message.
-func TestEnterprise_Team(t *testing.T) {
+func TestServer_EnterpriseOnly(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	team := e.MustAccount(openchime.Team, "")
@@ -493,7 +493,7 @@ func TestEnterprise_Team(t *testing.T) {
 	})
 }
 
-func TestEnterprise_Suspended(t *testing.T) {
+func TestServer_EnterpriseSuspended(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	out := e.cp("POST", "/_openchime/accounts", map[string]string{"Name": "s", "AccountType": "EnterpriseOIDC", "AccountStatus": "Suspended"}, http.StatusCreated)
@@ -505,7 +505,7 @@ func TestEnterprise_Suspended(t *testing.T) {
 	wantCollabException[*types.ForbiddenException](t, err, types.ErrorCodeForbidden)
 }
 
-func TestRoom_Lifecycle(t *testing.T) {
+func TestServer_Room(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	acct := e.MustEnterprise()
@@ -552,7 +552,7 @@ func TestRoom_Lifecycle(t *testing.T) {
 	wantCollabException[*types.NotFoundException](t, err, types.ErrorCodeNotFound)
 }
 
-func TestRoom_Idempotent(t *testing.T) {
+func TestServer_CreateRoomIdempotent(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	acct := e.MustEnterprise()
@@ -588,7 +588,7 @@ func TestRoom_Idempotent(t *testing.T) {
 	}
 }
 
-func TestRoom_Limit(t *testing.T) {
+func TestServer_CreateRoomLimit(t *testing.T) {
 	e := newCollabClient(t)
 	e.svc.Collab.RoomsPerAccount = 2
 	acct := e.MustEnterprise()
@@ -604,7 +604,7 @@ func TestRoom_Limit(t *testing.T) {
 	e.MustRoom(acct, "3")
 }
 
-func TestRoomMembership(t *testing.T) {
+func TestServer_RoomMembership(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	acct := e.MustEnterprise()
@@ -709,7 +709,7 @@ func TestRoomMembership(t *testing.T) {
 	})
 }
 
-func TestBatchCreateRoomMembership(t *testing.T) {
+func TestServer_BatchCreateRoomMembership(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	acct := e.MustEnterprise()
@@ -778,7 +778,7 @@ func TestBatchCreateRoomMembership(t *testing.T) {
 	})
 }
 
-func TestRoomMembership_Limits(t *testing.T) {
+func TestServer_RoomMembershipLimits(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	e.svc.Collab.MembersPerRoom = 2
@@ -817,7 +817,7 @@ func TestRoomMembership_Limits(t *testing.T) {
 	}
 }
 
-func TestRoom_Webhooks(t *testing.T) {
+func TestServer_RoomWebhooks(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	e.svc.Collab.WebhooksPerRoom = 1
@@ -841,7 +841,7 @@ func TestRoom_Webhooks(t *testing.T) {
 	}
 }
 
-func TestRetentionSettings(t *testing.T) {
+func TestServer_RetentionSettings(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	acct := e.MustEnterprise()
@@ -890,7 +890,7 @@ func TestRetentionSettings(t *testing.T) {
 	}
 }
 
-func TestRedactRoomMessage(t *testing.T) {
+func TestServer_RedactRoomMessage(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	acct := e.MustEnterprise()
@@ -956,7 +956,7 @@ func TestRedactRoomMessage(t *testing.T) {
 	})
 }
 
-func TestRedactConversationMessage(t *testing.T) {
+func TestServer_RedactConversationMessage(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	acct := e.MustEnterprise()
@@ -986,9 +986,9 @@ func TestRedactConversationMessage(t *testing.T) {
 	wantCollabException[*types.NotFoundException](t, err, types.ErrorCodeNotFound)
 }
 
-// TestCollab_TenantIsolation pins decisions D5/D13: another AWS account's
+// TestServer_CollabTenantIsolation pins decisions D5/D13: another AWS account's
 // ids answer 404 as if they did not exist.
-func TestCollab_TenantIsolation(t *testing.T) {
+func TestServer_CollabTenantIsolation(t *testing.T) {
 	e := newCollabClient(t)
 	ctx := context.Background()
 	acct := e.MustEnterprise()
