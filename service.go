@@ -30,7 +30,7 @@ type Service struct {
 	phoneMu sync.RWMutex
 	// Collab holds the limits of bots, rooms and memberships and the
 	// retention grace period (decisions D37, D41); zero fields take defaults.
-	Collab CollabLimits
+	Collab CollabConfig
 }
 
 // NewService returns a Service over store with random ids and a ControlClock

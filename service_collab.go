@@ -27,15 +27,20 @@ const (
 	kindCollabCount    = "collab-count"    // ID: what + "/" + scope; Scope: scope
 )
 
-// CollabLimits are the configurable limits and durations of the
-// collaboration area (decisions D40, D41). A zero field takes its default.
-type CollabLimits struct {
+// CollabConfig holds the configurable limits, durations and options of the
+// collaboration area (decisions D38, D40, D41). A zero field takes its
+// default.
+type CollabConfig struct {
 	BotsPerAccount  int           // default 10 (D20)
 	RoomsPerAccount int           // default 1,500 (D22)
 	MembersPerRoom  int           // default 1,000 (D23)
 	RoomsPerMember  int           // default 1,000 (D23)
 	WebhooksPerRoom int           // default 10 (D23)
 	RetentionGrace  time.Duration // default 720h (D37)
+	// LenientRedaction accepts any message id in an existing room or
+	// conversation and stores a redaction tombstone, for users who cannot
+	// seed messages (D38, --redaction=lenient; off by default).
+	LenientRedaction bool
 }
 
 func limitOr[T int | time.Duration](v, def T) T {
@@ -45,12 +50,12 @@ func limitOr[T int | time.Duration](v, def T) T {
 	return def
 }
 
-func (l CollabLimits) bots() int            { return limitOr(l.BotsPerAccount, 10) }
-func (l CollabLimits) rooms() int           { return limitOr(l.RoomsPerAccount, 1500) }
-func (l CollabLimits) membersPerRoom() int  { return limitOr(l.MembersPerRoom, 1000) }
-func (l CollabLimits) roomsPerMember() int  { return limitOr(l.RoomsPerMember, 1000) }
-func (l CollabLimits) webhooks() int        { return limitOr(l.WebhooksPerRoom, 10) }
-func (l CollabLimits) grace() time.Duration { return limitOr(l.RetentionGrace, 720*time.Hour) }
+func (l CollabConfig) bots() int            { return limitOr(l.BotsPerAccount, 10) }
+func (l CollabConfig) rooms() int           { return limitOr(l.RoomsPerAccount, 1500) }
+func (l CollabConfig) membersPerRoom() int  { return limitOr(l.MembersPerRoom, 1000) }
+func (l CollabConfig) roomsPerMember() int  { return limitOr(l.RoomsPerMember, 1000) }
+func (l CollabConfig) webhooks() int        { return limitOr(l.WebhooksPerRoom, 10) }
+func (l CollabConfig) grace() time.Duration { return limitOr(l.RetentionGrace, 720*time.Hour) }
 func (a *Account) enterprise() bool         { return a.Type != Team && a.Type.Valid() }
 func notEnterprise(a *Account) error {
 	// Decision D14: the message the real service answered on a Team account.

@@ -175,13 +175,19 @@ func conversationOf(ctx context.Context, tx ReadTx, accountID, id string) (*Conv
 	return &c, nil
 }
 
-// redact marks the message messageID of the room or conversation scope as
+// redact marks the message messageID of a room or conversation as
 // redacted. A message elsewhere, unknown or purged is NotFound; redacting
-// twice, or a hidden message not purged yet, succeeds (D38, D43).
-func (s *Service) redact(ctx context.Context, tx Tx, accountID, scope, messageID string) error {
+// twice, or a hidden message not purged yet, succeeds (D38, D43). With
+// LenientRedaction an unknown id leaves a redaction tombstone instead (D38).
+func (s *Service) redact(ctx context.Context, tx Tx, accountID string, where Message, messageID string) error {
+	scope := where.RoomID + where.ConversationID
 	var m Message
 	_, err := getDoc(ctx, tx, kindMessage, messageID, &m)
-	if err == nil && (m.RoomID+m.ConversationID != scope || m.AccountID != accountID) {
+	if IsCode(err, NotFound) && s.Collab.LenientRedaction {
+		m = where
+		m.ID, m.AccountID, m.CreatedAt = messageID, accountID, s.now()
+		err = nil
+	} else if err == nil && (m.RoomID+m.ConversationID != scope || m.AccountID != accountID) {
 		err = Errorf(NotFound, "")
 	}
 	if err == nil {
@@ -215,7 +221,7 @@ func (s *Service) RedactRoomMessage(ctx context.Context, accountID, roomID, mess
 		if _, err := roomOf(ctx, tx, accountID, roomID); err != nil {
 			return err
 		}
-		return s.redact(ctx, tx, accountID, roomID, messageID)
+		return s.redact(ctx, tx, accountID, Message{RoomID: roomID}, messageID)
 	})
 }
 
@@ -229,7 +235,7 @@ func (s *Service) RedactConversationMessage(ctx context.Context, accountID, conv
 		if _, err := conversationOf(ctx, tx, accountID, conversationID); err != nil {
 			return err
 		}
-		return s.redact(ctx, tx, accountID, conversationID, messageID)
+		return s.redact(ctx, tx, accountID, Message{ConversationID: conversationID}, messageID)
 	})
 }
 

@@ -950,6 +950,17 @@ func TestServer_RedactRoomMessage(t *testing.T) {
 		wantCollabException[*types.NotFoundException](t, redact(*room.RoomId, oldID), types.ErrorCodeNotFound)
 	})
 
+	t.Run("Lenient", func(t *testing.T) {
+		e.svc.Collab.LenientRedaction = true
+		defer func() { e.svc.Collab.LenientRedaction = false }()
+		if err := redact(*room.RoomId, "copied-from-client"); err != nil {
+			t.Fatal(err)
+		}
+		wantCollabException[*types.NotFoundException](t, redact("no-such-room", "copied-from-client"), types.ErrorCodeNotFound)
+		// The tombstone belongs to its room: another room does not see it.
+		wantCollabException[*types.NotFoundException](t, redact(*other.RoomId, "copied-from-client"), types.ErrorCodeNotFound)
+	})
+
 	t.Run("DeleteRoomDeletesMessages", func(t *testing.T) {
 		e.client.DeleteRoom(ctx, &awschime.DeleteRoomInput{AccountId: &acct, RoomId: room.RoomId})
 		e.cp("GET", msgs, nil, http.StatusNotFound)
