@@ -311,13 +311,12 @@ func deleteMembership(ctx context.Context, tx Tx, roomID, memberID string) error
 // removeMemberEverywhere deletes every membership of a member (a bot the
 // control plane deletes).
 func removeMemberEverywhere(ctx context.Context, tx Tx, memberID string) error {
-	refs, err := tx.Resources(ctx, ResourceFilter{Kind: kindMemberRoom, Scope: memberID})
+	refs, _, err := listDocs[struct{ RoomID string }](ctx, tx, ResourceFilter{Kind: kindMemberRoom, Scope: memberID})
 	if err != nil {
 		return err
 	}
 	for _, ref := range refs {
-		roomID := strings.TrimPrefix(ref.ID, memberID+"/")
-		if err := deleteMembership(ctx, tx, roomID, memberID); err != nil {
+		if err := deleteMembership(ctx, tx, ref.RoomID, memberID); err != nil {
 			return err
 		}
 	}
