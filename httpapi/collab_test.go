@@ -249,9 +249,18 @@ func TestServer_Bot(t *testing.T) {
 
 	t.Run("ControlPlaneDelete", func(t *testing.T) {
 		b := e.MustBot(acct, "gone", true)
+		room := e.MustRoom(acct, "with bot")
+		if _, err := e.client.CreateRoomMembership(ctx, &awschime.CreateRoomMembershipInput{AccountId: &acct, RoomId: room.RoomId, MemberId: b.BotId}); err != nil {
+			t.Fatal(err)
+		}
 		e.cp("DELETE", "/_openchime/accounts/"+acct+"/bots/"+*b.BotId, nil, http.StatusNoContent)
 		_, err := e.client.GetBot(ctx, &awschime.GetBotInput{AccountId: &acct, BotId: b.BotId})
 		wantCollabException[*types.NotFoundException](t, err, types.ErrorCodeNotFound)
+		list, err := e.client.ListRoomMemberships(ctx, &awschime.ListRoomMembershipsInput{AccountId: &acct, RoomId: room.RoomId})
+		if err != nil || len(list.RoomMemberships) != 0 {
+			t.Fatalf("memberships after bot deletion=%+v, %v", list, err)
+		}
+		e.cp("DELETE", "/_openchime/accounts/"+acct+"/bots/"+*b.BotId, nil, http.StatusNotFound)
 	})
 }
 
