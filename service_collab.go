@@ -145,22 +145,21 @@ func addCount(ctx context.Context, tx Tx, what, scope string, delta int) error {
 // listPage runs a paginated listing of one kind and scope: def is the
 // operation's default page size, tokenScope ties tokens to the listing.
 func listPage[T any](ctx context.Context, tx ReadTx, kind, scope string, p Page, def int, tokenScope string) ([]*T, string, error) {
-	if p.MaxResults <= 0 {
-		p.MaxResults = def
-	}
-	limit, after, err := pageBounds(p, tokenScope)
+	limit, after, err := pageBoundsDefault(p, tokenScope, def)
 	if err != nil {
 		return nil, "", err
 	}
-	list, rs, err := listDocs[T](ctx, tx, ResourceFilter{Kind: kind, Scope: scope, After: after, Limit: limit + 1})
+	rs, err := tx.Resources(ctx, ResourceFilter{Kind: kind, Scope: scope, After: after, Limit: limit + 1})
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		last := rs[limit-1]
-		next = encodeToken(tokenScope, Cursor{last.CreatedAt, last.ID})
+	rs, next := cutPage(rs, limit, tokenScope, func(r *Resource) Cursor { return Cursor{r.CreatedAt, r.ID} })
+	out := make([]*T, len(rs))
+	for i, r := range rs {
+		out[i] = new(T)
+		if err := json.Unmarshal(r.Data, out[i]); err != nil {
+			return nil, "", fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
+		}
 	}
-	return list, next, nil
+	return out, next, nil
 }
