@@ -90,17 +90,6 @@ func validBotDomain(d string) bool {
 	return true
 }
 
-// accountDomains returns the domains registered for the account through the
-// control plane (decision D19), nil when none are.
-func accountDomains(ctx context.Context, tx ReadTx, accountID string) ([]string, error) {
-	var doc struct{ Domains []string }
-	_, err := getDoc(ctx, tx, kindAccountDomains, accountID, &doc)
-	if IsCode(err, NotFound) {
-		return nil, nil
-	}
-	return doc.Domains, err
-}
-
 // botDomain picks the domain of a new bot's email (decision D19).
 func botDomain(registered []string, domain string) (string, error) {
 	domain = strings.TrimSpace(domain)
@@ -128,7 +117,8 @@ func botDomain(registered []string, domain string) (string, error) {
 func (s *Service) CreateBot(ctx context.Context, accountID, displayName, domain string) (*Bot, error) {
 	var b *Bot
 	err := s.Store.Update(ctx, func(tx Tx) error {
-		if _, err := s.enterpriseAccount(ctx, tx, accountID, true); err != nil {
+		a, err := s.enterpriseAccount(ctx, tx, accountID, true)
+		if err != nil {
 			return err
 		}
 		if strings.TrimSpace(displayName) == "" {
@@ -137,11 +127,9 @@ func (s *Service) CreateBot(ctx context.Context, accountID, displayName, domain 
 		if n := utf8.RuneCountInString(displayName); n > 55 {
 			return Errorf(BadRequest, "DisplayName must be at most 55 characters (it has %d).", n)
 		}
-		registered, err := accountDomains(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
-		d, err := botDomain(registered, domain)
+		// Decision D19: the account's registered domains are the domains it
+		// claims (the control plane's ClaimedDomains).
+		d, err := botDomain(a.ClaimedDomains, domain)
 		if err != nil {
 			return err
 		}
@@ -344,7 +332,7 @@ func (s *Service) DeleteEventsConfiguration(ctx context.Context, accountID, botI
 // memberships: the control plane's DELETE, as no API deletes bots (D20).
 func (s *Service) AdminDeleteBot(ctx context.Context, accountID, botID string) error {
 	return s.Store.Update(ctx, func(tx Tx) error {
-		if _, err := controlAccount(ctx, tx, accountID); err != nil {
+		if _, err := adminAccount(ctx, tx, accountID); err != nil {
 			return err
 		}
 		if _, err := botOf(ctx, tx, accountID, botID); err != nil {
@@ -358,31 +346,4 @@ func (s *Service) AdminDeleteBot(ctx context.Context, accountID, botID string) e
 		}
 		return tx.DeleteResource(ctx, kindBot, botID)
 	})
-}
-
-// AdminSetDomains registers the account's domains, which bot emails must use
-// (decision D19); an empty list lifts the restriction.
-func (s *Service) AdminSetDomains(ctx context.Context, accountID string, domains []string) ([]string, error) {
-	clean := make([]string, 0, len(domains))
-	for _, d := range domains {
-		d = strings.ToLower(strings.TrimSpace(d))
-		if !validBotDomain(d) {
-			return nil, Errorf(BadRequest, "Domain %q is not a valid DNS name such as example.com.", d)
-		}
-		clean = append(clean, d)
-	}
-	err := s.Store.Update(ctx, func(tx Tx) error {
-		a, err := controlAccount(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
-		if len(clean) == 0 {
-			return tx.DeleteResource(ctx, kindAccountDomains, accountID)
-		}
-		return putDoc(ctx, tx, kindAccountDomains, accountID, accountID, a.CreatedAt, map[string][]string{"Domains": clean})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return clean, nil
 }

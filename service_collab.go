@@ -14,17 +14,16 @@ import (
 
 // The resource kinds of the collaboration area.
 const (
-	kindBot            = "bot"             // Scope: Chime account id
-	kindEventsConfig   = "events-config"   // ID: bot id; Scope: Chime account id
-	kindAccountDomains = "account-domains" // ID and Scope: Chime account id
-	kindRoom           = "room"            // Scope: Chime account id
-	kindRoomToken      = "room-token"      // ID: account id + "/" + ClientRequestToken
-	kindMembership     = "room-membership" // ID: room id + "/" + member id; Scope: room id
-	kindMemberRoom     = "member-room"     // ID: member id + "/" + room id; Scope: member id
-	kindMessage        = "message"         // Scope: room or conversation id
-	kindConversation   = "conversation"    // Scope: Chime account id
-	kindRetention      = "retention"       // ID and Scope: Chime account id
-	kindCollabCount    = "collab-count"    // ID: what + "/" + scope; Scope: scope
+	kindBot          = "bot"             // Scope: Chime account id
+	kindEventsConfig = "events-config"   // ID: bot id; Scope: Chime account id
+	kindRoom         = "room"            // Scope: Chime account id
+	kindRoomToken    = "room-token"      // ID: account id + "/" + ClientRequestToken
+	kindMembership   = "room-membership" // ID: room id + "/" + member id; Scope: room id
+	kindMemberRoom   = "member-room"     // ID: member id + "/" + room id; Scope: member id
+	kindMessage      = "message"         // Scope: room or conversation id
+	kindConversation = "conversation"    // Scope: Chime account id
+	kindRetention    = "retention"       // ID and Scope: Chime account id
+	kindCollabCount  = "collab-count"    // ID: what + "/" + scope; Scope: scope
 )
 
 // CollabConfig holds the configurable limits, durations and options of the
@@ -79,15 +78,8 @@ func (s *Service) enterpriseAccount(ctx context.Context, tx ReadTx, id string, w
 	return a, nil
 }
 
-// controlAccount returns any account that is not deleted, of any AWS account:
-// the control plane is not scoped to a tenant (as AdminCreateUsers).
-func controlAccount(ctx context.Context, tx ReadTx, id string) (*Account, error) {
-	a, err := tx.Account(ctx, id)
-	if IsCode(err, NotFound) || (err == nil && a.Deleted()) {
-		return nil, accountNotFound(id)
-	}
-	return a, err
-}
+// adminAccount (service_lifecycle.go) gives the control plane any account
+// that is not deleted, of any AWS account.
 
 // principalARN is the caller's principal for Room.CreatedBy and
 // RoomMembership.InvitedBy (decision D15). No credentials registry maps

@@ -248,7 +248,7 @@ func (s *Service) AdminCreateConversation(ctx context.Context, accountID string,
 	}
 	var c *Conversation
 	err := s.Store.Update(ctx, func(tx Tx) error {
-		if _, err := controlAccount(ctx, tx, accountID); err != nil {
+		if _, err := adminAccount(ctx, tx, accountID); err != nil {
 			return err
 		}
 		for _, id := range ids {
@@ -288,7 +288,7 @@ func (s *Service) AdminPostRoomMessage(ctx context.Context, accountID, roomID st
 	}
 	m.RoomID = roomID
 	err = s.Store.Update(ctx, func(tx Tx) error {
-		if _, err := controlAccount(ctx, tx, accountID); err != nil {
+		if _, err := adminAccount(ctx, tx, accountID); err != nil {
 			return err
 		}
 		if _, err := roomOf(ctx, tx, accountID, roomID); err != nil {
@@ -318,7 +318,7 @@ func (s *Service) AdminPostConversationMessage(ctx context.Context, accountID, c
 	}
 	m.ConversationID = conversationID
 	err = s.Store.Update(ctx, func(tx Tx) error {
-		if _, err := controlAccount(ctx, tx, accountID); err != nil {
+		if _, err := adminAccount(ctx, tx, accountID); err != nil {
 			return err
 		}
 		c, err := conversationOf(ctx, tx, accountID, conversationID)
@@ -356,7 +356,7 @@ func (s *Service) AdminConversationMessages(ctx context.Context, accountID, conv
 func (s *Service) adminMessages(ctx context.Context, accountID, scope string, exists func(ReadTx) error) ([]*Message, error) {
 	var out []*Message
 	err := s.Store.View(ctx, func(tx ReadTx) error {
-		if _, err := controlAccount(ctx, tx, accountID); err != nil {
+		if _, err := adminAccount(ctx, tx, accountID); err != nil {
 			return err
 		}
 		if err := exists(tx); err != nil {

@@ -615,7 +615,7 @@ func (s *Service) AdminAddWebhook(ctx context.Context, accountID, roomID, name s
 	}
 	var m *RoomMembership
 	err := s.Store.Update(ctx, func(tx Tx) error {
-		if _, err := controlAccount(ctx, tx, accountID); err != nil {
+		if _, err := adminAccount(ctx, tx, accountID); err != nil {
 			return err
 		}
 		room, err := roomOf(ctx, tx, accountID, roomID)

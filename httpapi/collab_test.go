@@ -301,7 +301,7 @@ func TestServer_CreateBotErrors(t *testing.T) {
 
 	t.Run("Domains", func(t *testing.T) {
 		acct := e.MustEnterprise()
-		e.cp("PUT", "/_openchime/accounts/"+acct+"/domains", map[string]any{"Domains": []string{"Corp.example", "other.example"}}, http.StatusOK)
+		e.cp("PUT", "/_openchime/accounts/"+acct+"/claimed-domains", map[string]any{"ClaimedDomains": []string{"Corp.example", "other.example"}}, http.StatusOK)
 		out, err := e.client.CreateBot(ctx, &awschime.CreateBotInput{AccountId: &acct, DisplayName: aws.String("x")})
 		if err != nil || *out.Bot.BotEmail != "x-chimebot@corp.example" {
 			t.Fatalf("CreateBot=%+v, %v", out, err)

@@ -8,14 +8,13 @@ import (
 )
 
 // Control-plane routes of the collaboration area (decisions D20, D23, D38,
-// D42, D43): what no Chime operation can do — delete a bot, register an
-// account's bot domains, add webhooks, post messages and conversations so
-// redaction and retention can be exercised.
+// D42, D43): what no Chime operation can do — delete a bot, add webhooks,
+// post messages and conversations so redaction and retention can be
+// exercised. An account's bot domains are its ClaimedDomains (D19).
 
 func registerCollabControl(s *Server) {
 	c := &collabControl{svc: s.Service}
 	s.HandleControl("DELETE /_openchime/accounts/{accountId}/bots/{botId}", http.HandlerFunc(c.deleteBot))
-	s.HandleControl("PUT /_openchime/accounts/{accountId}/domains", http.HandlerFunc(c.putDomains))
 	s.HandleControl("POST /_openchime/accounts/{accountId}/rooms/{roomId}/webhooks", http.HandlerFunc(c.addWebhook))
 	s.HandleControl("POST /_openchime/accounts/{accountId}/rooms/{roomId}/messages", http.HandlerFunc(c.postRoomMessage))
 	s.HandleControl("GET /_openchime/accounts/{accountId}/rooms/{roomId}/messages", http.HandlerFunc(c.roomMessages))
@@ -56,20 +55,6 @@ func (c *collabControl) deleteBot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func (c *collabControl) putDomains(w http.ResponseWriter, r *http.Request) {
-	var in struct{ Domains []string }
-	if err := DecodeJSON(r, &in); err != nil {
-		WriteError(w, err)
-		return
-	}
-	domains, err := c.svc.AdminSetDomains(r.Context(), r.PathValue("accountId"), in.Domains)
-	if err != nil {
-		WriteError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"Domains": domains})
 }
 
 func (c *collabControl) addWebhook(w http.ResponseWriter, r *http.Request) {
