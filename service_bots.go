@@ -152,7 +152,10 @@ func (s *Service) CreateBot(ctx context.Context, accountID, displayName, domain 
 			ID: s.IDs.UUID(), AccountID: accountID, DisplayName: displayName, Email: email,
 			SecurityToken: s.IDs.Token(securityTokenLen), CreatedAt: now, UpdatedAt: now,
 		}
-		return putBot(ctx, tx, b)
+		if err := putBot(ctx, tx, b); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "CreateBot", accountID, botChange(nil, b))
 	})
 	if err != nil {
 		return nil, err
@@ -194,7 +197,7 @@ func (s *Service) ListBots(ctx context.Context, accountID string, p Page) ([]*Bo
 }
 
 // updateBot applies change to a bot in one transaction.
-func (s *Service) updateBot(ctx context.Context, accountID, botID string, change func(*Bot) bool) (*Bot, error) {
+func (s *Service) updateBot(ctx context.Context, op, accountID, botID string, change func(*Bot) bool) (*Bot, error) {
 	var b *Bot
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		if _, err := s.enterpriseAccount(ctx, tx, accountID, true); err != nil {
@@ -204,11 +207,15 @@ func (s *Service) updateBot(ctx context.Context, accountID, botID string, change
 		if b, err = botOf(ctx, tx, accountID, botID); err != nil {
 			return err
 		}
+		before := *b
 		if !change(b) {
 			return nil
 		}
 		b.UpdatedAt = s.now()
-		return putBot(ctx, tx, b)
+		if err := putBot(ctx, tx, b); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, op, accountID, botChange(&before, b))
 	})
 	if err != nil {
 		return nil, err
@@ -219,7 +226,7 @@ func (s *Service) updateBot(ctx context.Context, accountID, botID string, change
 // UpdateBot sets whether the bot is stopped; with disabled nil nothing
 // changes (decision D20).
 func (s *Service) UpdateBot(ctx context.Context, accountID, botID string, disabled *bool) (*Bot, error) {
-	return s.updateBot(ctx, accountID, botID, func(b *Bot) bool {
+	return s.updateBot(ctx, "UpdateBot", accountID, botID, func(b *Bot) bool {
 		if disabled == nil {
 			return false
 		}
@@ -230,7 +237,7 @@ func (s *Service) UpdateBot(ctx context.Context, accountID, botID string, disabl
 
 // RegenerateSecurityToken gives the bot a new token (decision D20).
 func (s *Service) RegenerateSecurityToken(ctx context.Context, accountID, botID string) (*Bot, error) {
-	return s.updateBot(ctx, accountID, botID, func(b *Bot) bool {
+	return s.updateBot(ctx, "RegenerateSecurityToken", accountID, botID, func(b *Bot) bool {
 		b.SecurityToken = s.IDs.Token(securityTokenLen)
 		return true
 	})
@@ -273,7 +280,18 @@ func (s *Service) PutEventsConfiguration(ctx context.Context, accountID, botID s
 		if err := c.validate(); err != nil {
 			return err
 		}
-		return putDoc(ctx, tx, kindEventsConfig, botID, accountID, b.CreatedAt, &c)
+		before, err := eventsConfig(ctx, tx, botID)
+		if err != nil {
+			return err
+		}
+		if err := putDoc(ctx, tx, kindEventsConfig, botID, accountID, b.CreatedAt, &c); err != nil {
+			return err
+		}
+		var prior any
+		if before != nil {
+			prior = before
+		}
+		return s.audit(ctx, tx, "PutEventsConfiguration", accountID, collabChange(kindEventsConfig, botID, prior, &c))
 	})
 	if err != nil {
 		return nil, err
@@ -324,7 +342,14 @@ func (s *Service) DeleteEventsConfiguration(ctx context.Context, accountID, botI
 		if _, err := botOf(ctx, tx, accountID, botID); err != nil {
 			return err
 		}
-		return tx.DeleteResource(ctx, kindEventsConfig, botID)
+		before, err := eventsConfig(ctx, tx, botID)
+		if err != nil || before == nil {
+			return err
+		}
+		if err := tx.DeleteResource(ctx, kindEventsConfig, botID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "DeleteEventsConfiguration", accountID, collabChange(kindEventsConfig, botID, before, nil))
 	})
 }
 
@@ -335,7 +360,8 @@ func (s *Service) AdminDeleteBot(ctx context.Context, accountID, botID string) e
 		if _, err := adminAccount(ctx, tx, accountID); err != nil {
 			return err
 		}
-		if _, err := botOf(ctx, tx, accountID, botID); err != nil {
+		b, err := botOf(ctx, tx, accountID, botID)
+		if err != nil {
 			return err
 		}
 		if err := removeMemberEverywhere(ctx, tx, botID); err != nil {
@@ -344,6 +370,9 @@ func (s *Service) AdminDeleteBot(ctx context.Context, accountID, botID string) e
 		if err := tx.DeleteResource(ctx, kindEventsConfig, botID); err != nil {
 			return err
 		}
-		return tx.DeleteResource(ctx, kindBot, botID)
+		if err := tx.DeleteResource(ctx, kindBot, botID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "AdminDeleteBot", accountID, botChange(b, nil))
 	})
 }

@@ -81,6 +81,53 @@ func (s *Service) enterpriseAccount(ctx context.Context, tx ReadTx, id string, w
 // adminAccount (service_lifecycle.go) gives the control plane any account
 // that is not deleted, of any AWS account.
 
+// collabChange returns the audit change of a collaboration record; before or
+// after may be nil (a creation, a deletion).
+func collabChange(kind, id string, before, after any) AuditChange {
+	c := AuditChange{Kind: kind, ID: id}
+	if before != nil {
+		c.Before = mustJSON(before)
+	}
+	if after != nil {
+		c.After = mustJSON(after)
+	}
+	return c
+}
+
+// botChange keeps the bot's SecurityToken, a secret, out of the audit log.
+func botChange(before, after *Bot) AuditChange {
+	redact := func(b *Bot) any {
+		if b == nil {
+			return nil
+		}
+		c := *b
+		c.SecurityToken = "redacted"
+		return &c
+	}
+	id := ""
+	if after != nil {
+		id = after.ID
+	} else if before != nil {
+		id = before.ID
+	}
+	return collabChange(kindBot, id, redact(before), redact(after))
+}
+
+func membershipChange(before, after *RoomMembership) AuditChange {
+	m := after
+	if m == nil {
+		m = before
+	}
+	var b, a any
+	if before != nil {
+		b = before
+	}
+	if after != nil {
+		a = after
+	}
+	return collabChange(kindMembership, membershipID(m.RoomID, m.Member.ID), b, a)
+}
+
 // principalARN is the caller's principal for Room.CreatedBy and
 // RoomMembership.InvitedBy (decision D15). No credentials registry maps
 // access keys to IAM ARNs yet, so it is always the AWS account's root.

@@ -125,8 +125,10 @@ func (s *Service) PutRetentionSettings(ctx context.Context, accountID string, in
 		if err := putDoc(ctx, tx, kindRetention, accountID, accountID, a.CreatedAt, r); err != nil {
 			return err
 		}
-		out, err = s.retention(ctx, tx, accountID)
-		return err
+		if out, err = s.retention(ctx, tx, accountID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "PutRetentionSettings", accountID, collabChange(kindRetention, accountID, old, out))
 	})
 	return out, err
 }
@@ -179,7 +181,7 @@ func conversationOf(ctx context.Context, tx ReadTx, accountID, id string) (*Conv
 // redacted. A message elsewhere, unknown or purged is NotFound; redacting
 // twice, or a hidden message not purged yet, succeeds (D38, D43). With
 // LenientRedaction an unknown id leaves a redaction tombstone instead (D38).
-func (s *Service) redact(ctx context.Context, tx Tx, accountID string, where Message, messageID string) error {
+func (s *Service) redact(ctx context.Context, tx Tx, op, accountID string, where Message, messageID string) error {
 	scope := where.RoomID + where.ConversationID
 	var m Message
 	_, err := getDoc(ctx, tx, kindMessage, messageID, &m)
@@ -209,7 +211,11 @@ func (s *Service) redact(ctx context.Context, tx Tx, accountID string, where Mes
 		return nil
 	}
 	m.Redacted, m.Content = true, ""
-	return putDoc(ctx, tx, kindMessage, m.ID, scope, m.CreatedAt, &m)
+	if err := putDoc(ctx, tx, kindMessage, m.ID, scope, m.CreatedAt, &m); err != nil {
+		return err
+	}
+	// Only the redacted state is audited: the content must not survive.
+	return s.audit(ctx, tx, op, accountID, collabChange(kindMessage, m.ID, nil, &m))
 }
 
 // RedactRoomMessage redacts a room message (decisions D14, D38).
@@ -221,7 +227,7 @@ func (s *Service) RedactRoomMessage(ctx context.Context, accountID, roomID, mess
 		if _, err := roomOf(ctx, tx, accountID, roomID); err != nil {
 			return err
 		}
-		return s.redact(ctx, tx, accountID, Message{RoomID: roomID}, messageID)
+		return s.redact(ctx, tx, "RedactRoomMessage", accountID, Message{RoomID: roomID}, messageID)
 	})
 }
 
@@ -235,7 +241,7 @@ func (s *Service) RedactConversationMessage(ctx context.Context, accountID, conv
 		if _, err := conversationOf(ctx, tx, accountID, conversationID); err != nil {
 			return err
 		}
-		return s.redact(ctx, tx, accountID, Message{ConversationID: conversationID}, messageID)
+		return s.redact(ctx, tx, "RedactConversationMessage", accountID, Message{ConversationID: conversationID}, messageID)
 	})
 }
 

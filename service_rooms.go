@@ -154,7 +154,10 @@ func (s *Service) CreateRoom(ctx context.Context, accountID, name, clientRequest
 		if err := addCount(ctx, tx, "rooms", accountID, 1); err != nil {
 			return err
 		}
-		return putRoom(ctx, tx, room)
+		if err := putRoom(ctx, tx, room); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "CreateRoom", accountID, collabChange(kindRoom, room.ID, nil, room))
 	})
 	if err != nil {
 		return nil, err
@@ -243,8 +246,12 @@ func (s *Service) UpdateRoom(ctx context.Context, accountID, roomID, name string
 		if err := checkRoomName(name); err != nil {
 			return err
 		}
+		before := *r
 		r.Name, r.UpdatedAt = name, s.now()
-		return putRoom(ctx, tx, r)
+		if err := putRoom(ctx, tx, r); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "UpdateRoom", accountID, collabChange(kindRoom, r.ID, &before, r))
 	})
 	if err != nil {
 		return nil, err
@@ -289,7 +296,10 @@ func (s *Service) DeleteRoom(ctx context.Context, accountID, roomID string) erro
 		if err := addCount(ctx, tx, "rooms", accountID, -1); err != nil {
 			return err
 		}
-		return tx.DeleteResource(ctx, kindRoom, roomID)
+		if err := tx.DeleteResource(ctx, kindRoom, roomID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "DeleteRoom", accountID, collabChange(kindRoom, roomID, r, nil))
 	})
 }
 
@@ -471,8 +481,10 @@ func (s *Service) CreateRoomMembership(ctx context.Context, accountID, roomID, m
 		if err != nil {
 			return err
 		}
-		m, err = s.addMember(ctx, tx, room, rc, memberID, role, s.now())
-		return err
+		if m, err = s.addMember(ctx, tx, room, rc, memberID, role, s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "CreateRoomMembership", accountID, membershipChange(nil, m))
 	})
 	if err != nil {
 		return nil, err
@@ -497,22 +509,30 @@ func (s *Service) BatchCreateRoomMembership(ctx context.Context, accountID, room
 			}
 		}
 		now := s.now()
+		awsAccount := s.awsAccount(ctx)
 		seen := make(map[string]bool, len(items))
+		var changes []AuditChange
 		for _, it := range items {
 			if seen[it.MemberID] {
 				continue
 			}
 			seen[it.MemberID] = true
-			_, err := s.addMember(ctx, tx, room, rc, it.MemberID, it.Role, now)
+			// Fault rules with an ErrorCode target batch items (D42).
+			if ue := s.Faults.ForUser("BatchCreateRoomMembership", awsAccount, accountID, it.MemberID); ue != nil {
+				errs = append(errs, MemberError{MemberID: it.MemberID, Code: ue.Code, Message: ue.Message})
+				continue
+			}
+			m, err := s.addMember(ctx, tx, room, rc, it.MemberID, it.Role, now)
 			switch ErrorCode(err) {
 			case "":
+				changes = append(changes, membershipChange(nil, m))
 			case NotFound, BadRequest, Conflict, ResourceLimitExceeded:
 				errs = append(errs, MemberError{MemberID: it.MemberID, Code: ErrorCode(err), Message: ErrorMessage(err)})
 			default:
 				return err
 			}
 		}
-		return nil
+		return s.audit(ctx, tx, "BatchCreateRoomMembership", accountID, changes...)
 	})
 	if err != nil {
 		return nil, err
@@ -580,8 +600,12 @@ func (s *Service) UpdateRoomMembership(ctx context.Context, accountID, roomID, m
 		if role == "" || role == m.Role {
 			return nil
 		}
+		before := *m
 		m.Role, m.UpdatedAt = role, s.now()
-		return putMembership(ctx, tx, room, m)
+		if err := putMembership(ctx, tx, room, m); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "UpdateRoomMembership", accountID, membershipChange(&before, m))
 	})
 	if err != nil {
 		return nil, err
@@ -598,12 +622,16 @@ func (s *Service) DeleteRoomMembership(ctx context.Context, accountID, roomID, m
 		if _, err := roomOf(ctx, tx, accountID, roomID); err != nil {
 			return err
 		}
-		if m, err := membership(ctx, tx, roomID, memberID); err != nil {
+		m, err := membership(ctx, tx, roomID, memberID)
+		if err != nil {
 			return err
 		} else if m == nil {
 			return notMember(roomID, memberID)
 		}
-		return deleteMembership(ctx, tx, roomID, memberID)
+		if err := deleteMembership(ctx, tx, roomID, memberID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "DeleteRoomMembership", accountID, membershipChange(m, nil))
 	})
 }
 
@@ -643,7 +671,10 @@ func (s *Service) AdminAddWebhook(ctx context.Context, accountID, roomID, name s
 			RoomID: roomID, Role: RoleMember, InvitedBy: s.principalARN(ctx), CreatedAt: now, UpdatedAt: now,
 			Member: Member{ID: s.IDs.UUID(), Type: MemberWebhook, FullName: name, AccountID: accountID},
 		}
-		return insertMembership(ctx, tx, room, m)
+		if err := insertMembership(ctx, tx, room, m); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "AdminAddWebhook", accountID, membershipChange(nil, m))
 	})
 	if err != nil {
 		return nil, err

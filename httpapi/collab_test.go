@@ -1044,3 +1044,38 @@ func TestServer_CollabTenantIsolation(t *testing.T) {
 		t.Fatalf("ListRooms=%+v, %v", list, err)
 	}
 }
+
+// TestServer_CollabAuditAndFaults checks that collaboration writes are
+// audited without their secrets, and that fault rules with an ErrorCode
+// target BatchCreateRoomMembership items (D42).
+func TestServer_CollabAuditAndFaults(t *testing.T) {
+	e := newCollabClient(t)
+	ctx := context.Background()
+	acct := e.MustEnterprise()
+	bot := e.MustBot(acct, "audited", true)
+	room := e.MustRoom(acct, "room")
+	u1, u2 := e.MustUser(acct, "1@example.com"), e.MustUser(acct, "2@example.com")
+	e.client.CreateRoomMembership(ctx, &awschime.CreateRoomMembershipInput{AccountId: &acct, RoomId: room.RoomId, MemberId: &u1})
+	posted := e.cp("POST", "/_openchime/accounts/"+acct+"/rooms/"+*room.RoomId+"/messages", map[string]string{"Content": "top secret"}, http.StatusCreated)
+	msgID := posted["Message"].(map[string]any)["MessageId"].(string)
+	if _, err := e.client.RedactRoomMessage(ctx, &awschime.RedactRoomMessageInput{AccountId: &acct, RoomId: room.RoomId, MessageId: &msgID}); err != nil {
+		t.Fatal(err)
+	}
+
+	raw, _ := json.Marshal(e.cp("GET", "/_openchime/audit?account-id="+acct, nil, http.StatusOK))
+	for _, op := range []string{"CreateBot", "PutEventsConfiguration", "CreateRoom", "CreateRoomMembership", "RedactRoomMessage"} {
+		if !strings.Contains(string(raw), `"Operation":"`+op+`"`) {
+			t.Errorf("audit log has no %s event", op)
+		}
+	}
+	if strings.Contains(string(raw), *bot.SecurityToken) || strings.Contains(string(raw), "top secret") {
+		t.Errorf("audit log leaks the bot token or the redacted content: %s", raw)
+	}
+
+	e.cp("POST", "/_openchime/faults", map[string]string{"Operation": "BatchCreateRoomMembership", "UserId": u2, "ErrorCode": "ServiceFailure"}, http.StatusCreated)
+	out, err := e.client.BatchCreateRoomMembership(ctx, &awschime.BatchCreateRoomMembershipInput{AccountId: &acct, RoomId: room.RoomId,
+		MembershipItemList: []types.MembershipItem{{MemberId: &u2}, {MemberId: bot.BotId}}})
+	if err != nil || len(out.Errors) != 1 || *out.Errors[0].MemberId != u2 || out.Errors[0].ErrorCode != types.ErrorCodeServiceFailure {
+		t.Fatalf("batch with a fault=%+v, %v", out, err)
+	}
+}
