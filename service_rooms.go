@@ -122,15 +122,19 @@ func (s *Service) CreateRoom(ctx context.Context, accountID, name, clientRequest
 			var prior struct{ RoomID string }
 			_, err := getDoc(ctx, tx, kindRoomToken, tokenID, &prior)
 			if err == nil {
+				// A token binds while its room lives; DeleteRoom drops it,
+				// and a token whose room is gone anyway is free again.
 				r, err := roomOf(ctx, tx, accountID, prior.RoomID)
-				if err != nil {
+				if err == nil {
+					if r.Name != name {
+						return Errorf(BadRequest, "ClientRequestToken %s was already used to create room %s with a different Name.", clientRequestToken, r.ID)
+					}
+					room = r
+					return nil
+				}
+				if !IsCode(err, NotFound) {
 					return err
 				}
-				if r.Name != name {
-					return Errorf(BadRequest, "ClientRequestToken %s was already used to create room %s with a different Name.", clientRequestToken, r.ID)
-				}
-				room = r
-				return nil
 			} else if !IsCode(err, NotFound) {
 				return err
 			}
