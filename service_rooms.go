@@ -501,6 +501,7 @@ func (s *Service) CreateRoomMembership(ctx context.Context, accountID, roomID, m
 // are returned, never nil; a blank MemberId fails the whole request.
 func (s *Service) BatchCreateRoomMembership(ctx context.Context, accountID, roomID string, items []MembershipItem) ([]MemberError, error) {
 	errs := []MemberError{}
+	faults := s.perUserFaults("BatchCreateRoomMembership", s.awsAccount(ctx), accountID, len(items))
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		errs = errs[:0]
 		room, rc, err := s.roomForMembers(ctx, tx, accountID, roomID)
@@ -513,16 +514,16 @@ func (s *Service) BatchCreateRoomMembership(ctx context.Context, accountID, room
 			}
 		}
 		now := s.now()
-		awsAccount := s.awsAccount(ctx)
 		seen := make(map[string]bool, len(items))
 		var changes []AuditChange
-		for _, it := range items {
+		for i, it := range items {
 			if seen[it.MemberID] {
 				continue
 			}
 			seen[it.MemberID] = true
-			// Fault rules with an ErrorCode target batch items (D42).
-			if ue := s.Faults.ForUser("BatchCreateRoomMembership", awsAccount, accountID, it.MemberID); ue != nil {
+			// Fault rules with an ErrorCode target batch items (D42), asked
+			// once per request however often the transaction runs.
+			if ue := faults.forUser(i, it.MemberID); ue != nil {
 				errs = append(errs, MemberError{MemberID: it.MemberID, Code: ue.Code, Message: ue.Message})
 				continue
 			}

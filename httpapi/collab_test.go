@@ -21,7 +21,6 @@ import (
 	"github.com/aws/smithy-go"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
-	"github.com/openchime/openchime/sqlite"
 )
 
 // collabEnv is a server over in-memory SQLite and a real Chime client for
@@ -36,13 +35,9 @@ type collabEnv struct {
 
 func newCollabClient(t *testing.T) *collabEnv {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	svc := openchime.NewService(store)
+	// newTestStore (store_test.go): SQLite, or PostgreSQL when configured,
+	// running every transaction twice as a retry would.
+	svc := openchime.NewService(newTestStore(t))
 	clock := &openchime.ControlClock{}
 	clock.Set(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	clock.Freeze()
