@@ -28,6 +28,9 @@ type Service struct {
 	// set it before serving, or through SetPhoneConfig while serving.
 	Phone   PhoneConfig
 	phoneMu sync.RWMutex
+	// Collab holds the limits of bots, rooms and memberships and the
+	// retention grace period (decisions D37, D41); zero fields take defaults.
+	Collab CollabConfig
 }
 
 // NewService returns a Service over store with random ids and a ControlClock

@@ -83,6 +83,7 @@ func NewServer(svc *openchime.Service) *Server {
 	s.cp = newControlPlane(svc)
 	s.ControlPlane = s.cp
 	s.handleTestingRoutes()
+	registerCollabControl(s)
 	return s
 }
 

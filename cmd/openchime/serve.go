@@ -32,6 +32,8 @@ type Config struct {
 	IDSeed string // --id-seed: a uint64; "" means random ids
 	Clock  string // --clock: an RFC 3339 time to freeze the clock at
 	Seed   string // --seed: a fixture file to load at start
+	// Redaction is "strict" or "lenient" (--redaction, collab.go).
+	Redaction string
 }
 
 // DefaultConfig returns the configuration of a plain `openchime serve`.
@@ -56,6 +58,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
 	}
 	if err := c.validateTesting(); err != nil {
+		return err
+	}
+	if err := c.validateCollab(); err != nil {
 		return err
 	}
 	return c.Security.validate(c.Addr)
@@ -91,6 +96,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.AuditFile, "audit-file", envOr("OPENCHIME_AUDIT_FILE", m.Config.AuditFile), "also append every audit event to this file as a JSON line (env OPENCHIME_AUDIT_FILE)")
 	m.Config.Security.addFlags(fs)
 	m.testingFlags(fs)
+	m.collabFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -132,6 +138,7 @@ func (m *Main) Run(ctx context.Context) error {
 	defer obs.Close()
 	svc := openchime.NewService(obs.Store)
 	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
+	m.Config.applyCollab(svc)
 	api := httpapi.NewServer(svc)
 	api.Logger = logger
 	obs.attach(api)
