@@ -55,6 +55,17 @@ func (rq *request) label(name string) string {
 
 func (rq *request) query(name string) string { return rq.q.Get(name) }
 
+// queryPresent is query that also says whether the parameter was sent, so
+// "?name=" is checked against the member's constraints instead of being
+// taken as absent.
+func (rq *request) queryPresent(name string) (string, bool) {
+	v, ok := rq.q[name]
+	if !ok || len(v) == 0 {
+		return "", false
+	}
+	return v[0], true
+}
+
 func (rq *request) queryInt(name string) (*int, error) {
 	v, ok := rq.q[name]
 	if !ok || len(v) == 0 || v[0] == "" {
