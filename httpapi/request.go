@@ -68,9 +68,11 @@ func (rq *request) queryPresent(name string) (string, bool) {
 
 func (rq *request) queryInt(name string) (*int, error) {
 	v, ok := rq.q[name]
-	if !ok || len(v) == 0 || v[0] == "" {
+	if !ok || len(v) == 0 {
 		return nil, nil
 	}
+	// "?max-results=" is sent, and "" is not an integer: 400, like
+	// "?name=" for a member with a minimum length.
 	n, err := strconv.Atoi(v[0])
 	if err != nil {
 		return nil, openchime.Errorf(openchime.BadRequest, "1 validation error detected: Value %q at '%s' failed to satisfy constraint: Member must be an integer", truncate(v[0]), name)

@@ -396,6 +396,7 @@ func (w *sweeper) bodyCases(base *sweepRequest, shapeName string, path []any, ad
 		ms := w.m.Shapes[mem.Shape]
 		if slices.Contains(s.Required, mn) {
 			spoil("missing required", nil, true)
+			spoil("required but null", nil, false)
 		}
 		if wt := w.wrongType(mem.Shape); wt != nil {
 			spoil("wrong JSON type", wt, false)
@@ -475,6 +476,9 @@ func (w *sweeper) cases(opName string) []sweepCase {
 				c := base.clone()
 				c.query.Set(q, "twelve")
 				add(sweepCase{name: "query " + q + ": not an integer", member: names, req: c})
+				c = base.clone()
+				c.query.Set(q, "")
+				add(sweepCase{name: "query " + q + ": empty integer", member: names, req: c})
 			}
 			for _, b := range w.badValues(mem.Shape, true) {
 				c := base.clone()
