@@ -69,7 +69,7 @@ func New(svc *openchime.Service, adminToken string) *Handler {
 	}
 	funcs := template.FuncMap{"fmtTime": fmtTime}
 	h.pages = map[string]*template.Template{}
-	for _, page := range []string{"login", "home", "aws", "account", "user", "audit", "operator", "phones"} {
+	for _, page := range []string{"login", "home", "aws", "account", "user", "audit", "operator", "phones", "room"} {
 		h.pages[page] = template.Must(template.New(page).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html"))
 	}
 	static, _ := fs.Sub(assets, "static")
@@ -81,6 +81,7 @@ func New(svc *openchime.Service, adminToken string) *Handler {
 	h.mux.HandleFunc("POST "+Prefix+"accounts", h.auth(h.createAccount))
 	h.mux.HandleFunc("GET "+Prefix+"aws/{aws}", h.auth(h.awsAccount))
 	h.mux.HandleFunc("GET "+Prefix+"aws/{aws}/phone-numbers", h.auth(h.phoneNumbers))
+	h.mux.HandleFunc("GET "+Prefix+"accounts/{id}/rooms/{room}", h.auth(h.room))
 	h.mux.HandleFunc("GET "+Prefix+"accounts/{id}", h.auth(h.account))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/batch", h.auth(h.batch))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users", h.auth(h.addUsers))
@@ -358,6 +359,8 @@ type accountData struct {
 	Email, Status, UserType, License, Next string
 	Statuses, UserTypes, Licenses          []string
 	Result                                 *batchResult
+	Bots                                   []*openchime.Bot
+	Rooms                                  []*openchime.Room
 }
 
 // loadAccount returns a live account, or writes a 404 page.
@@ -410,6 +413,18 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, v *view,
 	if token != "" {
 		q.Set("next", token)
 		d.Next = "?" + q.Encode()
+	}
+	if a.Type != openchime.Team {
+		// Bots and rooms exist only on Enterprise accounts (decision D14).
+		var err error
+		if d.Bots, _, err = h.Service.ListBots(ctx, a.ID, openchime.Page{}); err != nil && !openchime.IsCode(err, openchime.Forbidden) {
+			h.fail(w, err)
+			return
+		}
+		if d.Rooms, _, err = h.Service.ListRooms(ctx, openchime.ListRoomsInput{AccountID: a.ID}); err != nil && !openchime.IsCode(err, openchime.Forbidden) {
+			h.fail(w, err)
+			return
+		}
 	}
 	v.Title, v.Data = a.Name, d
 	v.Nav = []link{{"AWS account " + a.AwsAccountID, Prefix + "aws/" + a.AwsAccountID}}

@@ -251,3 +251,32 @@ func TestConsole_PhoneNumbers(t *testing.T) {
 		t.Fatal("status filter ignored")
 	}
 }
+
+func TestConsole_BotsAndRooms(t *testing.T) {
+	e := newEnv(t, "")
+	ctx := context.Background()
+	a, err := e.svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "Ent", Type: openchime.EnterpriseLWA, ClaimedDomains: []string{"ent.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, _ := e.svc.AdminCreateUsers(ctx, a.ID, []openchime.NewUser{{PrimaryEmail: "m@ent.example"}})
+	owner := openchime.NewContextWithCaller(ctx, openchime.Caller{AwsAccountID: a.AwsAccountID})
+	if _, err := e.svc.CreateBot(owner, a.ID, "Helper", "ent.example"); err != nil {
+		t.Fatal(err)
+	}
+	room, err := e.svc.CreateRoom(owner, a.ID, "Ops room", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreateRoomMembership(owner, a.ID, room.ID, users[0].ID, openchime.RoleAdministrator); err != nil {
+		t.Fatal(err)
+	}
+	_, page := e.get(t, console.Prefix+"accounts/"+a.ID)
+	if !strings.Contains(page, "Helper (Bot)") || !strings.Contains(page, "Ops room") {
+		t.Fatal("account page without its bots and rooms")
+	}
+	st, page := e.get(t, console.Prefix+"accounts/"+a.ID+"/rooms/"+room.ID)
+	if st != 200 || !strings.Contains(page, "m@ent.example") || !strings.Contains(page, "Administrator") {
+		t.Fatalf("room page: %d", st)
+	}
+}
