@@ -11,7 +11,7 @@ import sys
 
 
 def main(scenarios_md, results_path, clients):
-    scenarios = re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", open(scenarios_md).read(), re.M)
+    scenarios = re.findall(r"^\| `([a-z0-9_]+(?:\.[a-z0-9_]+)+)` \|", open(scenarios_md).read(), re.M)
     got = {}
     for line in open(results_path):
         if line.strip():

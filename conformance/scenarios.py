@@ -6,7 +6,16 @@ A client is an adapter with:
                                    (raises ApiError on an error response)
   list_user_pages(account, size)   -> list of pages, each a list of user dicts,
                                    following the client's own pagination
+  with_secret(secret)              -> the same adapter signing with another
+                                   secret (for the SigV4 negative check)
+  last_status                      the HTTP status of the last call, or None
+                                   when the client does not show it
 The scenarios are the same for every adapter and mirror the Go and JS suites.
+
+Environment: OPENCHIME_ENDPOINT, OPENCHIME_RESULTS, and for the SigV4 pass
+OPENCHIME_PASS=sigv4 (runs SIGV4_SCENARIOS, reported as sigv4.<name>),
+OPENCHIME_ACCESS_KEY_ID / OPENCHIME_SECRET_ACCESS_KEY (the signing
+credentials) and OPENCHIME_ADMIN_TOKEN (the control plane's Bearer token).
 """
 
 import json
@@ -18,6 +27,22 @@ import urllib.request
 
 AWS_ACCOUNT_ID = "123456789012"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+
+# With --auth none the access key is the tenancy; with --auth sigv4 the
+# server's credentials file maps the key to AWS_ACCOUNT_ID.
+ACCESS_KEY_ID = os.environ.get("OPENCHIME_ACCESS_KEY_ID") or AWS_ACCOUNT_ID
+SECRET_ACCESS_KEY = os.environ.get("OPENCHIME_SECRET_ACCESS_KEY") or "conformance-secret"
+ADMIN_TOKEN = os.environ.get("OPENCHIME_ADMIN_TOKEN", "")
+SIGV4_PASS = os.environ.get("OPENCHIME_PASS") == "sigv4"
+
+# Each client searches and orders in its own area code: the clients run side
+# by side against one server, and a number is held by one AWS account only.
+AREA_CODES = {"gosdk": "206", "boto3": "212", "cli-v1": "312", "cli-v2": "415", "js": "503"}
+CALLING_NAME = "Conformance"
+
+# The scenarios the SigV4 pass repeats, signed for real, plus sigv4.wrong_secret.
+SIGV4_SCENARIOS = ["lwa.seed", "lwa.suspend", "lwa.unsuspend_mixed", "lwa.list_paginated", "error.not_found",
+                   "phone.search", "phone.order"]
 
 
 class ApiError(Exception):
@@ -44,8 +69,10 @@ def want_error(fn, shape, code, code_readable=True):
 
 
 def control(endpoint, path, body):
-    req = urllib.request.Request(endpoint + path, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if ADMIN_TOKEN:
+        headers["Authorization"] = "Bearer " + ADMIN_TOKEN
+    req = urllib.request.Request(endpoint + path, data=json.dumps(body).encode(), method="POST", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             data = resp.read()
@@ -67,6 +94,9 @@ class Suite:
         self.bob = f"bob.{self.tag}@example.com"
         self.team_id = self.alice_id = self.bob_id = self.lwa_id = None
         self.lwa_users = []
+        self.area_code = AREA_CODES.get(client_name, "919")
+        self.found = []
+        self.number = self.phone_account = self.phone_user = None
 
     def call(self, op, **params):
         return self.c.call(op, params)
@@ -289,6 +319,123 @@ class Suite:
         self.err(lambda: self.call("BatchSuspendUser", AccountId=acc["AccountId"], UserIdList=[UNKNOWN_ID]),
                  "ForbiddenException", "Forbidden")
 
+
+    # --- telephony (AWS-account inventory; each client its own area code) --
+
+    def status_is(self, want, what):
+        got = getattr(self.c, "last_status", None)
+        if got is not None and got != want:
+            raise Fail(f"{what}: HTTP {got}, want {want}")
+
+    def get_number(self):
+        return self.call("GetPhoneNumber", PhoneNumberId=self.number)["PhoneNumber"]
+
+    def phone_search(self):
+        nums = self.call("SearchAvailablePhoneNumbers", AreaCode=self.area_code, MaxResults=5).get("E164PhoneNumbers", [])
+        prefix = f"+1{self.area_code}55501"
+        if len(nums) != 5 or any(not (n.startswith(prefix) and len(n) == 12) for n in nums) or nums != sorted(nums):
+            raise Fail(f"search area code {self.area_code} gave {nums}, want 5 sorted numbers {prefix}XX")
+        self.found = nums
+
+    def phone_order(self):
+        self.need(self.found)
+        number = self.found[0]
+        o = self.call("CreatePhoneNumberOrder", ProductType="BusinessCalling", E164PhoneNumbers=[number])["PhoneNumberOrder"]
+        self.status_is(201, "CreatePhoneNumberOrder")
+        if (o.get("Status"), o.get("ProductType"), o.get("OrderedPhoneNumbers")) != (
+                "Processing", "BusinessCalling", [{"E164PhoneNumber": number, "Status": "Processing"}]) or not o.get("PhoneNumberOrderId"):
+            raise Fail(f"new order = {o}, want Processing BusinessCalling with {number} Processing and an id")
+        # Poll as a caller would; the order completes PhoneNumberOrderDelay
+        # after it was placed (0 by default: the first read shows it done).
+        for _ in range(40):
+            g = self.call("GetPhoneNumberOrder", PhoneNumberOrderId=o["PhoneNumberOrderId"])["PhoneNumberOrder"]
+            if g.get("Status") != "Processing":
+                break
+            time.sleep(0.25)
+        if g.get("Status") != "Successful" or g.get("OrderedPhoneNumbers") != [{"E164PhoneNumber": number, "Status": "Acquired"}]:
+            raise Fail(f"order after polling = {g}, want Successful with {number} Acquired")
+        self.number = number
+        p = self.get_number()
+        if (p.get("PhoneNumberId"), p.get("E164PhoneNumber"), p.get("Status"), p.get("ProductType"), p.get("Type")) != (
+                "%2B" + number[1:], number, "Unassigned", "BusinessCalling", "Local"):
+            raise Fail(f"ordered number = {p}, want id %2B{number[1:]}, Unassigned, BusinessCalling, Local")
+
+    def phone_order_toll_free(self):
+        # Nobody holds toll-free numbers in this suite, so the only reason to
+        # refuse is the product type.
+        self.err(lambda: self.call("CreatePhoneNumberOrder", ProductType="BusinessCalling", E164PhoneNumbers=["+18335550100"]),
+                 "BadRequestException", "BadRequest")
+
+    def phone_assign(self):
+        self.need(self.number)
+        acc = control(self.endpoint, "/_openchime/accounts",
+                      {"Name": f"conf-{self.tag}-phone", "AccountType": "EnterpriseLWA", "AwsAccountId": AWS_ACCOUNT_ID})["Account"]
+        user = control(self.endpoint, f"/_openchime/accounts/{acc['AccountId']}/users",
+                       {"Users": [{"PrimaryEmail": f"caller.{self.tag}@example.com", "UserRegistrationStatus": "Registered"}]})["Users"][0]
+        self.phone_account, self.phone_user = acc["AccountId"], user["UserId"]
+        self.call("AssociatePhoneNumberWithUser", AccountId=self.phone_account, UserId=self.phone_user, E164PhoneNumber=self.number)
+        u = self.get_user(self.phone_account, self.phone_user)
+        if u.get("PrimaryProvisionedNumber") != self.number:
+            raise Fail(f"GetUser PrimaryProvisionedNumber = {u.get('PrimaryProvisionedNumber')!r}, want {self.number}")
+        p = self.get_number()
+        assoc = {(a.get("Name"), a.get("Value")) for a in p.get("Associations", [])}
+        if p.get("Status") != "Assigned" or ("UserId", self.phone_user) not in assoc:
+            raise Fail(f"assigned number = {p}, want Assigned with a UserId association")
+
+    def phone_delete_assigned(self):
+        self.need(self.number, self.phone_user)
+        self.err(lambda: self.call("DeletePhoneNumber", PhoneNumberId=self.number), "BadRequestException", "PhoneNumberAssociationsExist")
+        if self.get_number().get("Status") != "Assigned":
+            raise Fail("the refused delete changed the number")
+
+    def phone_calling_name(self):
+        self.need(self.number)
+        p = self.call("UpdatePhoneNumber", PhoneNumberId=self.number, CallingName=CALLING_NAME)["PhoneNumber"]
+        if (p.get("CallingName"), p.get("CallingNameStatus")) != (CALLING_NAME, "UpdateInProgress"):
+            raise Fail(f"UpdatePhoneNumber returned {p}, want CallingName {CALLING_NAME} UpdateInProgress")
+        # The name settles 72 h later on the server clock: move the clock
+        # rather than wait. Other clients only ever move it forward too.
+        control(self.endpoint, "/_openchime/clock", {"Advance": "72h"})
+        p = self.get_number()
+        if (p.get("CallingName"), p.get("CallingNameStatus")) != (CALLING_NAME, "UpdateSucceeded"):
+            raise Fail(f"72h later the number is {p}, want CallingName {CALLING_NAME} UpdateSucceeded")
+
+    def phone_unassign(self):
+        self.need(self.number, self.phone_user)
+        self.call("DisassociatePhoneNumberFromUser", AccountId=self.phone_account, UserId=self.phone_user)
+        u = self.get_user(self.phone_account, self.phone_user)
+        if u.get("PrimaryProvisionedNumber"):
+            raise Fail(f"GetUser after disassociating: PrimaryProvisionedNumber {u['PrimaryProvisionedNumber']!r}")
+        p = self.get_number()
+        if p.get("Status") != "Unassigned" or p.get("Associations"):
+            raise Fail(f"disassociated number = {p}, want Unassigned with no associations")
+
+    def phone_delete(self):
+        self.need(self.number)
+        self.call("DeletePhoneNumber", PhoneNumberId=self.number)
+        self.status_is(204, "DeletePhoneNumber")
+        p = self.get_number()
+        if p.get("Status") != "DeleteInProgress" or not p.get("DeletionTimestamp"):
+            raise Fail(f"deleted number = {p}, want DeleteInProgress with a DeletionTimestamp")
+
+    def phone_restore(self):
+        self.need(self.number)
+        p = self.call("RestorePhoneNumber", PhoneNumberId=self.number)["PhoneNumber"]
+        if p.get("Status") != "Unassigned" or p.get("DeletionTimestamp") or p.get("CallingName") != CALLING_NAME:
+            raise Fail(f"restored number = {p}, want Unassigned, no DeletionTimestamp, CallingName {CALLING_NAME}")
+
+    # --- SigV4 pass only ----------------------------------------------------
+
+    def sigv4_wrong_secret(self):
+        bad = self.c.with_secret("not-the-" + SECRET_ACCESS_KEY)
+        try:
+            bad.call("GetAccount", {"AccountId": UNKNOWN_ID})
+        except ApiError as e:
+            if e.shape.removeprefix("untyped ") != "InvalidSignatureException" or not e.message:
+                raise Fail(f"got {e}, want InvalidSignatureException with a message")
+            return
+        raise Fail("a request signed with the wrong secret succeeded")
+
     SCENARIOS = [
         ("team.create", team_create),
         ("team.invite", team_invite),
@@ -312,13 +459,32 @@ class Suite:
         ("error.bad_request", error_bad_request),
         ("error.conflict", error_conflict),
         ("error.forbidden_suspended", error_forbidden_suspended),
+        ("phone.search", phone_search),
+        ("phone.order", phone_order),
+        ("phone.order_toll_free", phone_order_toll_free),
+        ("phone.assign", phone_assign),
+        ("phone.delete_assigned", phone_delete_assigned),
+        ("phone.calling_name", phone_calling_name),
+        ("phone.unassign", phone_unassign),
+        ("phone.delete", phone_delete),
+        ("phone.restore", phone_restore),
     ]
+
+    def selected(self):
+        """The (reported name, group, fn) list of this pass: every scenario,
+        or in the SigV4 pass the SIGV4_SCENARIOS as sigv4.<name> plus
+        sigv4.wrong_secret."""
+        if not SIGV4_PASS:
+            return [(name, name.split(".")[0], fn) for name, fn in self.SCENARIOS]
+        by_name = dict(self.SCENARIOS)
+        out = [("sigv4." + n, n.split(".")[0], by_name[n]) for n in SIGV4_SCENARIOS]
+        return out + [("sigv4.wrong_secret", "sigv4", Suite.sigv4_wrong_secret)]
 
     def run(self, parallel_groups=False):
         """Runs every scenario, appends a JSON line per scenario to
         $OPENCHIME_RESULTS (when set), prints a line each, returns the number
         of failures. Scenarios run in order within a group (the prefix before
-        the dot: team, lwa, error); the groups share no state, so with
+        the dot: team, lwa, error, phone); the groups share no state, so with
         parallel_groups they run side by side, which the CLIs, paying a
         process start per call, use to keep CI time down."""
         results = os.environ.get("OPENCHIME_RESULTS")
@@ -343,8 +509,8 @@ class Suite:
                             f.write(json.dumps(line) + "\n")
 
         groups = {}
-        for name, fn in self.SCENARIOS:
-            groups.setdefault(name.split(".")[0], []).append((name, fn))
+        for name, group, fn in self.selected():
+            groups.setdefault(group, []).append((name, fn))
         if not parallel_groups:
             for g in groups.values():
                 run_group(g)

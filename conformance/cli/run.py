@@ -17,21 +17,27 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scenarios import AWS_ACCOUNT_ID, ApiError, Fail, Suite  # noqa: E402
+from scenarios import ACCESS_KEY_ID, SECRET_ACCESS_KEY, ApiError, Fail, Suite  # noqa: E402
 
 ERROR = re.compile(r"An error occurred \(([^)]+)\) when calling the (\w+) operation(?: \(reached max retries: \d+\))?: (.*)", re.S)
 
 
 class CLI:
-    def __init__(self, aws, endpoint, version):
-        self.aws, self.endpoint = aws, endpoint
+    # The CLI does not show the HTTP status of a call.
+    last_status = None
+
+    def __init__(self, aws, endpoint, version, secret=SECRET_ACCESS_KEY):
+        self.aws, self.endpoint, self.version = aws, endpoint, version
         # A service error exits 255 in v1 and 254 in v2 (v2 keeps 255 for
         # other failures).
         self.error_exit = 254 if version.startswith("aws-cli/2") else 255
-        self.env = dict(os.environ, AWS_ACCESS_KEY_ID=AWS_ACCOUNT_ID, AWS_SECRET_ACCESS_KEY="conformance-secret",
+        self.env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY=secret,
                         AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="", AWS_MAX_ATTEMPTS="1",
                         AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
         self.env.pop("AWS_PROFILE", None)
+
+    def with_secret(self, secret):
+        return CLI(self.aws, self.endpoint, self.version, secret)
 
     def run(self, command, params, extra=()):
         argv = [self.aws, "chime", command, "--endpoint-url", self.endpoint, "--output", "json",
