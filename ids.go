@@ -13,7 +13,13 @@ type IDGen interface {
 	UUID() string
 	// Digits returns n random decimal digits.
 	Digits(n int) string
+	// Token returns n random characters of [A-Za-z0-9+/], for secrets such
+	// as a bot's SecurityToken (decision D18).
+	Token(n int) string
 }
+
+// tokenAlphabet has 64 characters, so a byte modulo 64 is unbiased.
+const tokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 // RandomIDs draws from crypto/rand.
 type RandomIDs struct{}
@@ -31,6 +37,16 @@ func (RandomIDs) Digits(n int) string {
 	rand.Read(b)
 	for i := range b {
 		b[i] = '0' + b[i]%10
+	}
+	return string(b)
+}
+
+// Token returns n random characters of the token alphabet.
+func (RandomIDs) Token(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = tokenAlphabet[b[i]%64]
 	}
 	return string(b)
 }
@@ -68,6 +84,17 @@ func (s *SeededIDs) Digits(n int) string {
 	b := make([]byte, n)
 	for i := range b {
 		b[i] = '0' + byte(s.rng.IntN(10))
+	}
+	return string(b)
+}
+
+// Token returns the next n token characters of the sequence.
+func (s *SeededIDs) Token(n int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = tokenAlphabet[s.rng.IntN(64)]
 	}
 	return string(b)
 }

@@ -21,15 +21,24 @@ type Service struct {
 	IDs   IDGen
 	// DefaultAwsAccountID scopes requests whose context has no caller.
 	DefaultAwsAccountID string
+	// Faults holds the injected faults; batch operations consult it per
+	// user (nil: none).
+	Faults *Faults
 	// Phone holds the telephony durations and limits (decisions D40, D41);
 	// set it before serving, or through SetPhoneConfig while serving.
 	Phone   PhoneConfig
 	phoneMu sync.RWMutex
+	// Collab holds the limits of bots, rooms and memberships and the
+	// retention grace period (decisions D37, D41); zero fields take defaults.
+	Collab CollabConfig
 }
 
-// NewService returns a Service over store with the real clock and random ids.
+// NewService returns a Service over store with random ids and a ControlClock
+// that runs at real time until the control plane sets or freezes it.
 func NewService(store Store) *Service {
-	return &Service{Store: store, Clock: SystemClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
+	s := &Service{Store: store, Clock: &ControlClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
+	s.Faults = NewFaults(serviceClock{s})
+	return s
 }
 
 // UserError is the failure of one user inside a batch operation.
@@ -113,12 +122,35 @@ type NewAccount struct {
 // CreateAccount creates a Team account for the caller (the only type the API
 // can create). Defaults per decision D12.
 func (s *Service) CreateAccount(ctx context.Context, name string) (*Account, error) {
-	return s.AdminCreateAccount(ctx, NewAccount{Name: name, Type: Team})
+	return s.createAccount(ctx, "CreateAccount", NewAccount{Name: name, Type: Team})
 }
 
 // AdminCreateAccount creates an account of any type and status; the control
 // plane uses it for states the public API cannot create.
 func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Account, error) {
+	return s.createAccount(ctx, "AdminCreateAccount", n)
+}
+
+// createAccount stores the account n describes and audits it as op.
+func (s *Service) createAccount(ctx context.Context, op string, n NewAccount) (*Account, error) {
+	a, err := s.newAccount(ctx, n, s.now())
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.Update(ctx, func(tx Tx) error {
+		if err := tx.PutAccount(ctx, a); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, op, a.ID, AccountChange(nil, a))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// newAccount builds (but does not store) the account n describes.
+func (s *Service) newAccount(ctx context.Context, n NewAccount, now time.Time) (*Account, error) {
 	a := &Account{
 		ID:                   s.IDs.UUID(),
 		AwsAccountID:         n.AwsAccountID,
@@ -129,7 +161,7 @@ func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Accoun
 		SupportedLicenses:    []License{Basic, Pro},
 		SigninDelegateGroups: []string{},
 		ClaimedDomains:       normalizeDomains(n.ClaimedDomains),
-		CreatedAt:            s.now(),
+		CreatedAt:            now,
 	}
 	if a.AwsAccountID == "" {
 		a.AwsAccountID = s.awsAccount(ctx)
@@ -147,10 +179,6 @@ func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Accoun
 		return nil, Errorf(BadRequest, "Name is required and must contain a non-space character.")
 	}
 	if err := a.Validate(); err != nil {
-		return nil, err
-	}
-	err := s.Store.Update(ctx, func(tx Tx) error { return tx.PutAccount(ctx, a) })
-	if err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -194,12 +222,7 @@ func (s *Service) ListAccounts(ctx context.Context, in ListAccountsInput) ([]*Ac
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		last := list[limit-1]
-		next = encodeToken(scope, Cursor{last.CreatedAt, last.ID})
-	}
+	list, next := cutPage(list, limit, scope, func(a *Account) Cursor { return Cursor{a.CreatedAt, a.ID} })
 	return list, next, nil
 }
 
@@ -233,12 +256,7 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		last := list[limit-1]
-		next = encodeToken(scope, Cursor{last.CreatedAt, last.ID})
-	}
+	list, next := cutPage(list, limit, scope, func(u *User) Cursor { return Cursor{u.CreatedAt, u.ID} })
 	return list, next, nil
 }
 
@@ -282,8 +300,11 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 	ids := distinct(userIDs)
 	errs := []UserError{}
 	now := s.now()
+	awsAccount := s.awsAccount(ctx)
+	faults := s.perUserFaults(op, awsAccount, accountID, len(ids))
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		errs = errs[:0]
+		var changes []AuditChange
 		a, err := s.visibleAccount(ctx, tx, accountID)
 		if err != nil {
 			return err
@@ -298,7 +319,12 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 		if a.Status == AccountSuspended {
 			return Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", accountID)
 		}
-		for _, id := range ids {
+		var changed []*User
+		for i, id := range ids {
+			if ue := faults.forUser(i, id); ue != nil {
+				errs = append(errs, *ue)
+				continue
+			}
 			u, err := visibleUser(ctx, tx, accountID, id)
 			if IsCode(err, NotFound) {
 				errs = append(errs, UserError{UserID: id, Code: NotFound, Message: ErrorMessage(err)})
@@ -307,14 +333,15 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 			if err != nil {
 				return err
 			}
+			before := *u
 			if op == "BatchSuspendUser" && a.Type == Team {
 				u.RemovedAt = now
 				if err := s.releaseUserNumber(ctx, tx, u, now); err != nil {
 					return err
 				}
 			} else {
-				next, changed := nextStatus(op, u.RegistrationStatus)
-				if !changed {
+				next, ok := nextStatus(op, u.RegistrationStatus)
+				if !ok {
 					continue
 				}
 				u.RegistrationStatus = next
@@ -322,11 +349,13 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 					u.RegisteredOn = now
 				}
 			}
-			if err := tx.PutUser(ctx, u); err != nil {
-				return err
-			}
+			changed = append(changed, u)
+			changes = append(changes, UserChange(&before, u))
 		}
-		return nil
+		if err := putUsersInOrder(ctx, tx, changed); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, op, accountID, changes...)
 	})
 	if err != nil {
 		return nil, err
@@ -373,6 +402,7 @@ func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list [
 	users := make([]*User, 0, len(list))
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		users = users[:0]
+		var changes []AuditChange
 		a, err := tx.Account(ctx, accountID)
 		if IsCode(err, NotFound) || (err == nil && a.Deleted()) {
 			return accountNotFound(accountID)
@@ -396,12 +426,13 @@ func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list [
 			} else if !IsCode(err, NotFound) {
 				return err
 			}
-			if err := tx.PutUser(ctx, u); err != nil {
-				return err
-			}
 			users = append(users, u)
+			changes = append(changes, UserChange(nil, u))
 		}
-		return nil
+		if err := putUsersInOrder(ctx, tx, users); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "AdminCreateUsers", a.ID, changes...)
 	})
 	if err != nil {
 		return nil, err
@@ -482,8 +513,11 @@ func (s *Service) AdminAccounts(ctx context.Context, f AccountFilter) ([]*Accoun
 	return list, err
 }
 
-// Reset deletes everything.
-func (s *Service) Reset(ctx context.Context) error { return s.Store.Reset(ctx) }
+// Reset deletes everything, injected faults included.
+func (s *Service) Reset(ctx context.Context) error {
+	s.Faults.Clear()
+	return s.Store.Reset(ctx)
+}
 
 // pageBounds turns a Page into a limit and a cursor. MaxResults outside
 // 1..200 is rejected by the wire layer's validation; 0 means the default, 100.
@@ -500,6 +534,16 @@ func pageBounds(p Page, scope string) (int, *Cursor, error) {
 		return 0, nil, err
 	}
 	return limit, c, nil
+}
+
+// cutPage trims a listing fetched with limit+1 rows to limit, and returns
+// the token of the next page when there was a further row.
+func cutPage[T any](list []T, limit int, scope string, key func(T) Cursor) ([]T, string) {
+	if len(list) <= limit {
+		return list, ""
+	}
+	list = list[:limit]
+	return list, encodeToken(scope, key(list[limit-1]))
 }
 
 // Page tokens are opaque to clients: base64 of the listing's scope (so a

@@ -28,6 +28,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, up AccountUpdate
 		if err != nil {
 			return err
 		}
+		before := cloneAccount(a)
 		if up.Name != nil {
 			if strings.TrimSpace(*up.Name) == "" {
 				return Errorf(BadRequest, "Name must contain a non-space character.")
@@ -44,7 +45,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, up AccountUpdate
 			return err
 		}
 		out = a
-		return tx.PutAccount(ctx, a)
+		return s.putAccount(ctx, tx, "UpdateAccount", before, a)
 	})
 	if err != nil {
 		return nil, err
@@ -94,6 +95,7 @@ func (s *Service) DeleteAccount(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
+		before := cloneAccount(a)
 		if a.Type == Team {
 			users, err := tx.Users(ctx, UserFilter{AccountID: a.ID, Limit: 1})
 			if err != nil {
@@ -110,7 +112,7 @@ func (s *Service) DeleteAccount(ctx context.Context, id string) error {
 		if err := s.releaseAccountNumbers(ctx, tx, a, now); err != nil {
 			return err
 		}
-		return tx.PutAccount(ctx, a)
+		return s.putAccount(ctx, tx, "DeleteAccount", before, a)
 	})
 }
 
@@ -145,13 +147,14 @@ func (s *Service) UpdateAccountSettings(ctx context.Context, id string, up Accou
 		if err != nil {
 			return err
 		}
+		before := cloneAccount(a)
 		if up.DisableRemoteControl != nil {
 			a.Settings.DisableRemoteControl = *up.DisableRemoteControl
 		}
 		if up.EnableDialOut != nil {
 			a.Settings.EnableDialOut = *up.EnableDialOut
 		}
-		return tx.PutAccount(ctx, a)
+		return s.putAccount(ctx, tx, "UpdateAccountSettings", before, a)
 	})
 }
 
@@ -185,12 +188,13 @@ func (s *Service) AssociateSigninDelegateGroups(ctx context.Context, id string, 
 		if err != nil {
 			return err
 		}
+		before := cloneAccount(a)
 		for _, g := range groups {
 			if !slices.Contains(a.SigninDelegateGroups, g) {
 				a.SigninDelegateGroups = append(a.SigninDelegateGroups, g)
 			}
 		}
-		return tx.PutAccount(ctx, a)
+		return s.putAccount(ctx, tx, "AssociateSigninDelegateGroups", before, a)
 	})
 }
 
@@ -205,11 +209,12 @@ func (s *Service) DisassociateSigninDelegateGroups(ctx context.Context, id strin
 		if err != nil {
 			return err
 		}
+		before := cloneAccount(a)
 		a.SigninDelegateGroups = slices.DeleteFunc(a.SigninDelegateGroups, func(g string) bool { return slices.Contains(names, g) })
 		if a.SigninDelegateGroups == nil {
 			a.SigninDelegateGroups = []string{}
 		}
-		return tx.PutAccount(ctx, a)
+		return s.putAccount(ctx, tx, "DisassociateSigninDelegateGroups", before, a)
 	})
 }
 
@@ -272,6 +277,7 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 	var invites []Invite
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		invites = invites[:0]
+		var changes []AuditChange
 		a, err := s.writableAccount(ctx, tx, accountID)
 		if err != nil {
 			return err
@@ -282,6 +288,10 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 		for _, email := range list {
 			inv := Invite{ID: s.IDs.UUID(), Email: email, Status: InvitePending, EmailStatus: EmailSent}
 			u, err := tx.UserByEmail(ctx, a.ID, NormalizeEmail(email))
+			var before *User
+			if err == nil {
+				before = cloneUser(u)
+			}
 			switch {
 			case IsCode(err, NotFound):
 				u, err = s.newUser(a, NewUser{PrimaryEmail: email, UserType: userType, RegistrationStatus: Unregistered}, now)
@@ -308,10 +318,11 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 				if err := tx.PutUser(ctx, u); err != nil {
 					return err
 				}
+				changes = append(changes, UserChange(before, u))
 			}
 			invites = append(invites, inv)
 		}
-		return nil
+		return s.audit(ctx, tx, "InviteUsers", a.ID, changes...)
 	})
 	if err != nil {
 		return nil, err
@@ -365,7 +376,7 @@ func (s *Service) CreateUser(ctx context.Context, accountID string, in CreateUse
 			return err
 		}
 		out = u
-		return tx.PutUser(ctx, u)
+		return s.putUser(ctx, tx, "CreateUser", nil, u)
 	})
 	if err != nil {
 		return nil, err
@@ -432,11 +443,12 @@ func (s *Service) UpdateUser(ctx context.Context, accountID string, up UserUpdat
 		if err != nil {
 			return err
 		}
+		before := cloneUser(u)
 		if err := up.apply(a, u); err != nil {
 			return err
 		}
 		out = u
-		return tx.PutUser(ctx, u)
+		return s.putUser(ctx, tx, "UpdateUser", before, u)
 	})
 	if err != nil {
 		return nil, err
@@ -458,16 +470,25 @@ func (s *Service) BatchUpdateUser(ctx context.Context, accountID string, items [
 		return nil, Errorf(BadRequest, "UpdateUserRequestItems must hold 1 to %d items (it has %d).", maxBatchUpdate, len(items))
 	}
 	errs := []UserError{}
+	awsAccount := s.awsAccount(ctx)
+	faults := s.perUserFaults("BatchUpdateUser", awsAccount, accountID, len(items))
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		errs = errs[:0]
+		var changes []AuditChange
 		a, err := s.writableAccount(ctx, tx, accountID)
 		if err != nil {
 			return err
 		}
 		for i := range items {
 			up := &items[i]
+			if ue := faults.forUser(i, up.UserID); ue != nil {
+				errs = append(errs, *ue)
+				continue
+			}
 			u, err := visibleUser(ctx, tx, accountID, up.UserID)
+			var before *User
 			if err == nil {
+				before = cloneUser(u)
 				err = up.apply(a, u)
 			}
 			if c := ErrorCode(err); c == NotFound || c == BadRequest {
@@ -480,8 +501,9 @@ func (s *Service) BatchUpdateUser(ctx context.Context, accountID string, items [
 			if err := tx.PutUser(ctx, u); err != nil {
 				return err
 			}
+			changes = append(changes, UserChange(before, u))
 		}
-		return nil
+		return s.audit(ctx, tx, "BatchUpdateUser", accountID, changes...)
 	})
 	if err != nil {
 		return nil, err
@@ -512,8 +534,9 @@ func (s *Service) LogoutUser(ctx context.Context, accountID, userID string) erro
 		if err != nil {
 			return err
 		}
+		before := cloneUser(u)
 		u.LastLogoutAt = now
-		return tx.PutUser(ctx, u)
+		return s.putUser(ctx, tx, "LogoutUser", before, u)
 	})
 }
 
@@ -530,6 +553,7 @@ func (s *Service) ResetPersonalPIN(ctx context.Context, accountID, userID string
 		if err != nil {
 			return err
 		}
+		before := cloneUser(u)
 		old := u.PersonalPIN
 		// A repeat has odds of 1 in 10^10 per draw; the bound only guards
 		// against an IDGen that always answers the same.
@@ -540,7 +564,7 @@ func (s *Service) ResetPersonalPIN(ctx context.Context, accountID, userID string
 			return Errorf(ServiceFailure, "could not draw a personal PIN different from the old one")
 		}
 		out = u
-		return tx.PutUser(ctx, u)
+		return s.putUser(ctx, tx, "ResetPersonalPIN", before, u)
 	})
 	if err != nil {
 		return nil, err
@@ -582,6 +606,7 @@ func (s *Service) UpdateUserSettings(ctx context.Context, accountID, userID stri
 		if err != nil {
 			return err
 		}
+		before := cloneUser(u)
 		if up.InboundCalling != nil {
 			u.Settings.InboundCalling = *up.InboundCalling
 		}
@@ -591,7 +616,7 @@ func (s *Service) UpdateUserSettings(ctx context.Context, accountID, userID stri
 		if up.SMS != nil {
 			u.Settings.SMS = *up.SMS
 		}
-		return tx.PutUser(ctx, u)
+		return s.putUser(ctx, tx, "UpdateUserSettings", before, u)
 	})
 }
 
@@ -622,6 +647,7 @@ func (s *Service) AdminRegisterUser(ctx context.Context, accountID, userID strin
 		if err != nil {
 			return err
 		}
+		before := cloneUser(u)
 		out = u
 		next, changed := nextStatus("Register", u.RegistrationStatus)
 		if !changed {
@@ -631,7 +657,7 @@ func (s *Service) AdminRegisterUser(ctx context.Context, accountID, userID strin
 		if u.InvitationStatus == InvitePending {
 			u.InvitationStatus = InviteAccepted
 		}
-		return tx.PutUser(ctx, u)
+		return s.putUser(ctx, tx, "AdminRegisterUser", before, u)
 	})
 	if err != nil {
 		return nil, err
@@ -664,6 +690,8 @@ func (s *Service) AdminSetClaimedDomains(ctx context.Context, accountID string, 
 		if err != nil {
 			return err
 		}
+		before := cloneAccount(a)
+		var changes []AuditChange
 		old := a.ClaimedDomains
 		a.ClaimedDomains = normalizeDomains(domains)
 		if err := a.Validate(); err != nil {
@@ -685,14 +713,19 @@ func (s *Service) AdminSetClaimedDomains(ctx context.Context, accountID string, 
 				if u.RegistrationStatus == Suspended || !slices.ContainsFunc(released, func(d string) bool { return strings.HasSuffix(email, d) }) {
 					continue
 				}
+				b := cloneUser(u)
 				u.RegistrationStatus = Suspended
 				if err := tx.PutUser(ctx, u); err != nil {
 					return err
 				}
+				changes = append(changes, UserChange(b, u))
 			}
 		}
 		out = a
-		return tx.PutAccount(ctx, a)
+		if err := tx.PutAccount(ctx, a); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "AdminSetClaimedDomains", a.ID, append([]AuditChange{AccountChange(before, a)}, changes...)...)
 	})
 	if err != nil {
 		return nil, err

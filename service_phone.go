@@ -388,11 +388,7 @@ func (s *Service) ListPhoneNumberOrders(ctx context.Context, p Page) ([]*PhoneOr
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(rs) > limit {
-		rs = rs[:limit]
-		next = encodeToken(scope, Cursor{rs[limit-1].CreatedAt, rs[limit-1].ID})
-	}
+	rs, next := cutPage(rs, limit, scope, func(r *Resource) Cursor { return Cursor{r.CreatedAt, r.ID} })
 	out := make([]*PhoneOrderView, 0, len(rs))
 	for _, r := range rs {
 		var o PhoneOrder
@@ -650,6 +646,7 @@ func (s *Service) AssociatePhoneNumberWithUser(ctx context.Context, accountID, u
 		if err != nil {
 			return err
 		}
+		before := cloneUser(u)
 		p, err := s.ownNumber(ctx, tx, number)
 		if err != nil {
 			return err
@@ -672,7 +669,7 @@ func (s *Service) AssociatePhoneNumberWithUser(ctx context.Context, accountID, u
 		if err := s.putNumber(ctx, tx, p); err != nil {
 			return err
 		}
-		return tx.PutUser(ctx, u)
+		return s.putUser(ctx, tx, "AssociatePhoneNumberWithUser", before, u)
 	})
 }
 
@@ -687,7 +684,11 @@ func (s *Service) DisassociatePhoneNumberFromUser(ctx context.Context, accountID
 		if err != nil {
 			return err
 		}
-		return s.releaseUserNumber(ctx, tx, u, s.now())
+		before := cloneUser(u)
+		if err := s.releaseUserNumber(ctx, tx, u, s.now()); err != nil || before.ProvisionedNumber == "" {
+			return err
+		}
+		return s.audit(ctx, tx, "DisassociatePhoneNumberFromUser", a.ID, UserChange(before, u))
 	})
 }
 
@@ -725,6 +726,7 @@ type GlobalSettings struct {
 func (s *Service) GetGlobalSettings(ctx context.Context) (GlobalSettings, error) {
 	var g GlobalSettings
 	err := s.Store.View(ctx, func(tx ReadTx) error {
+		g = GlobalSettings{} // the callback may run again
 		_, err := getDoc(ctx, tx, kindGlobalSetting, s.awsAccount(ctx), &g)
 		if IsCode(err, NotFound) {
 			return nil
@@ -775,6 +777,7 @@ type PhoneNumberSettings struct {
 func (s *Service) GetPhoneNumberSettings(ctx context.Context) (PhoneNumberSettings, error) {
 	var ps PhoneNumberSettings
 	err := s.Store.View(ctx, func(tx ReadTx) error {
+		ps = PhoneNumberSettings{} // the callback may run again
 		_, err := getDoc(ctx, tx, kindPhoneSettings, s.awsAccount(ctx), &ps)
 		if IsCode(err, NotFound) {
 			return nil

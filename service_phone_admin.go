@@ -172,6 +172,7 @@ func (s *Service) AdminCompleteOrder(ctx context.Context, id string, failed []st
 	}
 	var o PhoneOrder
 	err := s.Store.Update(ctx, func(tx Tx) error {
+		o = PhoneOrder{} // the callback may run again: decode into a clean value
 		r, err := getDoc(ctx, tx, kindPhoneOrder, id, &o)
 		if IsCode(err, NotFound) {
 			return Errorf(NotFound, "The phone number order %s was not found.", id)
@@ -238,6 +239,7 @@ func (s *Service) AdminCreateMeeting(ctx context.Context, m Meeting) (*Meeting, 
 func (s *Service) AdminDialOuts(ctx context.Context, meetingID string) ([]DialOut, error) {
 	var out []DialOut
 	err := s.Store.View(ctx, func(tx ReadTx) error {
+		out = nil // the callback may run again
 		list, err := tx.Resources(ctx, ResourceFilter{Kind: kindDialOut, Scope: strings.ToLower(meetingID)})
 		for _, r := range list {
 			var d DialOut

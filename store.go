@@ -37,6 +37,9 @@ type ReadTx interface {
 	// Users returns the users that match f, ordered by (CreatedAt, ID), at
 	// most f.Limit of them when f.Limit > 0.
 	Users(ctx context.Context, f UserFilter) ([]*User, error)
+	// AllResources returns every resource of every kind, ordered by (Kind,
+	// CreatedAt, ID); exporting a snapshot needs it.
+	AllResources(ctx context.Context) ([]*Resource, error)
 	ResourceStore
 }
 
@@ -49,6 +52,9 @@ type Tx interface {
 	// Code Conflict when another user of the account has the same normalised
 	// email.
 	PutUser(ctx context.Context, u *User) error
+	// DeleteAll deletes every record inside the transaction, so restoring a
+	// snapshot replaces the whole state all or nothing.
+	DeleteAll(ctx context.Context) error
 	ResourceWriter
 }
 

@@ -46,6 +46,9 @@ type Handler struct {
 	// SecureCookies marks the session cookie Secure (set it behind TLS).
 	SecureCookies bool
 	Logger        *slog.Logger
+	// Stats returns request and error counts by operation for the live
+	// panel; the server sets it from the counters /metrics exports.
+	Stats func() []Stat
 
 	key   []byte // signs sessions and CSRF tokens
 	pages map[string]*template.Template
@@ -66,7 +69,7 @@ func New(svc *openchime.Service, adminToken string) *Handler {
 	}
 	funcs := template.FuncMap{"fmtTime": fmtTime}
 	h.pages = map[string]*template.Template{}
-	for _, page := range []string{"login", "home", "aws", "account", "user"} {
+	for _, page := range []string{"login", "home", "aws", "account", "user", "audit", "operator", "phones", "room"} {
 		h.pages[page] = template.Must(template.New(page).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html"))
 	}
 	static, _ := fs.Sub(assets, "static")
@@ -77,10 +80,22 @@ func New(svc *openchime.Service, adminToken string) *Handler {
 	h.mux.HandleFunc("GET "+Prefix+"{$}", h.auth(h.home))
 	h.mux.HandleFunc("POST "+Prefix+"accounts", h.auth(h.createAccount))
 	h.mux.HandleFunc("GET "+Prefix+"aws/{aws}", h.auth(h.awsAccount))
+	h.mux.HandleFunc("GET "+Prefix+"aws/{aws}/phone-numbers", h.auth(h.phoneNumbers))
+	h.mux.HandleFunc("GET "+Prefix+"accounts/{id}/rooms/{room}", h.auth(h.room))
 	h.mux.HandleFunc("GET "+Prefix+"accounts/{id}", h.auth(h.account))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/batch", h.auth(h.batch))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users", h.auth(h.addUsers))
 	h.mux.HandleFunc("GET "+Prefix+"accounts/{id}/users/{uid}", h.auth(h.user))
+	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/invite", h.auth(h.invite))
+	h.mux.HandleFunc("GET "+Prefix+"audit", h.auth(h.auditPage))
+	h.mux.HandleFunc("GET "+Prefix+"operator", h.auth(h.operator))
+	h.mux.HandleFunc("POST "+Prefix+"faults", h.auth(h.addFault))
+	h.mux.HandleFunc("POST "+Prefix+"clock", h.auth(h.setClock))
+	h.mux.HandleFunc("POST "+Prefix+"faults/{id}/delete", h.auth(h.removeFault))
+	h.mux.HandleFunc("GET "+Prefix+"stats", h.auth(h.stats))
+	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/delete", h.auth(h.deleteAccount))
+	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users/{uid}/license", h.auth(h.updateLicense))
+	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users/{uid}/reset-pin", h.auth(h.resetPIN))
 	return h
 }
 
@@ -344,6 +359,8 @@ type accountData struct {
 	Email, Status, UserType, License, Next string
 	Statuses, UserTypes, Licenses          []string
 	Result                                 *batchResult
+	Bots                                   []*openchime.Bot
+	Rooms                                  []*openchime.Room
 }
 
 // loadAccount returns a live account, or writes a 404 page.
@@ -396,6 +413,18 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, v *view,
 	if token != "" {
 		q.Set("next", token)
 		d.Next = "?" + q.Encode()
+	}
+	if a.Type != openchime.Team {
+		// Bots and rooms exist only on Enterprise accounts (decision D14).
+		var err error
+		if d.Bots, _, err = h.Service.ListBots(ctx, a.ID, openchime.Page{}); err != nil && !openchime.IsCode(err, openchime.Forbidden) {
+			h.fail(w, err)
+			return
+		}
+		if d.Rooms, _, err = h.Service.ListRooms(ctx, openchime.ListRoomsInput{AccountID: a.ID}); err != nil && !openchime.IsCode(err, openchime.Forbidden) {
+			h.fail(w, err)
+			return
+		}
 	}
 	v.Title, v.Data = a.Name, d
 	v.Nav = []link{{"AWS account " + a.AwsAccountID, Prefix + "aws/" + a.AwsAccountID}}
@@ -483,12 +512,87 @@ func (h *Handler) user(w http.ResponseWriter, r *http.Request, v *view) {
 	if a == nil {
 		return
 	}
+	h.renderUser(w, r, v, a)
+}
+
+func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, v *view, a *openchime.Account) {
 	u, err := h.Service.GetUser(asOwner(r.Context(), a.AwsAccountID), a.ID, r.PathValue("uid"))
 	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	v.Title, v.Data = u.PrimaryEmail, map[string]any{"User": u}
+	events, _, err := h.Service.ListAudit(r.Context(), openchime.AuditFilter{AccountID: a.ID, UserID: u.ID, Page: openchime.Page{MaxResults: 50}})
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	v.Title, v.Data = u.PrimaryEmail, map[string]any{"User": u, "Licenses": a.SupportedLicenses, "Events": events}
 	v.Nav = []link{{"AWS account " + a.AwsAccountID, Prefix + "aws/" + a.AwsAccountID}, {a.Name, Prefix + "accounts/" + a.ID}}
 	h.render(w, "user", v)
+}
+
+// invite runs InviteUsers (Team accounts) and shows the invitations.
+func (h *Handler) invite(w http.ResponseWriter, r *http.Request, v *view) {
+	a := h.loadAccount(w, r)
+	if a == nil {
+		return
+	}
+	var emails []string
+	for _, line := range strings.Split(r.PostFormValue("emails"), "\n") {
+		if s := strings.TrimSpace(line); s != "" {
+			emails = append(emails, s)
+		}
+	}
+	invites, err := h.Service.InviteUsers(asOwner(r.Context(), a.AwsAccountID), a.ID, emails, openchime.PrivateUser)
+	if err != nil {
+		v.Flash = &flash{Text: "InviteUsers failed: " + openchime.ErrorMessage(err), Error: true}
+	} else {
+		var parts []string
+		for _, in := range invites {
+			parts = append(parts, in.Email+": "+string(in.Status))
+		}
+		v.Flash = &flash{Text: "Invitations: " + strings.Join(parts, ", ")}
+	}
+	h.renderAccount(w, r, v, nil)
+}
+
+func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request, v *view) {
+	a := h.loadAccount(w, r)
+	if a == nil {
+		return
+	}
+	if err := h.Service.DeleteAccount(asOwner(r.Context(), a.AwsAccountID), a.ID); err != nil {
+		v.Flash = &flash{Text: "DeleteAccount failed: " + openchime.ErrorMessage(err), Error: true}
+		h.renderAccount(w, r, v, nil)
+		return
+	}
+	http.Redirect(w, r, Prefix+"aws/"+url.PathEscape(a.AwsAccountID), http.StatusSeeOther)
+}
+
+func (h *Handler) updateLicense(w http.ResponseWriter, r *http.Request, v *view) {
+	a := h.loadAccount(w, r)
+	if a == nil {
+		return
+	}
+	lic := openchime.License(r.PostFormValue("license"))
+	_, err := h.Service.UpdateUser(asOwner(r.Context(), a.AwsAccountID), a.ID, openchime.UserUpdate{UserID: r.PathValue("uid"), LicenseType: &lic})
+	h.afterUserAction(w, r, v, a, "UpdateUser", err)
+}
+
+func (h *Handler) resetPIN(w http.ResponseWriter, r *http.Request, v *view) {
+	a := h.loadAccount(w, r)
+	if a == nil {
+		return
+	}
+	_, err := h.Service.ResetPersonalPIN(asOwner(r.Context(), a.AwsAccountID), a.ID, r.PathValue("uid"))
+	h.afterUserAction(w, r, v, a, "ResetPersonalPIN", err)
+}
+
+func (h *Handler) afterUserAction(w http.ResponseWriter, r *http.Request, v *view, a *openchime.Account, op string, err error) {
+	if err != nil {
+		v.Flash = &flash{Text: op + " failed: " + openchime.ErrorMessage(err), Error: true}
+	} else {
+		v.Flash = &flash{Text: op + " done."}
+	}
+	h.renderUser(w, r, v, a)
 }

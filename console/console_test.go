@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/console"
@@ -138,5 +139,144 @@ func TestConsole_AdminToken(t *testing.T) {
 	resp, _ := http.Get(e.URL + console.Prefix + "static/style.css")
 	if resp.StatusCode != 200 {
 		t.Fatalf("static asset: %d", resp.StatusCode)
+	}
+}
+
+func TestConsole_LifecycleActions(t *testing.T) {
+	e := newEnv(t, "")
+	ctx := context.Background()
+	team, _ := e.svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "Team A", Type: openchime.Team})
+	owner := openchime.NewContextWithCaller(ctx, openchime.Caller{AwsAccountID: team.AwsAccountID})
+	_, page := e.get(t, console.Prefix+"accounts/"+team.ID)
+	token := csrf(t, page)
+	st, page := e.post(t, console.Prefix+"accounts/"+team.ID+"/invite", url.Values{"csrf": {token}, "emails": {"x@example.com\ny@example.com"}})
+	if st != 200 || !strings.Contains(page, "x@example.com: Pending") {
+		t.Fatalf("invite: %d %s", st, page)
+	}
+	users, _, _ := e.svc.ListUsers(owner, openchime.ListUsersInput{AccountID: team.ID})
+	if len(users) != 2 {
+		t.Fatalf("%d users after invite", len(users))
+	}
+	u := users[0]
+	st, page = e.post(t, console.Prefix+"accounts/"+team.ID+"/users/"+u.ID+"/license", url.Values{"csrf": {token}, "license": {"Basic"}})
+	if st != 200 || !strings.Contains(page, "UpdateUser done") {
+		t.Fatalf("update licence: %d", st)
+	}
+	e.post(t, console.Prefix+"accounts/"+team.ID+"/users/"+u.ID+"/reset-pin", url.Values{"csrf": {token}})
+	got, _ := e.svc.GetUser(owner, team.ID, u.ID)
+	if got.LicenseType != openchime.Basic || got.PersonalPIN == u.PersonalPIN {
+		t.Fatalf("after actions: licence %s, PIN changed %v", got.LicenseType, got.PersonalPIN != u.PersonalPIN)
+	}
+	// A Team account with users cannot be deleted; the page says why.
+	st, page = e.post(t, console.Prefix+"accounts/"+team.ID+"/delete", url.Values{"csrf": {token}})
+	if !strings.Contains(page, "DeleteAccount failed") {
+		t.Fatalf("delete with users: %d", st)
+	}
+	e.svc.BatchSuspendUser(owner, team.ID, []string{users[0].ID, users[1].ID})
+	st, page = e.post(t, console.Prefix+"accounts/"+team.ID+"/delete", url.Values{"csrf": {token}})
+	if st != 200 || !strings.Contains(page, "(deleted)") {
+		t.Fatalf("delete: %d", st)
+	}
+}
+
+func TestConsole_OperatorViews(t *testing.T) {
+	e := newEnv(t, "")
+	ctx := context.Background()
+	a, _ := e.svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "LWA", Type: openchime.EnterpriseLWA})
+	users, _ := e.svc.AdminCreateUsers(ctx, a.ID, []openchime.NewUser{{PrimaryEmail: "a@example.com", RegistrationStatus: openchime.Suspended}})
+	owner := openchime.NewContextWithCaller(ctx, openchime.Caller{AwsAccountID: a.AwsAccountID, RequestID: "req-123"})
+	e.svc.BatchUnsuspendUser(owner, a.ID, []string{users[0].ID})
+
+	st, page := e.get(t, console.Prefix+"audit?account-id="+a.ID)
+	if st != 200 || !strings.Contains(page, "BatchUnsuspendUser") || !strings.Contains(page, "req-123") {
+		t.Fatalf("audit page: %d", st)
+	}
+	_, page = e.get(t, console.Prefix+"audit?request-id=nope")
+	if strings.Contains(page, "BatchUnsuspendUser") {
+		t.Fatal("request-id filter ignored")
+	}
+	_, page = e.get(t, console.Prefix+"accounts/"+a.ID+"/users/"+users[0].ID)
+	if !strings.Contains(page, "req-123") {
+		t.Fatal("user page without its audit history")
+	}
+	st, page = e.get(t, console.Prefix+"operator")
+	token := csrf(t, page)
+	st, page = e.post(t, console.Prefix+"faults", url.Values{"csrf": {token}, "operation": {"BatchUnsuspendUser"}, "exception": {"ThrottledClientException"}, "count": {"2"}})
+	if st != 200 || !strings.Contains(page, "exception Throttled") {
+		t.Fatalf("add fault: %d %s", st, page)
+	}
+	rules := e.svc.Faults.List()
+	if len(rules) != 1 {
+		t.Fatalf("%d rules", len(rules))
+	}
+	e.post(t, console.Prefix+"faults/"+rules[0].ID+"/delete", url.Values{"csrf": {token}})
+	if len(e.svc.Faults.List()) != 0 {
+		t.Fatal("rule not removed")
+	}
+	st, _ = e.post(t, console.Prefix+"faults", url.Values{"csrf": {token}, "exception": {"NoSuchException"}})
+	if st != 400 {
+		t.Fatalf("bad exception: %d", st)
+	}
+}
+
+func TestConsole_Clock(t *testing.T) {
+	e := newEnv(t, "")
+	_, page := e.get(t, console.Prefix+"operator")
+	token := csrf(t, page)
+	st, page := e.post(t, console.Prefix+"clock", url.Values{"csrf": {token}, "action": {"set"}, "time": {"2030-01-02T03:04:05Z"}})
+	if st != 200 || !strings.Contains(page, "2030-01-02 03:04:05Z (frozen)") {
+		t.Fatalf("set clock: %d", st)
+	}
+	_, page = e.post(t, console.Prefix+"clock", url.Values{"csrf": {token}, "action": {"advance"}, "by": {"90s"}})
+	if !strings.Contains(page, "2030-01-02 03:05:35Z (frozen)") {
+		t.Fatal("advance did not move the clock by 90s")
+	}
+	if got := e.svc.Clock.Now(); !got.Equal(time.Date(2030, 1, 2, 3, 5, 35, 0, time.UTC)) {
+		t.Fatalf("service clock = %v", got)
+	}
+}
+
+func TestConsole_PhoneNumbers(t *testing.T) {
+	e := newEnv(t, "")
+	ctx := openchime.NewContextWithCaller(context.Background(), openchime.Caller{AwsAccountID: "123456789012"})
+	if _, err := e.svc.CreatePhoneNumberOrder(ctx, openchime.BusinessCalling, []string{"+12065550100"}); err != nil {
+		t.Fatal(err)
+	}
+	st, page := e.get(t, console.Prefix+"aws/123456789012/phone-numbers")
+	if st != 200 || !strings.Contains(page, "12065550100") || !strings.Contains(page, "Successful") {
+		t.Fatalf("phone page: %d %s", st, page)
+	}
+	_, page = e.get(t, console.Prefix+"aws/123456789012/phone-numbers?status=Assigned")
+	if strings.Contains(page, "12065550100</td><td>Unassigned") {
+		t.Fatal("status filter ignored")
+	}
+}
+
+func TestConsole_BotsAndRooms(t *testing.T) {
+	e := newEnv(t, "")
+	ctx := context.Background()
+	a, err := e.svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "Ent", Type: openchime.EnterpriseLWA, ClaimedDomains: []string{"ent.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, _ := e.svc.AdminCreateUsers(ctx, a.ID, []openchime.NewUser{{PrimaryEmail: "m@ent.example"}})
+	owner := openchime.NewContextWithCaller(ctx, openchime.Caller{AwsAccountID: a.AwsAccountID})
+	if _, err := e.svc.CreateBot(owner, a.ID, "Helper", "ent.example"); err != nil {
+		t.Fatal(err)
+	}
+	room, err := e.svc.CreateRoom(owner, a.ID, "Ops room", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreateRoomMembership(owner, a.ID, room.ID, users[0].ID, openchime.RoleAdministrator); err != nil {
+		t.Fatal(err)
+	}
+	_, page := e.get(t, console.Prefix+"accounts/"+a.ID)
+	if !strings.Contains(page, "Helper (Bot)") || !strings.Contains(page, "Ops room") {
+		t.Fatal("account page without its bots and rooms")
+	}
+	st, page := e.get(t, console.Prefix+"accounts/"+a.ID+"/rooms/"+room.ID)
+	if st != 200 || !strings.Contains(page, "m@ent.example") || !strings.Contains(page, "Administrator") {
+		t.Fatalf("room page: %d", st)
 	}
 }

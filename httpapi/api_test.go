@@ -20,7 +20,6 @@ import (
 	"github.com/aws/smithy-go"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
-	"github.com/openchime/openchime/sqlite"
 )
 
 // testServer is an OpenChime server on httptest with a real Chime client.
@@ -31,11 +30,7 @@ type testServer struct {
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := newTestStore(t)
 	api := httpapi.NewServer(openchime.NewService(store))
 	api.Logger = discardLogger()
 	ts := httptest.NewServer(api)

@@ -25,6 +25,8 @@ func newControlPlane(svc *openchime.Service) *controlPlane {
 	cp.mux.HandleFunc("GET /_openchime/accounts", cp.listAccounts)
 	cp.mux.HandleFunc("POST /_openchime/accounts/{accountId}/users", cp.createUsers)
 	cp.mux.HandleFunc("POST /_openchime/reset", cp.reset)
+	cp.handleFaults()
+	cp.mux.HandleFunc("GET /_openchime/audit", cp.listAudit)
 	cp.phoneRoutes()
 	cp.handleLifecycle()
 	cp.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -38,7 +40,9 @@ func newControlPlane(svc *openchime.Service) *controlPlane {
 func (cp *controlPlane) Handle(pattern string, h http.Handler) { cp.mux.Handle(pattern, h) }
 
 func (cp *controlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := openchime.NewContextWithCaller(r.Context(), AccessKeyTenancy(r, cp.svc.DefaultAwsAccountID))
+	c := AccessKeyTenancy(r, cp.svc.DefaultAwsAccountID)
+	c.RequestID = w.Header().Get("x-amzn-RequestId") // set by Server, so the audit log names it
+	ctx := openchime.NewContextWithCaller(r.Context(), c)
 	cp.mux.ServeHTTP(w, r.WithContext(ctx))
 }
 

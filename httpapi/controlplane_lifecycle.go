@@ -45,7 +45,7 @@ func toAdminUser(u *openchime.User) adminUser {
 		RemovedTimestamp:    ts(u.RemovedAt),
 		LastLogoutTimestamp: ts(u.LastLogoutAt),
 		UserSettings: &UserSettings{Telephony: &TelephonySettings{
-			InboundCalling: u.Settings.InboundCalling, OutboundCalling: u.Settings.OutboundCalling, SMS: u.Settings.SMS,
+			InboundCalling: boolp(u.Settings.InboundCalling), OutboundCalling: boolp(u.Settings.OutboundCalling), SMS: boolp(u.Settings.SMS),
 		}},
 	}
 }

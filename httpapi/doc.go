@@ -20,8 +20,11 @@
 // URI labels and query members are bound by name, body members decoded from
 // JSON (an empty body is {}). Every constraint of the model (required, string
 // length, pattern, enum, integer range, list length) is checked before the
-// handler runs. Malformed JSON, a JSON value of the wrong type and a body over
-// MaxBodyBytes are BadRequestException.
+// handler runs. An empty string sent for a member ("?name=", "Name": "") is
+// checked like any other value, and a missing required boolean is caught.
+// Malformed JSON, a JSON value of the wrong type and a body over MaxBodyBytes
+// are BadRequestException. httpapi/sweep_test.go proves this for every
+// constraint of every operation.
 //
 // # Errors
 //

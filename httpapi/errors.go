@@ -66,6 +66,9 @@ func WriteError(w http.ResponseWriter, err error) {
 	if _, known := exceptionOf[code]; !known {
 		code = openchime.ServiceFailure
 	}
+	if sw, ok := w.(*statusWriter); ok {
+		sw.code = code
+	}
 	msg := openchime.ErrorMessage(err)
 	if msg == "" {
 		msg = string(code)

@@ -153,16 +153,17 @@ func (h *handlers) GetUserSettings(ctx context.Context, in *GetUserSettingsReque
 		return nil, err
 	}
 	return &GetUserSettingsResponse{UserSettings: &UserSettings{Telephony: &TelephonySettings{
-		InboundCalling: st.InboundCalling, OutboundCalling: st.OutboundCalling, SMS: st.SMS,
+		InboundCalling: boolp(st.InboundCalling), OutboundCalling: boolp(st.OutboundCalling), SMS: boolp(st.SMS),
 	}}}, nil
 }
 
 // UpdateUserSettings replaces the three telephony permissions, which the
-// model requires together.
+// model requires together (the generated validator has checked that all
+// three are present, so the pointers are not nil).
 func (h *handlers) UpdateUserSettings(ctx context.Context, in *UpdateUserSettingsRequest) (*struct{}, error) {
 	t := in.UserSettings.Telephony
 	err := h.svc.UpdateUserSettings(ctx, in.AccountId, in.UserId, openchime.UserSettingsUpdate{
-		InboundCalling: &t.InboundCalling, OutboundCalling: &t.OutboundCalling, SMS: &t.SMS,
+		InboundCalling: t.InboundCalling, OutboundCalling: t.OutboundCalling, SMS: t.SMS,
 	})
 	if err != nil {
 		return nil, err

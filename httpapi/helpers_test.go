@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/chime/types"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
-	"github.com/openchime/openchime/sqlite"
 )
 
 // lifecycleEnv is an OpenChime server on httptest over an in-memory SQLite
@@ -39,15 +38,11 @@ type lifecycleEnv struct {
 // everything is closed when the test ends.
 func newLifecycleClient(tb testing.TB) *lifecycleEnv {
 	tb.Helper()
-	store, err := sqlite.Open(context.Background(), ":memory:")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
+	store := newTestStore(tb)
 	svc := openchime.NewService(store)
 	clock := &openchime.ControlClock{}
-	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	clock.Freeze()
+	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc.Clock, svc.IDs = clock, openchime.NewSeededIDs(1)
 	srv := httpapi.NewServer(svc)
 	srv.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -12,20 +12,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/chime/types"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
-	"github.com/openchime/openchime/sqlite"
 )
 
 // newPhoneServer is a test server whose Service runs on a frozen clock.
 func newPhoneServer(t *testing.T) (*testServer, *openchime.ControlClock, *openchime.Service) {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := newTestStore(t)
 	clock := &openchime.ControlClock{}
-	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	clock.Freeze()
+	clock.Set(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc := openchime.NewService(store)
 	svc.Clock = clock
 	api := httpapi.NewServer(svc)

@@ -55,11 +55,24 @@ func (rq *request) label(name string) string {
 
 func (rq *request) query(name string) string { return rq.q.Get(name) }
 
+// queryPresent is query that also says whether the parameter was sent, so
+// "?name=" is checked against the member's constraints instead of being
+// taken as absent.
+func (rq *request) queryPresent(name string) (string, bool) {
+	v, ok := rq.q[name]
+	if !ok || len(v) == 0 {
+		return "", false
+	}
+	return v[0], true
+}
+
 func (rq *request) queryInt(name string) (*int, error) {
 	v, ok := rq.q[name]
-	if !ok || len(v) == 0 || v[0] == "" {
+	if !ok || len(v) == 0 {
 		return nil, nil
 	}
+	// "?max-results=" is sent, and "" is not an integer: 400, like
+	// "?name=" for a member with a minimum length.
 	n, err := strconv.Atoi(v[0])
 	if err != nil {
 		return nil, openchime.Errorf(openchime.BadRequest, "1 validation error detected: Value %q at '%s' failed to satisfy constraint: Member must be an integer", truncate(v[0]), name)

@@ -35,10 +35,26 @@ type Server struct {
 	Authenticate func(r *http.Request, op string, body []byte) (openchime.Caller, error)
 	// AdminToken, when set, guards the control plane (health excepted).
 	AdminToken string
+	// SelfAuthPrefixes are control-plane paths whose handlers check the
+	// admin token themselves (the console, with a login form and a session).
+	SelfAuthPrefixes []string
 	// RateLimit caps requests per second per access key (0 = no limit).
 	RateLimit float64
 	// ControlPlane serves /_openchime/; NewServer sets it.
 	ControlPlane http.Handler
+	// Metrics, when set, serves GET /metrics (Prometheus' default path,
+	// which no Chime route uses).
+	Metrics http.Handler
+	// Observer, when set, is told of every answered request.
+	Observer RequestObserver
+	// RequestIDs makes the x-amzn-RequestId of each response. It is not the
+	// Service's IDGen, so requests never shift the resource ids a seeded
+	// IDGen hands out (--id-seed).
+	RequestIDs openchime.IDGen
+	// Clock is the Service's clock when it is a ControlClock (NewServer sets
+	// it): /_openchime/clock sets, freezes and advances it. Nil disables that
+	// route.
+	Clock *openchime.ControlClock
 
 	router *router
 	cp     *controlPlane
@@ -62,8 +78,12 @@ func NewServer(svc *openchime.Service) *Server {
 	s.Authenticate = func(r *http.Request, _ string, _ []byte) (openchime.Caller, error) {
 		return AccessKeyTenancy(r, svc.DefaultAwsAccountID), nil
 	}
+	s.RequestIDs = openchime.RandomIDs{}
+	s.Clock, _ = svc.Clock.(*openchime.ControlClock)
 	s.cp = newControlPlane(svc)
 	s.ControlPlane = s.cp
+	s.handleTestingRoutes()
+	registerCollabControl(s)
 	return s
 }
 
@@ -97,9 +117,17 @@ func accessKeyID(r *http.Request) string {
 	return ""
 }
 
+// RequestObserver is told of every request once it is answered: the
+// operation name ("ControlPlane", "Metrics", or "" when no operation
+// matched), the status, the error code ("" on success) and the time taken.
+type RequestObserver interface {
+	ObserveRequest(op string, status int, code openchime.Code, elapsed time.Duration)
+}
+
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	code   openchime.Code // set by WriteError
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -119,7 +147,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	requestID := s.Service.IDs.UUID()
+	requestID := s.RequestIDs.UUID()
 	w.Header().Set("x-amzn-RequestId", requestID)
 	sw := &statusWriter{ResponseWriter: w}
 	opName := ""
@@ -129,6 +157,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if sw.status == 0 {
 				WriteError(sw, openchime.Errorf(openchime.ServiceFailure, "The service encountered an unexpected error."))
 			}
+		}
+		if s.Observer != nil {
+			s.Observer.ObserveRequest(opName, sw.status, sw.code, time.Since(start))
 		}
 		s.Logger.Info("request", "op", opName, "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"latency_ms", float64(time.Since(start).Microseconds())/1000, "request_id", requestID)
@@ -145,6 +176,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.ControlPlane.ServeHTTP(sw, r)
+		return
+	}
+	if path == "/metrics" && s.Metrics != nil {
+		opName = "Metrics"
+		// Counts of users and operations are the operator's: with an admin
+		// token set, scrapers send it (Prometheus: authorization.credentials).
+		if err := s.checkAdminToken(r); err != nil {
+			WriteError(sw, err)
+			return
+		}
+		s.Metrics.ServeHTTP(sw, r)
 		return
 	}
 	segs, ok := splitPath(path)
@@ -176,6 +218,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	caller.RequestID = requestID
 	ctx := openchime.NewContextWithCaller(r.Context(), caller)
 	ctx = context.WithValue(ctx, operationKey{}, op.Name)
+	if err := s.Service.Faults.BeforeRequest(ctx, op.Name, caller.AwsAccountID, labelOf(labels, "accountId")); err != nil {
+		WriteError(sw, err)
+		return
+	}
 	out, err := op.serve(ctx, s.Handlers, &request{op: op, labels: labels, q: q, body: body})
 	if err != nil {
 		if openchime.ErrorCode(err) == openchime.ServiceFailure {
@@ -189,6 +235,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(sw, op.Status, out)
+}
+
+func labelOf(labels []labelValue, name string) string {
+	for _, l := range labels {
+		if l.name == name {
+			return l.value
+		}
+	}
+	return ""
 }
 
 type operationKey struct{}

@@ -4,6 +4,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 )
 
@@ -156,6 +157,27 @@ type CreateBotRequest struct {
 	AccountId   string `json:"-" uri:"accountId"`
 	DisplayName string `json:"DisplayName,omitzero"`
 	Domain      string `json:"Domain,omitzero"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of Domain the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *CreateBotRequest) UnmarshalJSON(b []byte) error {
+	type plain CreateBotRequest
+	aux := struct {
+		*plain
+		Domain *string `json:"Domain"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.Domain != nil {
+		v.Domain = *aux.Domain
+		v.present |= 1 << 0
+	}
+	return nil
 }
 
 // CreateBotResponse is the wire shape CreateBotResponse of the model.
@@ -193,6 +215,27 @@ type CreateRoomMembershipRequest struct {
 	MemberId  string `json:"MemberId,omitzero"`
 	Role      string `json:"Role,omitzero"`
 	RoomId    string `json:"-" uri:"roomId"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of Role the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *CreateRoomMembershipRequest) UnmarshalJSON(b []byte) error {
+	type plain CreateRoomMembershipRequest
+	aux := struct {
+		*plain
+		Role *string `json:"Role"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.Role != nil {
+		v.Role = *aux.Role
+		v.present |= 1 << 0
+	}
+	return nil
 }
 
 // CreateRoomMembershipResponse is the wire shape CreateRoomMembershipResponse of the model.
@@ -205,6 +248,27 @@ type CreateRoomRequest struct {
 	AccountId          string `json:"-" uri:"accountId"`
 	ClientRequestToken string `json:"ClientRequestToken,omitzero"`
 	Name               string `json:"Name,omitzero"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of ClientRequestToken the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *CreateRoomRequest) UnmarshalJSON(b []byte) error {
+	type plain CreateRoomRequest
+	aux := struct {
+		*plain
+		ClientRequestToken *string `json:"ClientRequestToken"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.ClientRequestToken != nil {
+		v.ClientRequestToken = *aux.ClientRequestToken
+		v.present |= 1 << 0
+	}
+	return nil
 }
 
 // CreateRoomResponse is the wire shape CreateRoomResponse of the model.
@@ -218,6 +282,32 @@ type CreateUserRequest struct {
 	Email     string `json:"Email,omitzero"`
 	UserType  string `json:"UserType,omitzero"`
 	Username  string `json:"Username,omitzero"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of Email, UserType the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *CreateUserRequest) UnmarshalJSON(b []byte) error {
+	type plain CreateUserRequest
+	aux := struct {
+		*plain
+		Email    *string `json:"Email"`
+		UserType *string `json:"UserType"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.Email != nil {
+		v.Email = *aux.Email
+		v.present |= 1 << 0
+	}
+	if aux.UserType != nil {
+		v.UserType = *aux.UserType
+		v.present |= 1 << 1
+	}
+	return nil
 }
 
 // CreateUserResponse is the wire shape CreateUserResponse of the model.
@@ -424,6 +514,27 @@ type InviteUsersRequest struct {
 	AccountId     string   `json:"-" uri:"accountId"`
 	UserEmailList []string `json:"UserEmailList,omitzero"`
 	UserType      string   `json:"UserType,omitzero"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of UserType the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *InviteUsersRequest) UnmarshalJSON(b []byte) error {
+	type plain InviteUsersRequest
+	aux := struct {
+		*plain
+		UserType *string `json:"UserType"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.UserType != nil {
+		v.UserType = *aux.UserType
+		v.present |= 1 << 0
+	}
+	return nil
 }
 
 // InviteUsersResponse is the wire shape InviteUsersResponse of the model.
@@ -437,6 +548,9 @@ type ListAccountsRequest struct {
 	Name       string `json:"-" query:"name"`
 	NextToken  string `json:"-" query:"next-token"`
 	UserEmail  string `json:"-" query:"user-email"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
 }
 
 // ListAccountsResponse is the wire shape ListAccountsResponse of the model.
@@ -478,6 +592,9 @@ type ListPhoneNumbersRequest struct {
 	NextToken   string `json:"-" query:"next-token"`
 	ProductType string `json:"-" query:"product-type"`
 	Status      string `json:"-" query:"status"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
 }
 
 // ListPhoneNumbersResponse is the wire shape ListPhoneNumbersResponse of the model.
@@ -531,6 +648,9 @@ type ListUsersRequest struct {
 	NextToken  string `json:"-" query:"next-token"`
 	UserEmail  string `json:"-" query:"user-email"`
 	UserType   string `json:"-" query:"user-type"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
 }
 
 // ListUsersResponse is the wire shape ListUsersResponse of the model.
@@ -569,6 +689,32 @@ type MemberError struct {
 type MembershipItem struct {
 	MemberId string `json:"MemberId,omitzero"`
 	Role     string `json:"Role,omitzero"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of MemberId, Role the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *MembershipItem) UnmarshalJSON(b []byte) error {
+	type plain MembershipItem
+	aux := struct {
+		*plain
+		MemberId *string `json:"MemberId"`
+		Role     *string `json:"Role"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.MemberId != nil {
+		v.MemberId = *aux.MemberId
+		v.present |= 1 << 0
+	}
+	if aux.Role != nil {
+		v.Role = *aux.Role
+		v.present |= 1 << 1
+	}
+	return nil
 }
 
 // OrderedPhoneNumber is the wire shape OrderedPhoneNumber of the model.
@@ -753,6 +899,9 @@ type SearchAvailablePhoneNumbersRequest struct {
 	PhoneNumberType string `json:"-" query:"phone-number-type"`
 	State           string `json:"-" query:"state"`
 	TollFreePrefix  string `json:"-" query:"toll-free-prefix"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
 }
 
 // SearchAvailablePhoneNumbersResponse is the wire shape SearchAvailablePhoneNumbersResponse of the model.
@@ -764,13 +913,34 @@ type SearchAvailablePhoneNumbersResponse struct {
 // SigninDelegateGroup is the wire shape SigninDelegateGroup of the model.
 type SigninDelegateGroup struct {
 	GroupName string `json:"GroupName,omitzero"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of GroupName the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *SigninDelegateGroup) UnmarshalJSON(b []byte) error {
+	type plain SigninDelegateGroup
+	aux := struct {
+		*plain
+		GroupName *string `json:"GroupName"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.GroupName != nil {
+		v.GroupName = *aux.GroupName
+		v.present |= 1 << 0
+	}
+	return nil
 }
 
 // TelephonySettings is the wire shape TelephonySettings of the model.
 type TelephonySettings struct {
-	InboundCalling  bool `json:"InboundCalling"`
-	OutboundCalling bool `json:"OutboundCalling"`
-	SMS             bool `json:"SMS"`
+	InboundCalling  *bool `json:"InboundCalling,omitzero"`
+	OutboundCalling *bool `json:"OutboundCalling,omitzero"`
+	SMS             *bool `json:"SMS,omitzero"`
 }
 
 // UpdateAccountRequest is the wire shape UpdateAccountRequest of the model.
@@ -778,6 +948,32 @@ type UpdateAccountRequest struct {
 	AccountId      string `json:"-" uri:"accountId"`
 	DefaultLicense string `json:"DefaultLicense,omitzero"`
 	Name           string `json:"Name,omitzero"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of DefaultLicense, Name the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *UpdateAccountRequest) UnmarshalJSON(b []byte) error {
+	type plain UpdateAccountRequest
+	aux := struct {
+		*plain
+		DefaultLicense *string `json:"DefaultLicense"`
+		Name           *string `json:"Name"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.DefaultLicense != nil {
+		v.DefaultLicense = *aux.DefaultLicense
+		v.present |= 1 << 0
+	}
+	if aux.Name != nil {
+		v.Name = *aux.Name
+		v.present |= 1 << 1
+	}
+	return nil
 }
 
 // UpdateAccountResponse is the wire shape UpdateAccountResponse of the model.
@@ -818,6 +1014,27 @@ type UpdatePhoneNumberRequest struct {
 	CallingName   *string `json:"CallingName,omitzero"`
 	PhoneNumberId string  `json:"-" uri:"phoneNumberId"`
 	ProductType   string  `json:"ProductType,omitzero"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of ProductType the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *UpdatePhoneNumberRequest) UnmarshalJSON(b []byte) error {
+	type plain UpdatePhoneNumberRequest
+	aux := struct {
+		*plain
+		ProductType *string `json:"ProductType"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.ProductType != nil {
+		v.ProductType = *aux.ProductType
+		v.present |= 1 << 0
+	}
+	return nil
 }
 
 // UpdatePhoneNumberRequestItem is the wire shape UpdatePhoneNumberRequestItem of the model.
@@ -825,6 +1042,27 @@ type UpdatePhoneNumberRequestItem struct {
 	CallingName   *string `json:"CallingName,omitzero"`
 	PhoneNumberId string  `json:"PhoneNumberId,omitzero"`
 	ProductType   string  `json:"ProductType,omitzero"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of ProductType the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *UpdatePhoneNumberRequestItem) UnmarshalJSON(b []byte) error {
+	type plain UpdatePhoneNumberRequestItem
+	aux := struct {
+		*plain
+		ProductType *string `json:"ProductType"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.ProductType != nil {
+		v.ProductType = *aux.ProductType
+		v.present |= 1 << 0
+	}
+	return nil
 }
 
 // UpdatePhoneNumberResponse is the wire shape UpdatePhoneNumberResponse of the model.
@@ -843,6 +1081,27 @@ type UpdateRoomMembershipRequest struct {
 	MemberId  string `json:"-" uri:"memberId"`
 	Role      string `json:"Role,omitzero"`
 	RoomId    string `json:"-" uri:"roomId"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of Role the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *UpdateRoomMembershipRequest) UnmarshalJSON(b []byte) error {
+	type plain UpdateRoomMembershipRequest
+	aux := struct {
+		*plain
+		Role *string `json:"Role"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.Role != nil {
+		v.Role = *aux.Role
+		v.present |= 1 << 0
+	}
+	return nil
 }
 
 // UpdateRoomMembershipResponse is the wire shape UpdateRoomMembershipResponse of the model.
@@ -869,6 +1128,32 @@ type UpdateUserRequest struct {
 	LicenseType              string                    `json:"LicenseType,omitzero"`
 	UserId                   string                    `json:"-" uri:"userId"`
 	UserType                 string                    `json:"UserType,omitzero"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of LicenseType, UserType the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *UpdateUserRequest) UnmarshalJSON(b []byte) error {
+	type plain UpdateUserRequest
+	aux := struct {
+		*plain
+		LicenseType *string `json:"LicenseType"`
+		UserType    *string `json:"UserType"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.LicenseType != nil {
+		v.LicenseType = *aux.LicenseType
+		v.present |= 1 << 0
+	}
+	if aux.UserType != nil {
+		v.UserType = *aux.UserType
+		v.present |= 1 << 1
+	}
+	return nil
 }
 
 // UpdateUserRequestItem is the wire shape UpdateUserRequestItem of the model.
@@ -877,6 +1162,32 @@ type UpdateUserRequestItem struct {
 	LicenseType              string                    `json:"LicenseType,omitzero"`
 	UserId                   string                    `json:"UserId,omitzero"`
 	UserType                 string                    `json:"UserType,omitzero"`
+	// present has bit i set when the i-th member that emptyChecked names
+	// (in name order) was sent, even as "".
+	present uint32
+}
+
+// UnmarshalJSON records which of LicenseType, UserType the body holds, so that an empty
+// string is checked against the model's constraints rather than taken as absent.
+func (v *UpdateUserRequestItem) UnmarshalJSON(b []byte) error {
+	type plain UpdateUserRequestItem
+	aux := struct {
+		*plain
+		LicenseType *string `json:"LicenseType"`
+		UserType    *string `json:"UserType"`
+	}{plain: (*plain)(v)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.LicenseType != nil {
+		v.LicenseType = *aux.LicenseType
+		v.present |= 1 << 0
+	}
+	if aux.UserType != nil {
+		v.UserType = *aux.UserType
+		v.present |= 1 << 1
+	}
+	return nil
 }
 
 // UpdateUserResponse is the wire shape UpdateUserResponse of the model.
@@ -970,7 +1281,7 @@ func (v *AssociateSigninDelegateGroupsWithAccountRequest) validate(path string) 
 		return errRequired(path + "SigninDelegateGroups")
 	}
 	for i := range v.SigninDelegateGroups {
-		if err := v.SigninDelegateGroups[i].validate(indexPath(path+"SigninDelegateGroups", i)); err != nil {
+		if err := v.SigninDelegateGroups[i].validate(indexPath(path+"SigninDelegateGroups", i) + "."); err != nil {
 			return err
 		}
 	}
@@ -993,7 +1304,7 @@ func (v *BatchCreateRoomMembershipRequest) validate(path string) error {
 		return errListMax(path+"MembershipItemList", len(v.MembershipItemList), 50)
 	}
 	for i := range v.MembershipItemList {
-		if err := v.MembershipItemList[i].validate(indexPath(path+"MembershipItemList", i)); err != nil {
+		if err := v.MembershipItemList[i].validate(indexPath(path+"MembershipItemList", i) + "."); err != nil {
 			return err
 		}
 	}
@@ -1074,7 +1385,7 @@ func (v *BatchUpdatePhoneNumberRequest) validate(path string) error {
 		return errRequired(path + "UpdatePhoneNumberRequestItems")
 	}
 	for i := range v.UpdatePhoneNumberRequestItems {
-		if err := v.UpdatePhoneNumberRequestItems[i].validate(indexPath(path+"UpdatePhoneNumberRequestItems", i)); err != nil {
+		if err := v.UpdatePhoneNumberRequestItems[i].validate(indexPath(path+"UpdatePhoneNumberRequestItems", i) + "."); err != nil {
 			return err
 		}
 	}
@@ -1097,7 +1408,7 @@ func (v *BatchUpdateUserRequest) validate(path string) error {
 		return errListMax(path+"UpdateUserRequestItems", len(v.UpdateUserRequestItems), 20)
 	}
 	for i := range v.UpdateUserRequestItems {
-		if err := v.UpdateUserRequestItems[i].validate(indexPath(path+"UpdateUserRequestItems", i)); err != nil {
+		if err := v.UpdateUserRequestItems[i].validate(indexPath(path+"UpdateUserRequestItems", i) + "."); err != nil {
 			return err
 		}
 	}
@@ -1155,7 +1466,7 @@ func (v *CreateBotRequest) validate(path string) error {
 	}
 	if v.DisplayName != "" {
 	}
-	if v.Domain != "" {
+	if v.Domain != "" || v.present&(1<<0) != 0 {
 		if !patternNonEmptyString.MatchString(v.Domain) {
 			return errPattern(path+"Domain", v.Domain, ".*\\S.*")
 		}
@@ -1243,7 +1554,7 @@ func (v *CreateRoomMembershipRequest) validate(path string) error {
 			return errPattern(path+"MemberId", v.MemberId, ".*\\S.*")
 		}
 	}
-	if v.Role != "" {
+	if v.Role != "" || v.present&(1<<0) != 0 {
 		if !oneOf(v.Role, enumRoomMembershipRole) {
 			return errEnum(path+"Role", v.Role, enumRoomMembershipRole)
 		}
@@ -1268,7 +1579,7 @@ func (v *CreateRoomRequest) validate(path string) error {
 			return errPattern("accountId", v.AccountId, ".*\\S.*")
 		}
 	}
-	if v.ClientRequestToken != "" {
+	if v.ClientRequestToken != "" || v.present&(1<<0) != 0 {
 		if n := runeCount(v.ClientRequestToken); n < 2 {
 			return errLenMin(path+"ClientRequestToken", n, 2)
 		}
@@ -1296,12 +1607,12 @@ func (v *CreateUserRequest) validate(path string) error {
 			return errPattern("accountId", v.AccountId, ".*\\S.*")
 		}
 	}
-	if v.Email != "" {
+	if v.Email != "" || v.present&(1<<0) != 0 {
 		if !patternEmailAddress.MatchString(v.Email) {
 			return errPattern(path+"Email", v.Email, ".+@.+\\..+")
 		}
 	}
-	if v.UserType != "" {
+	if v.UserType != "" || v.present&(1<<1) != 0 {
 		if !oneOf(v.UserType, enumUserType) {
 			return errEnum(path+"UserType", v.UserType, enumUserType)
 		}
@@ -1615,7 +1926,7 @@ func (v *InviteUsersRequest) validate(path string) error {
 			return errPattern(indexPath(path+"UserEmailList", i), x, ".+@.+\\..+")
 		}
 	}
-	if v.UserType != "" {
+	if v.UserType != "" || v.present&(1<<0) != 0 {
 		if !oneOf(v.UserType, enumUserType) {
 			return errEnum(path+"UserType", v.UserType, enumUserType)
 		}
@@ -1633,7 +1944,7 @@ func (v *ListAccountsRequest) validate(path string) error {
 			return errRangeMax("max-results", x, 200)
 		}
 	}
-	if v.Name != "" {
+	if v.Name != "" || v.present&(1<<0) != 0 {
 		if n := runeCount(v.Name); n < 1 {
 			return errLenMin("name", n, 1)
 		}
@@ -1646,7 +1957,7 @@ func (v *ListAccountsRequest) validate(path string) error {
 	}
 	if v.NextToken != "" {
 	}
-	if v.UserEmail != "" {
+	if v.UserEmail != "" || v.present&(1<<1) != 0 {
 		if !patternEmailAddress.MatchString(v.UserEmail) {
 			return errPattern("user-email", v.UserEmail, ".+@.+\\..+")
 		}
@@ -1693,7 +2004,7 @@ func (v *ListPhoneNumberOrdersRequest) validate(path string) error {
 }
 
 func (v *ListPhoneNumbersRequest) validate(path string) error {
-	if v.FilterName != "" {
+	if v.FilterName != "" || v.present&(1<<0) != 0 {
 		if !oneOf(v.FilterName, enumPhoneNumberAssociationName) {
 			return errEnum("filter-name", v.FilterName, enumPhoneNumberAssociationName)
 		}
@@ -1711,12 +2022,12 @@ func (v *ListPhoneNumbersRequest) validate(path string) error {
 	}
 	if v.NextToken != "" {
 	}
-	if v.ProductType != "" {
+	if v.ProductType != "" || v.present&(1<<1) != 0 {
 		if !oneOf(v.ProductType, enumPhoneNumberProductType) {
 			return errEnum("product-type", v.ProductType, enumPhoneNumberProductType)
 		}
 	}
-	if v.Status != "" {
+	if v.Status != "" || v.present&(1<<2) != 0 {
 		if !oneOf(v.Status, enumPhoneNumberStatus) {
 			return errEnum("status", v.Status, enumPhoneNumberStatus)
 		}
@@ -1812,12 +2123,12 @@ func (v *ListUsersRequest) validate(path string) error {
 	}
 	if v.NextToken != "" {
 	}
-	if v.UserEmail != "" {
+	if v.UserEmail != "" || v.present&(1<<0) != 0 {
 		if !patternEmailAddress.MatchString(v.UserEmail) {
 			return errPattern("user-email", v.UserEmail, ".+@.+\\..+")
 		}
 	}
-	if v.UserType != "" {
+	if v.UserType != "" || v.present&(1<<1) != 0 {
 		if !oneOf(v.UserType, enumUserType) {
 			return errEnum("user-type", v.UserType, enumUserType)
 		}
@@ -1846,12 +2157,12 @@ func (v *LogoutUserRequest) validate(path string) error {
 }
 
 func (v *MembershipItem) validate(path string) error {
-	if v.MemberId != "" {
+	if v.MemberId != "" || v.present&(1<<0) != 0 {
 		if !patternNonEmptyString.MatchString(v.MemberId) {
 			return errPattern(path+"MemberId", v.MemberId, ".*\\S.*")
 		}
 	}
-	if v.Role != "" {
+	if v.Role != "" || v.present&(1<<1) != 0 {
 		if !oneOf(v.Role, enumRoomMembershipRole) {
 			return errEnum(path+"Role", v.Role, enumRoomMembershipRole)
 		}
@@ -2043,7 +2354,7 @@ func (v *SearchAvailablePhoneNumbersRequest) validate(path string) error {
 	}
 	if v.City != "" {
 	}
-	if v.Country != "" {
+	if v.Country != "" || v.present&(1<<0) != 0 {
 		if !patternAlpha2CountryCode.MatchString(v.Country) {
 			return errPattern("country", v.Country, "[A-Z]{2}")
 		}
@@ -2059,14 +2370,14 @@ func (v *SearchAvailablePhoneNumbersRequest) validate(path string) error {
 	}
 	if v.NextToken != "" {
 	}
-	if v.PhoneNumberType != "" {
+	if v.PhoneNumberType != "" || v.present&(1<<1) != 0 {
 		if !oneOf(v.PhoneNumberType, enumPhoneNumberType) {
 			return errEnum("phone-number-type", v.PhoneNumberType, enumPhoneNumberType)
 		}
 	}
 	if v.State != "" {
 	}
-	if v.TollFreePrefix != "" {
+	if v.TollFreePrefix != "" || v.present&(1<<2) != 0 {
 		if n := runeCount(v.TollFreePrefix); n < 3 {
 			return errLenMin("toll-free-prefix", n, 3)
 		}
@@ -2081,7 +2392,7 @@ func (v *SearchAvailablePhoneNumbersRequest) validate(path string) error {
 }
 
 func (v *SigninDelegateGroup) validate(path string) error {
-	if v.GroupName != "" {
+	if v.GroupName != "" || v.present&(1<<0) != 0 {
 		if !patternNonEmptyString.MatchString(v.GroupName) {
 			return errPattern(path+"GroupName", v.GroupName, ".*\\S.*")
 		}
@@ -2090,6 +2401,15 @@ func (v *SigninDelegateGroup) validate(path string) error {
 }
 
 func (v *TelephonySettings) validate(path string) error {
+	if v.InboundCalling == nil {
+		return errRequired(path + "InboundCalling")
+	}
+	if v.OutboundCalling == nil {
+		return errRequired(path + "OutboundCalling")
+	}
+	if v.SMS == nil {
+		return errRequired(path + "SMS")
+	}
 	return nil
 }
 
@@ -2102,12 +2422,12 @@ func (v *UpdateAccountRequest) validate(path string) error {
 			return errPattern("accountId", v.AccountId, ".*\\S.*")
 		}
 	}
-	if v.DefaultLicense != "" {
+	if v.DefaultLicense != "" || v.present&(1<<0) != 0 {
 		if !oneOf(v.DefaultLicense, enumLicense) {
 			return errEnum(path+"DefaultLicense", v.DefaultLicense, enumLicense)
 		}
 	}
-	if v.Name != "" {
+	if v.Name != "" || v.present&(1<<1) != 0 {
 		if n := runeCount(v.Name); n < 1 {
 			return errLenMin(path+"Name", n, 1)
 		}
@@ -2186,7 +2506,7 @@ func (v *UpdatePhoneNumberRequest) validate(path string) error {
 	}
 	if v.PhoneNumberId != "" {
 	}
-	if v.ProductType != "" {
+	if v.ProductType != "" || v.present&(1<<0) != 0 {
 		if !oneOf(v.ProductType, enumPhoneNumberProductType) {
 			return errEnum(path+"ProductType", v.ProductType, enumPhoneNumberProductType)
 		}
@@ -2208,7 +2528,7 @@ func (v *UpdatePhoneNumberRequestItem) validate(path string) error {
 			return errPattern(path+"PhoneNumberId", v.PhoneNumberId, ".*\\S.*")
 		}
 	}
-	if v.ProductType != "" {
+	if v.ProductType != "" || v.present&(1<<0) != 0 {
 		if !oneOf(v.ProductType, enumPhoneNumberProductType) {
 			return errEnum(path+"ProductType", v.ProductType, enumPhoneNumberProductType)
 		}
@@ -2245,7 +2565,7 @@ func (v *UpdateRoomMembershipRequest) validate(path string) error {
 			return errPattern("memberId", v.MemberId, ".*\\S.*")
 		}
 	}
-	if v.Role != "" {
+	if v.Role != "" || v.present&(1<<0) != 0 {
 		if !oneOf(v.Role, enumRoomMembershipRole) {
 			return errEnum(path+"Role", v.Role, enumRoomMembershipRole)
 		}
@@ -2297,7 +2617,7 @@ func (v *UpdateUserRequest) validate(path string) error {
 			return err
 		}
 	}
-	if v.LicenseType != "" {
+	if v.LicenseType != "" || v.present&(1<<0) != 0 {
 		if !oneOf(v.LicenseType, enumLicense) {
 			return errEnum(path+"LicenseType", v.LicenseType, enumLicense)
 		}
@@ -2310,7 +2630,7 @@ func (v *UpdateUserRequest) validate(path string) error {
 			return errPattern("userId", v.UserId, ".*\\S.*")
 		}
 	}
-	if v.UserType != "" {
+	if v.UserType != "" || v.present&(1<<1) != 0 {
 		if !oneOf(v.UserType, enumUserType) {
 			return errEnum(path+"UserType", v.UserType, enumUserType)
 		}
@@ -2324,7 +2644,7 @@ func (v *UpdateUserRequestItem) validate(path string) error {
 			return err
 		}
 	}
-	if v.LicenseType != "" {
+	if v.LicenseType != "" || v.present&(1<<0) != 0 {
 		if !oneOf(v.LicenseType, enumLicense) {
 			return errEnum(path+"LicenseType", v.LicenseType, enumLicense)
 		}
@@ -2337,7 +2657,7 @@ func (v *UpdateUserRequestItem) validate(path string) error {
 			return errPattern(path+"UserId", v.UserId, ".*\\S.*")
 		}
 	}
-	if v.UserType != "" {
+	if v.UserType != "" || v.present&(1<<1) != 0 {
 		if !oneOf(v.UserType, enumUserType) {
 			return errEnum(path+"UserType", v.UserType, enumUserType)
 		}
@@ -3461,9 +3781,15 @@ func serveListAccounts(ctx context.Context, h Handlers, rq *request) (any, error
 	} else {
 		in.MaxResults = x
 	}
-	in.Name = rq.query("name")
+	if x, ok := rq.queryPresent("name"); ok {
+		in.Name = x
+		in.present |= 1 << 0
+	}
 	in.NextToken = rq.query("next-token")
-	in.UserEmail = rq.query("user-email")
+	if x, ok := rq.queryPresent("user-email"); ok {
+		in.UserEmail = x
+		in.present |= 1 << 1
+	}
 	if err := in.validate(""); err != nil {
 		return nil, err
 	}
@@ -3522,7 +3848,10 @@ func serveListPhoneNumbers(ctx context.Context, h Handlers, rq *request) (any, e
 	if err := rq.decodeBody(in); err != nil {
 		return nil, err
 	}
-	in.FilterName = rq.query("filter-name")
+	if x, ok := rq.queryPresent("filter-name"); ok {
+		in.FilterName = x
+		in.present |= 1 << 0
+	}
 	in.FilterValue = rq.query("filter-value")
 	if x, err := rq.queryInt("max-results"); err != nil {
 		return nil, err
@@ -3530,8 +3859,14 @@ func serveListPhoneNumbers(ctx context.Context, h Handlers, rq *request) (any, e
 		in.MaxResults = x
 	}
 	in.NextToken = rq.query("next-token")
-	in.ProductType = rq.query("product-type")
-	in.Status = rq.query("status")
+	if x, ok := rq.queryPresent("product-type"); ok {
+		in.ProductType = x
+		in.present |= 1 << 1
+	}
+	if x, ok := rq.queryPresent("status"); ok {
+		in.Status = x
+		in.present |= 1 << 2
+	}
 	if err := in.validate(""); err != nil {
 		return nil, err
 	}
@@ -3616,8 +3951,14 @@ func serveListUsers(ctx context.Context, h Handlers, rq *request) (any, error) {
 		in.MaxResults = x
 	}
 	in.NextToken = rq.query("next-token")
-	in.UserEmail = rq.query("user-email")
-	in.UserType = rq.query("user-type")
+	if x, ok := rq.queryPresent("user-email"); ok {
+		in.UserEmail = x
+		in.present |= 1 << 0
+	}
+	if x, ok := rq.queryPresent("user-type"); ok {
+		in.UserType = x
+		in.present |= 1 << 1
+	}
 	if err := in.validate(""); err != nil {
 		return nil, err
 	}
@@ -3771,16 +4112,25 @@ func serveSearchAvailablePhoneNumbers(ctx context.Context, h Handlers, rq *reque
 	}
 	in.AreaCode = rq.query("area-code")
 	in.City = rq.query("city")
-	in.Country = rq.query("country")
+	if x, ok := rq.queryPresent("country"); ok {
+		in.Country = x
+		in.present |= 1 << 0
+	}
 	if x, err := rq.queryInt("max-results"); err != nil {
 		return nil, err
 	} else {
 		in.MaxResults = x
 	}
 	in.NextToken = rq.query("next-token")
-	in.PhoneNumberType = rq.query("phone-number-type")
+	if x, ok := rq.queryPresent("phone-number-type"); ok {
+		in.PhoneNumberType = x
+		in.present |= 1 << 1
+	}
 	in.State = rq.query("state")
-	in.TollFreePrefix = rq.query("toll-free-prefix")
+	if x, ok := rq.queryPresent("toll-free-prefix"); ok {
+		in.TollFreePrefix = x
+		in.present |= 1 << 2
+	}
 	if err := in.validate(""); err != nil {
 		return nil, err
 	}

@@ -170,6 +170,30 @@ func (t readTx) Resources(_ context.Context, f openchime.ResourceFilter) ([]*ope
 	return filterResources(all, f), nil
 }
 
+func (t readTx) AllResources(context.Context) ([]*openchime.Resource, error) {
+	var all []*openchime.Resource
+	for _, m := range t.st.resources {
+		for _, rec := range m {
+			r, err := decodeResource(rec)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, r)
+		}
+	}
+	sortResources(all)
+	return all, nil
+}
+
+func sortResources(all []*openchime.Resource) {
+	slices.SortFunc(all, func(a, b *openchime.Resource) int {
+		if c := cmp.Compare(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		return cmpKey(a.CreatedAt.UnixMilli(), a.ID, b.CreatedAt.UnixMilli(), b.ID)
+	})
+}
+
 func filterResources(all []*openchime.Resource, f openchime.ResourceFilter) []*openchime.Resource {
 	var out []*openchime.Resource
 	for _, r := range all {
@@ -202,14 +226,41 @@ type wtx struct {
 	emails   map[ukey]string // (account, normalised email) → user id, for users in the overlay
 	// resources holds written resources; a nil value is a deletion.
 	resources map[rkey]*openchime.Resource
-	// userOrder and resOrder keep the log in write order, for readability.
+	// userOrder keeps the log in write order, for readability.
 	userOrder []ukey
+	// cleared is set by DeleteAll: the transaction then starts from an
+	// empty state, and its log frame starts with a reset.
+	cleared bool
 }
 
 var _ openchime.Tx = (*wtx)(nil)
 
 func (t *wtx) empty() bool {
-	return len(t.accounts) == 0 && len(t.users) == 0 && len(t.resources) == 0
+	return !t.cleared && len(t.accounts) == 0 && len(t.users) == 0 && len(t.resources) == 0
+}
+
+// DeleteAll implements openchime.Tx: later reads of the transaction see an
+// empty store, and the commit replaces the whole state.
+func (t *wtx) DeleteAll(context.Context) error {
+	t.cleared = true
+	t.base = readTx{st: newState()}
+	t.accounts, t.users, t.emails, t.resources, t.userOrder = nil, nil, nil, nil, nil
+	return nil
+}
+
+func (t *wtx) AllResources(ctx context.Context) ([]*openchime.Resource, error) {
+	all, err := t.base.AllResources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all = slices.DeleteFunc(all, func(r *openchime.Resource) bool { _, ok := t.resources[rkey{r.Kind, r.ID}]; return ok })
+	for _, r := range t.resources {
+		if r != nil {
+			all = append(all, cloneResource(r))
+		}
+	}
+	sortResources(all)
+	return all, nil
 }
 
 func (t *wtx) Account(ctx context.Context, id string) (*openchime.Account, error) {
@@ -396,6 +447,9 @@ func (t *wtx) appendEntries(b []byte) []byte {
 		b = append(b, kind)
 		b = binary.AppendUvarint(b, uint64(len(body)))
 		b = append(b, body...)
+	}
+	if t.cleared {
+		entry(kindReset, nil)
 	}
 	for _, a := range t.accounts {
 		body = appendAccount(body[:0], a)

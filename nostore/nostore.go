@@ -101,7 +101,9 @@ func (tx) Resources(context.Context, openchime.ResourceFilter) ([]*openchime.Res
 	return nil, nil
 }
 
-func (tx) PutAccount(context.Context, *openchime.Account) error   { return nil }
-func (tx) PutUser(context.Context, *openchime.User) error         { return nil }
-func (tx) PutResource(context.Context, *openchime.Resource) error { return nil }
-func (tx) DeleteResource(context.Context, string, string) error   { return nil }
+func (tx) AllResources(context.Context) ([]*openchime.Resource, error) { return nil, nil }
+func (tx) DeleteAll(context.Context) error                             { return nil }
+func (tx) PutAccount(context.Context, *openchime.Account) error        { return nil }
+func (tx) PutUser(context.Context, *openchime.User) error              { return nil }
+func (tx) PutResource(context.Context, *openchime.Resource) error      { return nil }
+func (tx) DeleteResource(context.Context, string, string) error        { return nil }

@@ -31,7 +31,9 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"RollbackOnError", testRollback},
 		{"Reset", testReset},
 		{"ConcurrentUpdates", testConcurrentUpdates},
+		{"ConcurrentUniqueEmail", testConcurrentUniqueEmail},
 		{"Resources", testResources},
+		{"AllResourcesAndDeleteAll", testAllResourcesAndDeleteAll},
 		{"AccountLifecycleFields", testAccountLifecycleFields},
 		{"UserLifecycleFields", testUserLifecycleFields},
 	}
@@ -309,6 +311,44 @@ func testConcurrentUpdates(t *testing.T, s openchime.Store) {
 	}
 }
 
+// testConcurrentUniqueEmail runs, at once, transactions that each check
+// that an email is free and then create a user with it, as the Service does:
+// exactly one wins and every other one ends in Conflict, whether the store
+// serialises them or the unique index stops the late ones.
+func testConcurrentUniqueEmail(t *testing.T, s openchime.Store) {
+	ctx := context.Background()
+	MustPutAccount(t, s, account("a", "111111111111", "A", base))
+	const workers = 6
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			errs <- s.Update(ctx, func(tx openchime.Tx) error {
+				if _, err := tx.UserByEmail(ctx, "a", "pat@example.com"); err == nil {
+					return openchime.Errorf(openchime.Conflict, "taken")
+				} else if !openchime.IsCode(err, openchime.NotFound) {
+					return err
+				}
+				return tx.PutUser(ctx, user("a", fmt.Sprint("u", w), "Pat@example.com", base))
+			})
+		}()
+	}
+	wins := 0
+	for w := 0; w < workers; w++ {
+		switch err := <-errs; {
+		case err == nil:
+			wins++
+		case !openchime.IsCode(err, openchime.Conflict):
+			t.Errorf("concurrent creation err=%v, want nil or Conflict", err)
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d transactions created the user, want exactly 1", wins)
+	}
+	if got := listUsers(t, s, openchime.UserFilter{AccountID: "a", IncludeRemoved: true}); len(got) != 1 {
+		t.Errorf("users = %v, want one", got)
+	}
+}
+
 func testResources(t *testing.T, s openchime.Store) {
 	ctx := context.Background()
 	put := func(r *openchime.Resource) {
@@ -421,5 +461,61 @@ func testUserLifecycleFields(t *testing.T, s openchime.Store) {
 	}
 	if got := listUsers(t, s, openchime.UserFilter{AccountID: "a"}); !cmp.Equal(got, []string{"u1"}) {
 		t.Errorf("restored user listed as %v, want [u1]", got)
+	}
+}
+
+func testAllResourcesAndDeleteAll(t *testing.T, s openchime.Store) {
+	ctx := context.Background()
+	rs := []*openchime.Resource{
+		{Kind: "room", ID: "r1", Scope: "acct1", CreatedAt: base, Data: []byte(`{"Name":"r"}`)},
+		{Kind: "bot", ID: "b2", Scope: "acct1", CreatedAt: base, Data: []byte(`{}`)},
+		{Kind: "bot", ID: "b1", Scope: "acct2", CreatedAt: base.Add(time.Second), Data: []byte(`{}`)},
+	}
+	MustPutAccount(t, s, account("a", "111111111111", "A", base))
+	MustPutUser(t, s, user("a", "u1", "a@example.com", base))
+	err := s.Update(ctx, func(tx openchime.Tx) error {
+		for _, r := range rs {
+			if err := tx.PutResource(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []*openchime.Resource
+	err = s.View(ctx, func(tx openchime.ReadTx) (err error) { got, err = tx.AllResources(ctx); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*openchime.Resource{rs[1], rs[2], rs[0]} // by kind, then (CreatedAt, ID)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("AllResources (-want +got):\n%s", diff)
+	}
+
+	// DeleteAll inside a transaction that fails keeps everything.
+	boom := errors.New("boom")
+	err = s.Update(ctx, func(tx openchime.Tx) error {
+		if err := tx.DeleteAll(ctx); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update err=%v, want the callback's error", err)
+	}
+	if got := listUsers(t, s, openchime.UserFilter{AccountID: "a", IncludeRemoved: true}); len(got) != 1 {
+		t.Fatalf("users after rolled-back DeleteAll = %v, want [u1]", got)
+	}
+	if err := s.Update(ctx, func(tx openchime.Tx) error { return tx.DeleteAll(ctx) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := listAccounts(t, s, openchime.AccountFilter{IncludeDeleted: true}); len(got) != 0 {
+		t.Errorf("accounts after DeleteAll = %v", got)
+	}
+	err = s.View(ctx, func(tx openchime.ReadTx) (err error) { got, err = tx.AllResources(ctx); return err })
+	if err != nil || len(got) != 0 {
+		t.Errorf("resources after DeleteAll = %v, %v; want none", got, err)
 	}
 }

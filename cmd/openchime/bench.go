@@ -516,14 +516,14 @@ func (r phaseResult) pct(p float64) time.Duration {
 	return r.lat[min(len(r.lat)-1, int(float64(len(r.lat))*p))]
 }
 
-// recorder collects latencies per operation from many workers.
-type recorder struct {
+// latencyRecorder collects latencies per operation from many workers.
+type latencyRecorder struct {
 	mu   sync.Mutex
 	ops  map[string]*phaseResult
 	errs map[string]string
 }
 
-func (r *recorder) add(op string, lat []time.Duration, errs int, firstErr string) {
+func (r *latencyRecorder) add(op string, lat []time.Duration, errs int, firstErr string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	pr := r.ops[op]
@@ -542,7 +542,7 @@ func (r *recorder) add(op string, lat []time.Duration, errs int, firstErr string
 // load runs workers for d; each worker calls step repeatedly, which returns
 // the operation name, whether it failed, and an error description.
 func load(ctx context.Context, conc int, d time.Duration, step func(w int, rng *rand.Rand, i int) (string, error)) []phaseResult {
-	rec := &recorder{ops: map[string]*phaseResult{}, errs: map[string]string{}}
+	rec := &latencyRecorder{ops: map[string]*phaseResult{}, errs: map[string]string{}}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	start := time.Now()

@@ -1,6 +1,8 @@
 // Command openchime runs the OpenChime server and its tools.
 //
 //	openchime serve [flags]    run the server (the default command)
+//	openchime migrate --db ... apply the database migrations and exit
+//	openchime snapshot save|load [--db DB] FILE   export or restore the whole state
 //	openchime bench [flags]    seed an account and measure the workload (bench.go)
 //	openchime version          print the version
 package main
@@ -42,14 +44,18 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		return m.Run(ctx)
+	case "migrate":
+		return runMigrate(ctx, args)
+	case "snapshot":
+		return runSnapshot(ctx, args, os.Stdin, os.Stdout)
 	case "bench":
 		return runBench(ctx, args)
 	case "version":
 		fmt.Println("openchime", Version)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Println("usage: openchime [serve|version] [flags]; openchime serve -h lists the flags")
+		fmt.Println("usage: openchime [serve|migrate|snapshot|version] [flags]; openchime serve -h lists the flags")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, version)", cmd)
+	return fmt.Errorf("unknown command %q (try: serve, migrate, snapshot, version)", cmd)
 }

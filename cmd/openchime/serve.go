@@ -15,6 +15,7 @@ import (
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/console"
 	"github.com/openchime/openchime/httpapi"
+	"github.com/openchime/openchime/postgres"
 	"github.com/openchime/openchime/sqlite"
 )
 
@@ -25,7 +26,14 @@ type Config struct {
 	DB                  string
 	DefaultAwsAccountID string
 	LogLevel            string
+	AuditFile           string // --audit-file: audit events as JSON lines
 	Security            SecurityConfig
+	// IDSeed, Clock and Seed make runs reproducible (testing.go).
+	IDSeed string // --id-seed: a uint64; "" means random ids
+	Clock  string // --clock: an RFC 3339 time to freeze the clock at
+	Seed   string // --seed: a fixture file to load at start
+	// Redaction is "strict" or "lenient" (--redaction, collab.go).
+	Redaction string
 }
 
 // DefaultConfig returns the configuration of a plain `openchime serve`.
@@ -48,6 +56,12 @@ func (c *Config) Validate() error {
 	}
 	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
 		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
+	}
+	if err := c.validateTesting(); err != nil {
+		return err
+	}
+	if err := c.validateCollab(); err != nil {
+		return err
 	}
 	return c.Security.validate(c.Addr)
 }
@@ -79,7 +93,10 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.DB, "db", envOr("OPENCHIME_DB", m.Config.DB), "database: a SQLite file path (or sqlite:PATH), :memory:, log:DIR for the log-structured store, or a postgres:// URL (env OPENCHIME_DB)")
 	fs.StringVar(&m.Config.DefaultAwsAccountID, "default-aws-account", envOr("OPENCHIME_DEFAULT_AWS_ACCOUNT", m.Config.DefaultAwsAccountID), "AWS account of callers whose access key is not a 12-digit account id (env OPENCHIME_DEFAULT_AWS_ACCOUNT)")
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
+	fs.StringVar(&m.Config.AuditFile, "audit-file", envOr("OPENCHIME_AUDIT_FILE", m.Config.AuditFile), "also append every audit event to this file as a JSON line (env OPENCHIME_AUDIT_FILE)")
 	m.Config.Security.addFlags(fs)
+	m.testingFlags(fs)
+	m.collabFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -98,7 +115,7 @@ func OpenStore(ctx context.Context, db string) (openchime.Store, error) {
 	case strings.HasPrefix(db, "sqlite:"):
 		return sqlite.Open(ctx, strings.TrimPrefix(db, "sqlite:"))
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return nil, errors.New("PostgreSQL storage is not built yet; use a SQLite file or :memory:")
+		return postgres.Open(ctx, db)
 	default:
 		return sqlite.Open(ctx, db)
 	}
@@ -114,18 +131,37 @@ func (m *Main) Run(ctx context.Context) error {
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	store, err := OpenStore(ctx, m.Config.DB)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", m.Config.DB, err)
+		return fmt.Errorf("open %s: %w", redactDB(m.Config.DB), err)
 	}
 	m.Store = store
 	defer store.Close()
 
-	svc := openchime.NewService(store)
+	obs, err := newObservability(m.Config, store, logger)
+	if err != nil {
+		return err
+	}
+	defer obs.Close()
+	svc := openchime.NewService(obs.Store)
 	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
+	m.Config.applyCollab(svc)
 	api := httpapi.NewServer(svc)
 	api.Logger = logger
-	ui := console.New(svc, "")
+	obs.attach(api)
+	ui := console.New(svc, m.Config.Security.AdminToken)
 	ui.Logger = logger
+	ui.SecureCookies = m.Config.Security.TLSCert != ""
+	ui.Stats = func() []console.Stat {
+		var out []console.Stat
+		for _, t := range obs.Metrics.Totals() {
+			out = append(out, console.Stat{Operation: t.Operation, Requests: t.Requests, Errors: t.Errors})
+		}
+		return out
+	}
 	api.HandleControl(console.Prefix, ui)
+	api.SelfAuthPrefixes = append(api.SelfAuthPrefixes, console.Prefix)
+	if err := m.applyTesting(ctx, svc, api, logger); err != nil {
+		return err
+	}
 
 	m.HTTP = &http.Server{
 		Handler:           api,
@@ -143,7 +179,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Listener = ln
-	logger.Info("listening", "addr", ln.Addr().String(), "db", m.Config.DB, "version", Version, "tls", m.HTTP.TLSConfig != nil)
+	logger.Info("listening", "addr", ln.Addr().String(), "db", redactDB(m.Config.DB), "version", Version, "tls", m.HTTP.TLSConfig != nil)
 	close(m.ready)
 	errc := make(chan error, 1)
 	go func() { errc <- m.Config.Security.serve(m.HTTP, ln) }()

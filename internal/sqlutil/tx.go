@@ -129,20 +129,7 @@ func (t *Tx) Accounts(ctx context.Context, f openchime.AccountFilter) ([]*opench
 	if f.Limit > 0 {
 		q += " LIMIT " + arg(f.Limit)
 	}
-	rows, err := t.Tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, t.wrap("list accounts", err)
-	}
-	defer rows.Close()
-	var out []*openchime.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, t.wrap("list accounts", err)
-		}
-		out = append(out, a)
-	}
-	return out, t.wrap("list accounts", rows.Err())
+	return queryAll(ctx, t, "list accounts", q, args, scanAccount)
 }
 
 // PutAccount implements openchime.Tx.
@@ -232,20 +219,7 @@ func (t *Tx) Users(ctx context.Context, f openchime.UserFilter) ([]*openchime.Us
 	if f.Limit > 0 {
 		q += " LIMIT " + arg(f.Limit)
 	}
-	rows, err := t.Tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, t.wrap("list users", err)
-	}
-	defer rows.Close()
-	var out []*openchime.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, t.wrap("list users", err)
-		}
-		out = append(out, u)
-	}
-	return out, t.wrap("list users", rows.Err())
+	return queryAll(ctx, t, "list users", q, args, scanUser)
 }
 
 // PutUser implements openchime.Tx.
@@ -279,26 +253,18 @@ func ResetTables(ctx context.Context, tx *sql.Tx, tables ...string) error {
 
 // Resource implements openchime.ResourceStore.
 func (t *Tx) Resource(ctx context.Context, kind, id string) (*openchime.Resource, error) {
-	r := openchime.Resource{Kind: kind, ID: id}
-	var created int64
-	var data string
-	err := t.Tx.QueryRowContext(ctx, `SELECT scope, created_at, data FROM resources WHERE kind = $1 AND id = $2`, kind, id).
-		Scan(&r.Scope, &created, &data)
+	r, err := scanResource(t.Tx.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources WHERE kind = $1 AND id = $2`, kind, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, openchime.Errorf(openchime.NotFound, "%s %s not found", kind, id)
 	}
-	if err != nil {
-		return nil, t.wrap("get resource", err)
-	}
-	r.CreatedAt, r.Data = fromMS(created), []byte(data)
-	return &r, nil
+	return r, t.wrap("get resource", err)
 }
 
 // Resources implements openchime.ResourceStore.
 func (t *Tx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*openchime.Resource, error) {
 	args := []any{f.Kind}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	q := `SELECT id, scope, created_at, data FROM resources WHERE kind = $1`
+	q := `SELECT ` + resourceColumns + ` FROM resources WHERE kind = $1`
 	if f.Scope != "" {
 		q += " AND scope = " + arg(f.Scope)
 	}
@@ -310,23 +276,18 @@ func (t *Tx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*open
 	if f.Limit > 0 {
 		q += " LIMIT " + arg(f.Limit)
 	}
-	rows, err := t.Tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, t.wrap("list resources", err)
-	}
-	defer rows.Close()
-	var out []*openchime.Resource
-	for rows.Next() {
-		r := &openchime.Resource{Kind: f.Kind}
-		var created int64
-		var data string
-		if err := rows.Scan(&r.ID, &r.Scope, &created, &data); err != nil {
-			return nil, t.wrap("list resources", err)
-		}
-		r.CreatedAt, r.Data = fromMS(created), []byte(data)
-		out = append(out, r)
-	}
-	return out, t.wrap("list resources", rows.Err())
+	return queryAll(ctx, t, "list resources", q, args, scanResource)
+}
+
+// AllResources implements openchime.ReadTx.
+func (t *Tx) AllResources(ctx context.Context) ([]*openchime.Resource, error) {
+	return queryAll(ctx, t, "list all resources", `SELECT `+resourceColumns+` FROM resources ORDER BY kind, created_at, id`, nil, scanResource)
+}
+
+// DeleteAll implements openchime.Tx. Users go before accounts in case a
+// store declares the foreign key.
+func (t *Tx) DeleteAll(ctx context.Context) error {
+	return t.wrap("delete all", ResetTables(ctx, t.Tx, "resources", "users", "accounts"))
 }
 
 // PutResource implements openchime.ResourceWriter.
@@ -341,4 +302,35 @@ func (t *Tx) PutResource(ctx context.Context, r *openchime.Resource) error {
 func (t *Tx) DeleteResource(ctx context.Context, kind, id string) error {
 	_, err := t.Tx.ExecContext(ctx, `DELETE FROM resources WHERE kind = $1 AND id = $2`, kind, id)
 	return t.wrap("delete resource", err)
+}
+
+// queryAll runs q and scans every row with scan.
+func queryAll[T any](ctx context.Context, t *Tx, op, q string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	rows, err := t.Tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, t.wrap(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, t.wrap(op, err)
+		}
+		out = append(out, v)
+	}
+	return out, t.wrap(op, rows.Err())
+}
+
+const resourceColumns = `kind, id, scope, created_at, data`
+
+func scanResource(row scanner) (*openchime.Resource, error) {
+	r := &openchime.Resource{}
+	var created int64
+	var data string
+	if err := row.Scan(&r.Kind, &r.ID, &r.Scope, &created, &data); err != nil {
+		return nil, err
+	}
+	r.CreatedAt, r.Data = fromMS(created), []byte(data)
+	return r, nil
 }

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs the PostgreSQL tests against a throwaway cluster: initdb in a temporary
+# directory, trust authentication, 127.0.0.1 on a free port, stopped and
+# deleted on exit. It never touches the machine's own cluster.
+#
+#   bash .ci/postgres.sh                 go test ./... with OPENCHIME_TEST_POSTGRES_URL set
+#   bash .ci/postgres.sh CMD ARGS...     runs CMD instead (e.g. go test -run TestMultiNode ./postgres)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+if ! command -v pg_config >/dev/null || [ ! -x "$(pg_config --bindir)/initdb" ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+bindir="$(pg_config --bindir)"
+[ -x "$bindir/initdb" ] || bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+
+# The server refuses to run as root; CI runs as root, so run it as postgres.
+as_pg=()
+if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+    as_pg=(runuser -u postgres --)
+fi
+
+dir="$(mktemp -d /tmp/openchime-pg.XXXXXX)"
+chmod 755 "$dir"
+[ "$(id -u)" = 0 ] && chown postgres "$dir"
+cleanup() {
+    "${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"${as_pg[@]}" "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
+    { cat "$dir/initdb.log"; exit 1; }
+# fsync off: the cluster is thrown away, durability buys nothing here.
+"${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" start >/dev/null ||
+    { cat "$dir/server.log"; exit 1; }
+
+export OPENCHIME_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+echo "== go test ./... on PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+if [ $# -gt 0 ]; then
+    "$@"
+else
+    go test ./...
+fi

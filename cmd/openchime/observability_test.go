@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awschime "github.com/aws/aws-sdk-go-v2/service/chime"
+	openchime "github.com/openchime/openchime"
+)
+
+func TestMain_AuditFileAndMetrics(t *testing.T) {
+	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	m := NewMain()
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--db", ":memory:", "--audit-file", auditPath, "--log-level", "error"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	select {
+	case <-m.Ready():
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	}
+	url := "http://" + m.Listener.Addr().String()
+	client := awschime.New(awschime.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+	})
+	out, err := client.CreateAccount(ctx, &awschime.CreateAccountInput{Name: aws.String("audited")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqID, _ := awsmw.GetRequestIDMetadata(out.ResultMetadata)
+
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `openchime_requests_total{operation="CreateAccount",status="201"} 1`; !strings.Contains(string(raw), want) {
+		t.Errorf("/metrics lacks %q", want)
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	data, err := os.ReadFile(auditPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	var e openchime.AuditEvent
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &e) != nil || e.RequestID != reqID || e.Operation != "CreateAccount" {
+		t.Fatalf("audit file=%q, want one CreateAccount event of request %s", data, reqID)
+	}
+}

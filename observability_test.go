@@ -1,0 +1,173 @@
+package openchime_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/sqlite"
+)
+
+// MustObsService returns a Service over an in-memory SQLite store.
+func MustObsService(tb testing.TB, wrap func(openchime.Store) openchime.Store) *openchime.Service {
+	tb.Helper()
+	store, err := sqlite.Open(context.Background(), ":memory:")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	var s openchime.Store = store
+	if wrap != nil {
+		s = wrap(s)
+	}
+	svc := openchime.NewService(s)
+	svc.IDs = openchime.NewSeededIDs(7)
+	return svc
+}
+
+func TestFaults_Add(t *testing.T) {
+	f := openchime.NewFaults(nil)
+	r, err := f.Add(openchime.FaultRule{Exception: "ThrottledClientException"})
+	if err != nil || r.Exception != openchime.Throttled || r.Probability != 1 || r.ID != "fault-1" {
+		t.Fatalf("Add=%+v, %v; want Throttled, probability 1, fault-1", r, err)
+	}
+	for _, bad := range []openchime.FaultRule{
+		{},
+		{Exception: "Nope"},
+		{ErrorCode: "ServiceFailure", Latency: time.Second},
+		{Latency: -time.Second},
+		{Exception: "BadRequest", Probability: 2},
+		{Exception: "BadRequest", Count: -1},
+	} {
+		if _, err := f.Add(bad); !openchime.IsCode(err, openchime.BadRequest) {
+			t.Errorf("Add(%+v) err=%v, want BadRequest", bad, err)
+		}
+	}
+}
+
+func TestFaults_Probability(t *testing.T) {
+	f := openchime.NewFaults(nil)
+	f.Seed(42)
+	if _, err := f.Add(openchime.FaultRule{ErrorCode: openchime.ServiceFailure, Probability: 0.3}); err != nil {
+		t.Fatal(err)
+	}
+	fired := 0
+	for range 1000 {
+		if f.ForUser("BatchUpdateUser", "123456789012", "a", "u") != nil {
+			fired++
+		}
+	}
+	if fired < 200 || fired > 400 {
+		t.Fatalf("fired=%d of 1000 at probability 0.3, want about 300", fired)
+	}
+	if got := f.List()[0].Fired; got != fired {
+		t.Fatalf("Fired=%d, want %d", got, fired)
+	}
+}
+
+func TestFaults_ForUser(t *testing.T) {
+	f := openchime.NewFaults(nil)
+	f.Add(openchime.FaultRule{Operation: "BatchSuspendUser", AccountID: "a", UserID: "u2", ErrorCode: openchime.NotFound, Message: "gone"})
+	f.Add(openchime.FaultRule{Exception: openchime.Throttled}) // request-level: never per user
+	for _, tc := range []struct {
+		op, account, user string
+		want              bool
+	}{
+		{"BatchSuspendUser", "a", "u2", true},
+		{"BatchSuspendUser", "a", "u1", false},
+		{"BatchSuspendUser", "b", "u2", false},
+		{"BatchUnsuspendUser", "a", "u2", false},
+	} {
+		ue := f.ForUser(tc.op, "123456789012", tc.account, tc.user)
+		if (ue != nil) != tc.want || (ue != nil && (ue.Code != openchime.NotFound || ue.Message != "gone" || ue.UserID != tc.user)) {
+			t.Errorf("ForUser(%s,%s,%s)=%+v, want fault %v", tc.op, tc.account, tc.user, ue, tc.want)
+		}
+	}
+	var nilFaults *openchime.Faults
+	if nilFaults.ForUser("x", "y", "z", "u") != nil || nilFaults.BeforeRequest(context.Background(), "x", "y", "z") != nil {
+		t.Fatal("a nil registry injected a fault")
+	}
+}
+
+func TestStreamAudit(t *testing.T) {
+	var buf bytes.Buffer
+	svc := MustObsService(t, func(s openchime.Store) openchime.Store { return openchime.StreamAudit(s, &buf, nil) })
+	ctx := openchime.NewContextWithCaller(context.Background(), openchime.Caller{AwsAccountID: "111122223333", AccessKeyID: "AK", RequestID: "req-1"})
+	a, err := svc.CreateAccount(ctx, "streamed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AdminCreateUsers(ctx, a.ID, []openchime.NewUser{{PrimaryEmail: "a@example.com"}, {PrimaryEmail: "A@example.com"}}); err == nil {
+		t.Fatal("duplicate emails were accepted")
+	}
+	var lines []openchime.AuditEvent
+	sc := bufio.NewScanner(&buf)
+	for sc.Scan() {
+		var e openchime.AuditEvent
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		lines = append(lines, e)
+	}
+	if len(lines) != 1 || lines[0].Operation != "CreateAccount" || lines[0].RequestID != "req-1" || lines[0].AwsAccountID != "111122223333" {
+		t.Fatalf("lines=%+v, want only the committed CreateAccount of req-1", lines)
+	}
+}
+
+func TestService_ListAudit(t *testing.T) {
+	svc := MustObsService(t, nil)
+	ctx := context.Background()
+	a, _ := svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "big"})
+	news := make([]openchime.NewUser, 150)
+	for i := range news {
+		news[i] = openchime.NewUser{PrimaryEmail: "u" + time.Duration(i).String() + "@example.com"}
+	}
+	users, err := svc.AdminCreateUsers(ctx, a.ID, news)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := svc.ListAudit(ctx, openchime.AuditFilter{UserID: users[149].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || len(list[0].UserIDs) != 150 || len(list[0].Changes) != 100 || list[0].ChangesOmitted != 50 {
+		t.Fatalf("got %d events; want one with 150 user ids, 100 changes, 50 omitted", len(list))
+	}
+}
+
+// hideCounter hides the UserCounter capability of a ReadTx.
+type hideCounter struct{ openchime.ReadTx }
+
+func TestCountUsers(t *testing.T) {
+	svc := MustObsService(t, nil)
+	ctx := context.Background()
+	team, _ := svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "team"})
+	lwa, _ := svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "lwa", Type: openchime.EnterpriseLWA})
+	tu, _ := svc.AdminCreateUsers(ctx, team.ID, []openchime.NewUser{{PrimaryEmail: "a@x.io"}, {PrimaryEmail: "b@x.io"}})
+	svc.AdminCreateUsers(ctx, lwa.ID, []openchime.NewUser{{PrimaryEmail: "c@x.io", RegistrationStatus: openchime.Suspended}, {PrimaryEmail: "d@x.io", RegistrationStatus: openchime.Unregistered}})
+	svc.BatchSuspendUser(ctx, team.ID, []string{tu[0].ID}) // removes the Team user
+	var fast, slow openchime.UserCounts
+	err := svc.Store.View(ctx, func(tx openchime.ReadTx) (err error) {
+		if _, ok := tx.(openchime.UserCounter); !ok {
+			t.Error("the SQLite ReadTx is not a UserCounter")
+		}
+		if fast, err = openchime.CountUsers(ctx, tx); err != nil {
+			return err
+		}
+		slow, err = openchime.CountUsers(ctx, hideCounter{tx})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[openchime.RegistrationStatus]int{openchime.Registered: 1, openchime.Suspended: 1, openchime.Unregistered: 1}
+	for _, c := range []openchime.UserCounts{fast, slow} {
+		if c.Removed != 1 || len(c.ByStatus) != 3 || c.ByStatus[openchime.Registered] != 1 || c.ByStatus[openchime.Suspended] != 1 || c.ByStatus[openchime.Unregistered] != 1 {
+			t.Errorf("counts=%+v, want %v and 1 removed", c, want)
+		}
+	}
+}

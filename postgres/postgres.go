@@ -1,0 +1,279 @@
+// Package postgres stores OpenChime's records in PostgreSQL, so that several
+// stateless openchime nodes can serve one deployment.
+//
+// It runs the same SQL as the SQLite store (internal/sqlutil.Tx) through
+// pgx's database/sql driver. Every transaction is SERIALIZABLE: PostgreSQL
+// then guarantees that concurrent transactions, on one node or many, have the
+// effect of some serial order, or fails one of them with a serialization
+// error, which Update and View retry by running the callback again.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/internal/sqlutil"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// migrationLockKey is the pg_advisory_lock key that serialises migrations
+// across nodes starting at once ("openchim" in ASCII).
+const migrationLockKey int64 = 0x6f70656e6368696d
+
+// Store is the PostgreSQL implementation of openchime.Store.
+type Store struct {
+	db *sql.DB
+	// MaxAttempts bounds how many times Update and View run a callback whose
+	// transaction failed with a serialization failure or a deadlock.
+	MaxAttempts int
+	// BaseBackoff is the first retry's maximum wait; each retry doubles it up
+	// to MaxBackoff, and the actual wait is drawn uniformly below it (full
+	// jitter), so that transactions that collided do not collide again.
+	BaseBackoff, MaxBackoff time.Duration
+}
+
+var _ openchime.Store = (*Store)(nil)
+
+// Open connects to the database the postgres:// URL names and applies the
+// migrations.
+func Open(ctx context.Context, url string) (*Store, error) {
+	db, err := OpenDB(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db, MaxAttempts: 30, BaseBackoff: 2 * time.Millisecond, MaxBackoff: 250 * time.Millisecond}, nil
+}
+
+// OpenDB opens a connection pool on the URL and checks that the server
+// answers; it applies no migration.
+func OpenDB(url string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		// pgx redacts the password from its message.
+		return nil, fmt.Errorf("invalid PostgreSQL URL: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.Host, cfg.Port, err)
+	}
+	return db, nil
+}
+
+// Migrate applies the embedded migrations that db lacks. It holds a session
+// advisory lock on one dedicated connection meanwhile, so that when several
+// nodes start at once exactly one applies each migration and the others
+// then find it recorded. Should the process die, PostgreSQL drops the
+// connection and with it the lock. A database that is up to date is not
+// locked at all.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	migrations, err := sqlutil.ReadMigrations(migrationFS, "migrations")
+	if err != nil {
+		return err
+	}
+	if todo, err := pending(ctx, db, migrations); err != nil || !todo {
+		return err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	_, err = conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey)
+	var pe *pgconn.PgError
+	switch {
+	case errors.As(err, &pe) && (pe.Code == undefinedFunction || pe.Code == featureNotSupported):
+		// A PostgreSQL-compatible database without advisory locks (e.g.
+		// CockroachDB): migrate unlocked. Nodes racing on an empty database
+		// then fail cleanly on schema_migrations' key, and a restart finds
+		// the schema done; `openchime migrate` first avoids the race.
+	case err != nil:
+		return fmt.Errorf("migrate: take the migration lock: %w", err)
+	default:
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLockKey)
+	}
+	if err := sqlutil.Migrate(ctx, db, migrations); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// pending reports whether some migration is not recorded in
+// schema_migrations (or the table does not exist yet).
+func pending(ctx context.Context, db *sql.DB, migrations []sqlutil.Migration) (bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == undefinedTable {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("migrate: read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return false, fmt.Errorf("migrate: read schema_migrations: %w", err)
+		}
+		done[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("migrate: read schema_migrations: %w", err)
+	}
+	for _, m := range migrations {
+		if !done[m.Version] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// DB returns the connection pool, for tests and tools.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+var (
+	readWrite = &sql.TxOptions{Isolation: sql.LevelSerializable}
+	readOnly  = &sql.TxOptions{Isolation: sql.LevelSerializable, ReadOnly: true}
+)
+
+// Update implements openchime.Store. The callback may run several times: it
+// must start from scratch on each call (the Service's callbacks do).
+func (s *Store) Update(ctx context.Context, fn func(openchime.Tx) error) error {
+	return s.run(ctx, readWrite, func(tx *sqlutil.Tx) error { return fn(tx) })
+}
+
+// View implements openchime.Store. A read-only serializable transaction can
+// still fail with a serialization error, so it is retried like Update.
+func (s *Store) View(ctx context.Context, fn func(openchime.ReadTx) error) error {
+	return s.run(ctx, readOnly, func(tx *sqlutil.Tx) error { return fn(tx) })
+}
+
+// Reset implements openchime.Store.
+func (s *Store) Reset(ctx context.Context) error {
+	return s.run(ctx, readWrite, func(tx *sqlutil.Tx) error {
+		return sqlutil.ResetTables(ctx, tx.Tx, "resources", "users", "accounts")
+	})
+}
+
+// run runs fn in a transaction, again after a randomised exponential backoff
+// while the attempt failed for a reason a retry can cure.
+func (s *Store) run(ctx context.Context, opts *sql.TxOptions, fn func(*sqlutil.Tx) error) error {
+	attempts := max(s.MaxAttempts, 1)
+	for i := 0; ; i++ {
+		retry, err := s.attempt(ctx, opts, fn)
+		if err == nil || !retry {
+			return err
+		}
+		if i+1 >= attempts {
+			return &openchime.Error{Code: openchime.ServiceUnavailable,
+				Message: fmt.Sprintf("The request kept conflicting with concurrent requests (%d attempts); retry it.", attempts), Err: err}
+		}
+		wait := s.backoff(i)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (s *Store) backoff(retry int) time.Duration {
+	base, limit := s.BaseBackoff, s.MaxBackoff
+	if base <= 0 {
+		base = time.Millisecond
+	}
+	if limit < base {
+		limit = base
+	}
+	d := base << min(retry, 20)
+	if d <= 0 || d > limit {
+		d = limit
+	}
+	return rand.N(d) + 1
+}
+
+// attempt runs fn once. It reports retry when any statement of the attempt
+// failed with a serialization failure or a deadlock: PostgreSQL then aborted
+// the whole transaction, whatever fn made of the error.
+func (s *Store) attempt(ctx context.Context, opts *sql.TxOptions, fn func(*sqlutil.Tx) error) (retry bool, err error) {
+	sqlTx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return retryable(err), fmt.Errorf("begin: %w", mapErr(err))
+	}
+	tx := &sqlutil.Tx{Tx: sqlTx, MapErr: func(err error) error {
+		if retryable(err) {
+			retry = true
+		}
+		return mapErr(err)
+	}}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return retry || retryable(err), err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		// A serialization failure can surface only at commit; a commit that
+		// turned into a rollback means a statement failed earlier.
+		return retry || retryable(err), fmt.Errorf("commit: %w", mapErr(err))
+	}
+	return false, nil
+}
+
+// SQLSTATE codes this store acts on.
+const (
+	uniqueViolation      = "23505"
+	serializationFailure = "40001"
+	deadlockDetected     = "40P01"
+	undefinedTable       = "42P01"
+	undefinedFunction    = "42883"
+	featureNotSupported  = "0A000"
+)
+
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == serializationFailure || pe.Code == deadlockDetected)
+}
+
+// mapErr translates PostgreSQL errors, by SQLSTATE and never by message text,
+// into domain codes.
+func mapErr(err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	switch {
+	case pe.Code == uniqueViolation:
+		return &openchime.Error{Code: openchime.Conflict, Message: "A record with the same key already exists.", Err: err}
+	case pe.Code == serializationFailure || pe.Code == deadlockDetected:
+		return &openchime.Error{Code: openchime.ServiceUnavailable, Message: "The request conflicted with a concurrent request; retry it.", Err: err}
+	case strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "53") || pe.Code == "57P01" || pe.Code == "57P03":
+		// connection exceptions, insufficient resources, shutdown, not yet
+		// accepting connections: the database, not the request, is at fault.
+		return &openchime.Error{Code: openchime.ServiceUnavailable, Message: "The database is unavailable; retry the request.", Err: err}
+	}
+	return err
+}

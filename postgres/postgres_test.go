@@ -1,0 +1,180 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/postgres"
+	"github.com/openchime/openchime/postgres/postgrestest"
+	"github.com/openchime/openchime/storetest"
+)
+
+// MustCreateDatabase and MustOpen are postgrestest's, under short names.
+var (
+	MustCreateDatabase = postgrestest.MustCreateDatabase
+	MustOpen           = postgrestest.MustOpen
+)
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(tb testing.TB) openchime.Store { return MustOpen(tb) })
+}
+
+// TestMigrate_Concurrent opens several stores on one empty database at
+// once, as nodes starting together do: every one succeeds and each
+// migration is applied exactly once.
+func TestMigrate_Concurrent(t *testing.T) {
+	dbURL := MustCreateDatabase(t)
+	const nodes = 5
+	var wg sync.WaitGroup
+	errs := make([]error, nodes)
+	for i := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := postgres.Open(context.Background(), dbURL)
+			if err == nil {
+				err = s.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.OpenDB(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n, distinct int
+	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&n, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if want := len(MustMigrationFiles(t, "migrations")); n != want || distinct != want {
+		t.Fatalf("schema_migrations has %d rows (%d versions), want %d", n, distinct, want)
+	}
+}
+
+// TestStore_Update_RetriesSerializationFailures makes two transactions
+// write skew on purpose: each reads both rows and writes one. Under
+// SERIALIZABLE one of them fails and is retried, so the callback runs more
+// than twice in all and both writes land.
+func TestStore_Update_RetriesSerializationFailures(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	for _, id := range []string{"x", "y"} {
+		a := &openchime.Account{ID: id, AwsAccountID: "111111111111", Name: "0", Type: openchime.Team,
+			Status: openchime.AccountActive, DefaultLicense: openchime.Pro}
+		storetest.MustPutAccount(t, s, a)
+	}
+	// Both transactions read before either writes: the first to read waits
+	// for the second's read, then both write. No sleep: channels order it.
+	var mu sync.Mutex
+	calls := 0
+	bothRead := make(chan struct{})
+	var readers sync.WaitGroup
+	readers.Add(2)
+	go func() { readers.Wait(); close(bothRead) }()
+	var once [2]sync.Once
+	run := func(i int, mine string) error {
+		return s.Update(ctx, func(tx openchime.Tx) error {
+			mu.Lock()
+			calls++
+			mu.Unlock()
+			x, err := tx.Account(ctx, "x")
+			if err != nil {
+				return err
+			}
+			y, err := tx.Account(ctx, "y")
+			if err != nil {
+				return err
+			}
+			first := false
+			once[i].Do(func() { first = true; readers.Done() })
+			if first {
+				<-bothRead
+			}
+			a := x
+			if mine == "y" {
+				a = y
+			}
+			a.Name = x.Name + y.Name + "+" + mine
+			return tx.PutAccount(ctx, a)
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- run(0, "x") }()
+	go func() { errs <- run(1, "y") }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls < 3 {
+		t.Fatalf("callbacks ran %d times, want a retry (at least 3)", calls)
+	}
+	var names [2]string
+	err := s.View(ctx, func(tx openchime.ReadTx) error {
+		for i, id := range []string{"x", "y"} {
+			a, err := tx.Account(ctx, id)
+			if err != nil {
+				return err
+			}
+			names[i] = a.Name
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Serially, the second transaction sees the first one's write.
+	if names != [2]string{"00+x", "00+x0+y"} && names != [2]string{"000+y+x", "00+y"} {
+		t.Fatalf("names = %q, not the result of any serial order", names)
+	}
+}
+
+// TestOpen_BadURL checks that a URL that cannot work fails at Open with a
+// message that does not leak the password.
+func TestOpen_BadURL(t *testing.T) {
+	_, err := postgres.Open(context.Background(), "postgres://u:secret@127.0.0.1:bad/db")
+	if err == nil {
+		t.Fatal("Open succeeded on a malformed URL")
+	}
+	if msg := err.Error(); strings.Contains(msg, "secret") {
+		t.Fatalf("error leaks the password: %s", msg)
+	}
+}
+
+// MustMigrationFiles returns the names of the .sql files of dir.
+func MustMigrationFiles(tb testing.TB, dir string) []string {
+	tb.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
+
+// TestMigrations_MatchSQLite checks that every SQLite migration has its
+// PostgreSQL twin of the same version and name, and no more: the two schemas
+// must stay the same tables and columns for internal/sqlutil to serve both.
+// It needs no database.
+func TestMigrations_MatchSQLite(t *testing.T) {
+	pg, lite := MustMigrationFiles(t, "migrations"), MustMigrationFiles(t, "../sqlite/migrations")
+	if !slices.Equal(pg, lite) {
+		t.Fatalf("postgres/migrations %v differ from sqlite/migrations %v: add the PostgreSQL version of each new migration", pg, lite)
+	}
+}

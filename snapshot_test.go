@@ -1,0 +1,130 @@
+package openchime_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	openchime "github.com/openchime/openchime"
+)
+
+// mustRichState loads the example fixture, removes a Team user, deletes an
+// account and stores resources of two kinds: every kind of record a snapshot
+// must carry.
+func mustRichState(tb testing.TB, svc *openchime.Service) {
+	tb.Helper()
+	ctx := context.Background()
+	res := MustLoadFixtureFile(tb, svc, "examples/fixture.json")
+	team := res.Accounts[1]
+	cctx := openchime.NewContextWithCaller(ctx, openchime.Caller{AwsAccountID: "123456789012"})
+	if _, err := svc.BatchSuspendUser(cctx, team.Account.ID, []string{team.Users[0].ID}); err != nil {
+		tb.Fatal(err)
+	}
+	gone, err := svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "Gone", AwsAccountID: "210987654321"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	err = svc.Store.Update(ctx, func(tx openchime.Tx) error {
+		gone.DeletedAt = time.Date(2030, 2, 3, 4, 5, 6, 7_000_000, time.UTC)
+		if err := tx.PutAccount(ctx, gone); err != nil {
+			return err
+		}
+		for _, r := range []*openchime.Resource{
+			{Kind: "bot", ID: "b1", Scope: team.Account.ID, CreatedAt: gone.DeletedAt, Data: []byte(`{"DisplayName":"Bot"}`)},
+			{Kind: "room", ID: "r1", Scope: team.Account.ID, CreatedAt: gone.DeletedAt, Data: []byte(`{"Name":"Room"}`)},
+		} {
+			if err := tx.PutResource(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func mustSnapshotJSON(tb testing.TB, svc *openchime.Service) []byte {
+	tb.Helper()
+	snap, err := svc.Snapshot(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := json.MarshalIndent(snap, "", "  ")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func TestService_RestoreSnapshot(t *testing.T) {
+	ctx := context.Background()
+	t.Run("RoundTrip", func(t *testing.T) {
+		src := MustService(t)
+		mustRichState(t, src)
+		saved := mustSnapshotJSON(t, src)
+
+		var snap openchime.Snapshot
+		if err := json.Unmarshal(saved, &snap); err != nil {
+			t.Fatal(err)
+		}
+		// Resources: the two seeded ones plus the audit events of the
+		// writes that built the state.
+		kinds := map[string]int{}
+		for _, r := range snap.Resources {
+			kinds[r.Kind]++
+		}
+		if len(snap.Accounts) != 3 || len(snap.Users) != 6 || len(snap.Resources)-kinds[openchime.AuditKind] != 2 || kinds[openchime.AuditKind] == 0 {
+			t.Fatalf("snapshot holds %d accounts, %d users, resources %v; want 3, 6, 2 besides audit events", len(snap.Accounts), len(snap.Users), kinds)
+		}
+		dst := MustService(t)
+		if _, err := dst.AdminCreateAccount(ctx, openchime.NewAccount{Name: "replaced"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := dst.RestoreSnapshot(ctx, &snap); err != nil {
+			t.Fatal(err)
+		}
+		if got := mustSnapshotJSON(t, dst); !bytes.Equal(got, saved) {
+			t.Fatalf("restored state differs:\n%s", cmp.Diff(string(saved), string(got)))
+		}
+		want, _ := src.Snapshot(ctx)
+		got, _ := dst.Snapshot(ctx)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("restored records differ (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("ErrBadRequestKeepsState", func(t *testing.T) {
+		svc := MustService(t)
+		mustRichState(t, svc)
+		before := mustSnapshotJSON(t, svc)
+		good := func() *openchime.Snapshot {
+			var s openchime.Snapshot
+			json.Unmarshal(before, &s)
+			return &s
+		}
+		for name, mutate := range map[string]func(s *openchime.Snapshot){
+			"Version":      func(s *openchime.Snapshot) { s.Version = 2 },
+			"OrphanUser":   func(s *openchime.Snapshot) { s.Users[0].AccountID = "nope" },
+			"DupAccount":   func(s *openchime.Snapshot) { s.Accounts[1].ID = s.Accounts[0].ID },
+			"DupEmail":     func(s *openchime.Snapshot) { s.Users[1].PrimaryEmail = s.Users[0].PrimaryEmail },
+			"BadStatus":    func(s *openchime.Snapshot) { s.Users[0].RegistrationStatus = "Gone" },
+			"NoKind":       func(s *openchime.Snapshot) { s.Resources[0].Kind = "" },
+			"NullAccount":  func(s *openchime.Snapshot) { s.Accounts[0] = nil },
+			"DupResources": func(s *openchime.Snapshot) { s.Resources[1] = s.Resources[0] },
+		} {
+			t.Run(name, func(t *testing.T) {
+				s := good()
+				mutate(s)
+				if err := svc.RestoreSnapshot(ctx, s); !openchime.IsCode(err, openchime.BadRequest) {
+					t.Fatalf("RestoreSnapshot err=%v, want BadRequest", err)
+				}
+				if got := mustSnapshotJSON(t, svc); !bytes.Equal(got, before) {
+					t.Fatalf("a refused restore changed the state")
+				}
+			})
+		}
+	})
+}
