@@ -15,6 +15,18 @@ const step = async (name, fn) => {
   try { await fn(); results.push([name, 'pass']); console.log(`ok   ${name}`); }
   catch (e) { results.push([name, 'FAIL']); console.log(`FAIL ${name}: ${e.message}`); }
 };
+// shot saves a screenshot for a person to look at; a failed capture (Chromium
+// under load sometimes refuses one) is retried, then reported, but it is
+// evidence, not an assertion.
+const shot = async (page, path, opts = {}) => {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try { await page.screenshot({ path, ...opts }); return; }
+    catch (e) {
+      if (attempt === 3) { console.log(`warn screenshot ${path}: ${e.message}`); return; }
+      await page.waitForTimeout(500);
+    }
+  }
+};
 const cp = async (path, body, baseURL = base, headers = {}) => {
   const r = await fetch(baseURL + path, { method: 'POST', body: JSON.stringify(body), headers });
   assert.equal(r.status, 201, `${path}: ${r.status}`);
@@ -45,7 +57,7 @@ try {
       await page.locator('#users').waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `page overflows horizontally by ${overflow}px`);
-      await page.screenshot({ path: `${shots}/account-${label}.png`, fullPage: true });
+      await shot(page, `${shots}/account-${label}.png`, { fullPage: true });
     });
     await page.close();
   }
@@ -58,7 +70,7 @@ try {
     const rows = await page.locator('#users tbody tr').count();
     assert.equal(rows, 1);
     await page.getByText('ben@example.com').waitFor();
-    await page.screenshot({ path: `${shots}/search.png`, fullPage: true });
+    await shot(page, `${shots}/search.png`, { fullPage: true });
   });
   await step('unsuspend three users, one unknown, from the page', async () => {
     await page.goto(`${base}/_openchime/ui/accounts/${Account.AccountId}`);
@@ -70,7 +82,7 @@ try {
     const errors = await page.locator('#user-errors tbody tr').allInnerTexts();
     assert.equal(errors.length, 1, `errors: ${errors}`);
     assert.match(errors[0], /no-such-user\s+NotFound/);
-    await page.screenshot({ path: `${shots}/unsuspend-result.png`, fullPage: true });
+    await shot(page, `${shots}/unsuspend-result.png`, { fullPage: true });
   });
   await step('a form posted without its CSRF token is refused', async () => {
     const status = await page.evaluate(async (id) => {
@@ -86,7 +98,7 @@ try {
       const text = await page.locator('#audit').innerText();
       assert.match(text, /BatchUnsuspendUser/);
       assert.match(text, /[0-9a-f]{8}-[0-9a-f]{4}-/);
-      await page.screenshot({ path: `${shots}/audit.png`, fullPage: true });
+      await shot(page, `${shots}/audit.png`, { fullPage: true });
     });
   }
   if (process.env.ADMIN_BASE) {
@@ -96,7 +108,7 @@ try {
       await p.fill('input[name=token]', 'wrong-token');
       const [resp] = await Promise.all([p.waitForResponse(r => r.url().endsWith('/login')), p.click('button[type=submit]')]);
       assert.equal(resp.status(), 403);
-      await p.screenshot({ path: `${shots}/login-refused.png` });
+      await shot(p, `${shots}/login-refused.png`);
       await p.fill('input[name=token]', process.env.ADMIN_TOKEN);
       await p.click('button[type=submit]');
       await p.getByRole('heading', { name: 'AWS accounts' }).waitFor();
