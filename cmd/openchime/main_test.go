@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,12 +15,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/chime/types"
 )
 
-// MustRunMain starts the serve command on a free port over db and returns
-// its base URL and a function that stops it gracefully.
-func MustRunMain(tb testing.TB, db string) (string, func()) {
+// startMain runs the serve command with args and returns it once it
+// listens, with a stop that shuts it down gracefully and waits (safe to call
+// more than once).
+func startMain(tb testing.TB, args ...string) (*Main, func()) {
 	tb.Helper()
 	m := NewMain()
-	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--db", db, "--log-level", "error"}); err != nil {
+	if err := m.ParseFlags(args); err != nil {
 		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -28,14 +30,25 @@ func MustRunMain(tb testing.TB, db string) (string, func()) {
 	select {
 	case <-m.Ready():
 	case err := <-done:
-		tb.Fatalf("serve: %v", err)
-	}
-	stop := func() {
 		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("serve: %v", err)
-		}
+		tb.Fatalf("serve %v: %v", args, err)
 	}
+	var once sync.Once
+	return m, func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				tb.Errorf("serve: %v", err)
+			}
+		})
+	}
+}
+
+// MustRunMain starts the serve command on a free port over db and returns
+// its base URL and a function that stops it gracefully.
+func MustRunMain(tb testing.TB, db string) (string, func()) {
+	tb.Helper()
+	m, stop := startMain(tb, "--addr", "127.0.0.1:0", "--db", db, "--log-level", "error")
 	return "http://" + m.Listener.Addr().String(), stop
 }
 

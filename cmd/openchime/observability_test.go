@@ -19,18 +19,9 @@ import (
 
 func TestMain_AuditFileAndMetrics(t *testing.T) {
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
-	m := NewMain()
-	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--db", ":memory:", "--audit-file", auditPath, "--log-level", "error"}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready():
-	case err := <-done:
-		t.Fatalf("Run: %v", err)
-	}
+	m, stop := startMain(t, "--addr", "127.0.0.1:0", "--db", ":memory:", "--audit-file", auditPath, "--log-level", "error")
+	defer stop()
+	ctx := context.Background()
 	url := "http://" + m.Listener.Addr().String()
 	client := awschime.New(awschime.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(url),
@@ -52,10 +43,7 @@ func TestMain_AuditFileAndMetrics(t *testing.T) {
 		t.Errorf("/metrics lacks %q", want)
 	}
 
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	stop() // the audit file is complete once the server has stopped
 	data, err := os.ReadFile(auditPath)
 	if err != nil {
 		t.Fatal(err)

@@ -57,25 +57,8 @@ func MustSelfSignedCert(tb testing.TB, dir string) (certFile, keyFile string, po
 // MustRun starts Main with args and stops it at cleanup.
 func MustRun(tb testing.TB, args ...string) *Main {
 	tb.Helper()
-	m := NewMain()
-	if err := m.ParseFlags(args); err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready():
-	case err := <-done:
-		cancel()
-		tb.Fatalf("Run: %v", err)
-	}
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("Run: %v", err)
-		}
-	})
+	m, stop := startMain(tb, args...)
+	tb.Cleanup(stop)
 	return m
 }
 

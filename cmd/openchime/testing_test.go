@@ -21,25 +21,7 @@ import (
 // test ends, and returns its base URL.
 func MustServe(tb testing.TB, args ...string) string {
 	tb.Helper()
-	m := NewMain()
-	if err := m.ParseFlags(append([]string{"--addr", "127.0.0.1:0", "--log-level", "error"}, args...)); err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready():
-	case err := <-done:
-		cancel()
-		tb.Fatalf("serve %v: %v", args, err)
-	}
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("serve: %v", err)
-		}
-	})
+	m := MustRun(tb, append([]string{"--addr", "127.0.0.1:0", "--log-level", "error"}, args...)...)
 	return "http://" + m.Listener.Addr().String()
 }
 
