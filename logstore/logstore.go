@@ -622,10 +622,17 @@ func loadSnapshot(path string, seq uint64) (*state, int64, error) {
 func indexUsers(recs []urec) *userSet {
 	set := newUserSet(len(recs))
 	set.emailReady = make(chan struct{})
+	// The background fill reads the records as the snapshot holds them:
+	// replaying the log may replace a record (urec.rec) meanwhile, and an
+	// update that changes an email waits for the fill (userSet.emails).
+	snapshotRecs := make([]string, len(recs))
+	for i := range recs {
+		snapshotRecs[i] = recs[i].rec
+	}
 	go func() {
 		defer close(set.emailReady)
-		for i := range recs {
-			_, _, email := userHead(recs[i].rec)
+		for i, rec := range snapshotRecs {
+			_, _, email := userHead(rec)
 			set.byEmail[openchime.NormalizeEmail(email)] = &recs[i]
 		}
 	}()
