@@ -62,10 +62,12 @@ func AccountChange(before, after *Account) AuditChange {
 func UserChange(before, after *User) AuditChange {
 	c := AuditChange{Kind: "user"}
 	if before != nil {
-		c.ID, c.Before = before.ID, mustJSON(redactUser(*before))
+		r := redactUser(*before)
+		c.ID, c.Before = before.ID, appendUserJSON(make([]byte, 0, userJSONSize), &r)
 	}
 	if after != nil {
-		c.ID, c.After = after.ID, mustJSON(redactUser(*after))
+		r := redactUser(*after)
+		c.ID, c.After = after.ID, appendUserJSON(make([]byte, 0, userJSONSize), &r)
 	}
 	return c
 }
@@ -122,7 +124,7 @@ func (s *Service) audit(ctx context.Context, tx Tx, op, accountID string, change
 	if scope == "" {
 		scope = e.AwsAccountID
 	}
-	return tx.PutResource(ctx, &Resource{Kind: AuditKind, ID: e.ID, Scope: scope, CreatedAt: e.Time, Data: mustJSON(e)})
+	return tx.PutResource(ctx, &Resource{Kind: AuditKind, ID: e.ID, Scope: scope, CreatedAt: e.Time, Data: e.appendJSON(make([]byte, 0, e.sizeHint()))})
 }
 
 // AuditFilter selects audit events; zero fields select everything.

@@ -1,0 +1,41 @@
+package openchime
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// TestAuditJSON_MatchesEncodingJSON pins the hand-written encoders to the
+// bytes json.Marshal writes, so the audit log reads back the same.
+func TestAuditJSON_MatchesEncodingJSON(t *testing.T) {
+	t0 := time.Date(2030, 1, 2, 3, 4, 5, 6_000_000, time.UTC)
+	users := []User{
+		{},
+		{ID: "u1", AccountID: "a1", PrimaryEmail: "pat@example.com", DisplayName: "Pat <Admin> & \"Co\"", LicenseType: Pro,
+			UserType: PrivateUser, RegistrationStatus: Suspended, InvitationStatus: InviteAccepted, RegisteredOn: t0,
+			InvitedOn: t0.Add(-time.Hour), PersonalPIN: "redacted", AlexaForBusiness: AlexaForBusiness{Enabled: true, RoomArn: "arn:x"},
+			ProvisionedNumber: "+12065550100", CreatedAt: t0, RemovedAt: t0.Add(time.Minute), LastLogoutAt: t0.In(time.FixedZone("x", 3600)),
+			Settings: UserSettings{InboundCalling: true, SMS: true}},
+		{ID: "é\u2028\x01\\/", DisplayName: "\xff invalid", CreatedAt: time.Date(2030, 1, 2, 3, 4, 5, 123456789, time.UTC)},
+	}
+	for i := range users {
+		want, _ := json.Marshal(users[i])
+		if got := appendUserJSON(nil, &users[i]); string(got) != string(want) {
+			t.Errorf("user %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+	events := []AuditEvent{
+		{ID: "e1", Time: t0, AwsAccountID: "123456789012", Operation: "CreateAccount"},
+		{ID: "e2", Time: t0, RequestID: "r", AwsAccountID: "1", AccessKeyID: "k", Operation: "BatchSuspendUser", AccountID: "a",
+			UserIDs: []string{"u1", "u2"}, ChangesOmitted: 3,
+			Changes: []AuditChange{UserChange(&users[0], &users[1]), UserChange(nil, &users[2]), AccountChange(&Account{ID: "a", Name: "n"}, nil)}},
+		{ID: "e3", Time: t0, Operation: "X", Changes: []AuditChange{}},
+	}
+	for i := range events {
+		want, _ := json.Marshal(events[i])
+		if got := events[i].appendJSON(nil); string(got) != string(want) {
+			t.Errorf("event %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
