@@ -20,12 +20,20 @@ import (
 // deadlock: PostgreSQL would make one of them wait deadlock_timeout (1s by
 // default) before failing it, to be retried.
 func putUsersInOrder(ctx context.Context, tx Tx, users []*User) error {
-	sorted := slices.Clone(users)
-	slices.SortFunc(sorted, func(a, b *User) int {
-		return cmp.Or(cmp.Compare(NormalizeEmail(a.PrimaryEmail), NormalizeEmail(b.PrimaryEmail)), cmp.Compare(a.ID, b.ID))
+	// Normalise each email once, not in every comparison.
+	type keyed struct {
+		email string
+		u     *User
+	}
+	sorted := make([]keyed, len(users))
+	for i, u := range users {
+		sorted[i] = keyed{NormalizeEmail(u.PrimaryEmail), u}
+	}
+	slices.SortFunc(sorted, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.email, b.email), cmp.Compare(a.u.ID, b.u.ID))
 	})
-	for _, u := range sorted {
-		if err := tx.PutUser(ctx, u); err != nil {
+	for _, k := range sorted {
+		if err := tx.PutUser(ctx, k.u); err != nil {
 			return err
 		}
 	}
