@@ -56,16 +56,21 @@ func AccountChange(before, after *Account) AuditChange {
 	return c
 }
 
-// UserChange returns the change of a user; before or after may be nil. Pass
-// a copy as before when the user is changed in place afterwards: the state
-// is captured now.
+// UserChange returns the change of a user; before or after may be nil. A
+// creation or removal records the whole state; an update records the fields
+// that changed, before and after (the user's id is the change's ID). Pass a
+// copy as before when the user is changed in place afterwards: the state is
+// captured now.
 func UserChange(before, after *User) AuditChange {
 	c := AuditChange{Kind: "user"}
-	if before != nil {
+	switch {
+	case before != nil && after != nil:
+		c.ID = after.ID
+		c.Before, c.After = appendUserDiffJSON(make([]byte, 0, 96), make([]byte, 0, 96), before, after)
+	case before != nil:
 		r := redactUser(*before)
 		c.ID, c.Before = before.ID, appendUserJSON(make([]byte, 0, userJSONSize), &r)
-	}
-	if after != nil {
+	case after != nil:
 		r := redactUser(*after)
 		c.ID, c.After = after.ID, appendUserJSON(make([]byte, 0, userJSONSize), &r)
 	}

@@ -1,6 +1,7 @@
 package openchime
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -37,5 +38,34 @@ func TestAuditJSON_MatchesEncodingJSON(t *testing.T) {
 		if got := events[i].appendJSON(nil); string(got) != string(want) {
 			t.Errorf("event %d:\n got %s\nwant %s", i, got, want)
 		}
+	}
+}
+
+func TestUserChange_UpdateRecordsChangedFields(t *testing.T) {
+	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	before := User{ID: "u1", AccountID: "a", PrimaryEmail: "p@example.com", RegistrationStatus: Suspended, PersonalPIN: "0123456789",
+		CreatedAt: t0, Settings: DefaultUserSettings}
+	after := before
+	after.RegistrationStatus, after.RegisteredOn = Registered, t0.Add(time.Hour)
+	c := UserChange(&before, &after)
+	var b, a map[string]any
+	if err := json.Unmarshal(c.Before, &b); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(c.After, &a); err != nil {
+		t.Fatal(err)
+	}
+	if c.ID != "u1" || len(b) != 2 || len(a) != 2 || b["RegistrationStatus"] != "Suspended" || a["RegistrationStatus"] != "Registered" ||
+		b["RegisteredOn"] != "0001-01-01T00:00:00Z" || a["RegisteredOn"] != "2030-01-02T04:04:05Z" {
+		t.Fatalf("change = %s → %s, want only the status and registration time", c.Before, c.After)
+	}
+	after.PersonalPIN = "9876543210"
+	c = UserChange(&before, &after)
+	if bytes.Contains(c.Before, []byte("0123456789")) || bytes.Contains(c.After, []byte("9876543210")) {
+		t.Fatalf("a PIN reached the audit log: %s → %s", c.Before, c.After)
+	}
+	var ua User
+	if json.Unmarshal(UserChange(nil, &after).After, &ua); ua.PrimaryEmail != "p@example.com" || ua.PersonalPIN != "redacted" {
+		t.Fatalf("creation state = %+v, want the whole user, PIN redacted", ua)
 	}
 }
