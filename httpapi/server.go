@@ -218,11 +218,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	caller.RequestID = requestID
 	ctx := openchime.NewContextWithCaller(r.Context(), caller)
 	ctx = context.WithValue(ctx, operationKey{}, op.Name)
-	if err := s.Service.Faults.BeforeRequest(ctx, op.Name, caller.AwsAccountID, labelOf(labels, "accountId")); err != nil {
+	rq := &request{op: op, labels: labels, q: q, body: body}
+	if err := s.Service.Faults.BeforeRequest(ctx, op.Name, caller.AwsAccountID, rq.label("accountId")); err != nil {
 		WriteError(sw, err)
 		return
 	}
-	out, err := op.serve(ctx, s.Handlers, &request{op: op, labels: labels, q: q, body: body})
+	out, err := op.serve(ctx, s.Handlers, rq)
 	if err != nil {
 		if openchime.ErrorCode(err) == openchime.ServiceFailure {
 			s.Logger.Error("operation failed", "op", op.Name, "request_id", requestID, "err", err)
@@ -235,15 +236,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(sw, op.Status, out)
-}
-
-func labelOf(labels []labelValue, name string) string {
-	for _, l := range labels {
-		if l.name == name {
-			return l.value
-		}
-	}
-	return ""
 }
 
 type operationKey struct{}
