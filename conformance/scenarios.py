@@ -68,11 +68,13 @@ def want_error(fn, shape, code, code_readable=True):
     raise Fail(f"call succeeded, want {shape}")
 
 
-def control(endpoint, path, body):
+def control(endpoint, path, body, method="POST"):
+    """Calls the control plane: POST with a JSON body, or GET when body is None."""
     headers = {"Content-Type": "application/json"}
     if ADMIN_TOKEN:
         headers["Authorization"] = "Bearer " + ADMIN_TOKEN
-    req = urllib.request.Request(endpoint + path, data=json.dumps(body).encode(), method="POST", headers=headers)
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(endpoint + path, data=data, method="GET" if body is None else method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             data = resp.read()
@@ -97,6 +99,11 @@ class Suite:
         self.area_code = AREA_CODES.get(client_name, "919")
         self.found = []
         self.number = self.phone_account = self.phone_user = None
+        self.collab_id = self.bot_id = self.room_id = None
+        self.members = []
+        # Each client's Enterprise account claims its own domain, the default
+        # of its bots' addresses (D19).
+        self.domain = f"{client_name}.example"
 
     def call(self, op, **params):
         return self.c.call(op, params)
@@ -424,6 +431,124 @@ class Suite:
         if p.get("Status") != "Unassigned" or p.get("DeletionTimestamp") or p.get("CallingName") != CALLING_NAME:
             raise Fail(f"restored number = {p}, want Unassigned, no DeletionTimestamp, CallingName {CALLING_NAME}")
 
+    # --- collaboration: bots, rooms, memberships, retention, redaction ----
+
+    def collab_bot(self):
+        acc = control(self.endpoint, "/_openchime/accounts",
+                      {"Name": f"conf-{self.tag}-collab", "AccountType": "EnterpriseLWA", "AwsAccountId": AWS_ACCOUNT_ID,
+                       "ClaimedDomains": [self.domain]})["Account"]
+        users = [{"PrimaryEmail": f"m{i}.{self.tag}@{self.domain}", "UserRegistrationStatus": "Registered"} for i in range(2)]
+        self.members = [u["UserId"] for u in control(self.endpoint, f"/_openchime/accounts/{acc['AccountId']}/users", {"Users": users})["Users"]]
+        self.collab_id = acc["AccountId"]
+        b = self.call("CreateBot", AccountId=self.collab_id, DisplayName="helper")["Bot"]
+        self.status_is(201, "CreateBot")
+        token = b.get("SecurityToken") or ""
+        if (b.get("DisplayName"), b.get("BotEmail"), len(token), b.get("Disabled")) != (
+                "helper (Bot)", f"helper-chimebot@{self.domain}", 40, False) or not b.get("BotId"):
+            raise Fail(f"new bot = {b}, want DisplayName 'helper (Bot)', BotEmail helper-chimebot@{self.domain}, a 40-character SecurityToken, not Disabled")
+        self.bot_id = b["BotId"]
+        b = self.call("UpdateBot", AccountId=self.collab_id, BotId=self.bot_id, Disabled=True)["Bot"]
+        if b.get("Disabled") is not True:
+            raise Fail(f"UpdateBot Disabled=true returned {b}")
+        b = self.call("RegenerateSecurityToken", AccountId=self.collab_id, BotId=self.bot_id)["Bot"]
+        if len(b.get("SecurityToken") or "") != 40 or b["SecurityToken"] == token:
+            raise Fail(f"RegenerateSecurityToken returned token {b.get('SecurityToken')!r}, want a new 40-character one")
+        url = f"https://{self.domain}/events"
+        self.call("PutEventsConfiguration", AccountId=self.collab_id, BotId=self.bot_id, OutboundEventsHTTPSEndpoint=url)
+        self.status_is(201, "PutEventsConfiguration")
+        ec = self.call("GetEventsConfiguration", AccountId=self.collab_id, BotId=self.bot_id).get("EventsConfiguration") or {}
+        if (ec.get("BotId"), ec.get("OutboundEventsHTTPSEndpoint"), ec.get("LambdaFunctionArn")) != (self.bot_id, url, None):
+            raise Fail(f"GetEventsConfiguration = {ec}, want BotId {self.bot_id} and only OutboundEventsHTTPSEndpoint {url}")
+
+    def collab_room(self):
+        self.need(self.collab_id)
+        token = f"room-{self.tag}"
+        r = self.call("CreateRoom", AccountId=self.collab_id, Name="standup", ClientRequestToken=token)["Room"]
+        self.status_is(201, "CreateRoom")
+        if (r.get("Name"), r.get("AccountId"), r.get("CreatedBy")) != ("standup", self.collab_id, f"arn:aws:iam::{AWS_ACCOUNT_ID}:root") or not r.get("RoomId"):
+            raise Fail(f"new room = {r}, want Name standup in {self.collab_id} created by arn:aws:iam::{AWS_ACCOUNT_ID}:root")
+        again = self.call("CreateRoom", AccountId=self.collab_id, Name="standup", ClientRequestToken=token)["Room"]
+        if again.get("RoomId") != r["RoomId"]:
+            raise Fail(f"CreateRoom with the same ClientRequestToken gave room {again.get('RoomId')}, want {r['RoomId']}")
+        self.room_id = r["RoomId"]
+        u = self.call("UpdateRoom", AccountId=self.collab_id, RoomId=self.room_id, Name="retro")["Room"]
+        if u.get("Name") != "retro":
+            raise Fail(f"UpdateRoom returned {u}, want Name retro")
+        g = self.call("GetRoom", AccountId=self.collab_id, RoomId=self.room_id)["Room"]
+        if (g.get("RoomId"), g.get("Name")) != (self.room_id, "retro"):
+            raise Fail(f"GetRoom = {g}, want {self.room_id} named retro")
+
+    def collab_membership(self):
+        self.need(self.room_id, self.members)
+        m0 = self.members[0]
+        m = self.call("CreateRoomMembership", AccountId=self.collab_id, RoomId=self.room_id, MemberId=m0, Role="Member")["RoomMembership"]
+        self.status_is(201, "CreateRoomMembership")
+        mem = m.get("Member") or {}
+        if (m.get("RoomId"), m.get("Role"), mem.get("MemberId"), mem.get("MemberType"), mem.get("Email")) != (
+                self.room_id, "Member", m0, "User", f"m0.{self.tag}@{self.domain}"):
+            raise Fail(f"new membership = {m}, want user {m0} (MemberType User, its email) as Member of {self.room_id}")
+        m = self.call("UpdateRoomMembership", AccountId=self.collab_id, RoomId=self.room_id, MemberId=m0, Role="Administrator")["RoomMembership"]
+        if m.get("Role") != "Administrator":
+            raise Fail(f"UpdateRoomMembership returned {m}, want Role Administrator")
+        listed = self.call("ListRoomMemberships", AccountId=self.collab_id, RoomId=self.room_id).get("RoomMemberships", [])
+        if [((x.get("Member") or {}).get("MemberId"), x.get("Role")) for x in listed] != [(m0, "Administrator")]:
+            raise Fail(f"ListRoomMemberships = {listed}, want only {m0} as Administrator")
+
+    def collab_batch_partial(self):
+        self.need(self.room_id, self.members)
+        m1 = self.members[1]
+        out = self.call("BatchCreateRoomMembership", AccountId=self.collab_id, RoomId=self.room_id,
+                        MembershipItemList=[{"MemberId": m1, "Role": "Member"}, {"MemberId": UNKNOWN_ID, "Role": "Member"}])
+        self.status_is(201, "BatchCreateRoomMembership")
+        errs = out.get("Errors")
+        if not (isinstance(errs, list) and len(errs) == 1 and errs[0].get("MemberId") == UNKNOWN_ID
+                and errs[0].get("ErrorCode") == "NotFound" and errs[0].get("ErrorMessage")):
+            raise Fail(f"Errors = {errs}, want exactly one NotFound for {UNKNOWN_ID} with a message")
+        listed = self.call("ListRoomMemberships", AccountId=self.collab_id, RoomId=self.room_id).get("RoomMemberships", [])
+        if sorted((x.get("Member") or {}).get("MemberId") for x in listed) != sorted(self.members):
+            raise Fail(f"ListRoomMemberships after the batch = {listed}, want both seeded users")
+
+    def collab_retention(self):
+        self.need(self.collab_id)
+        # 60 days: the other clients move the shared clock at most 4 x 72 h,
+        # so a message posted now stays inside the period.
+        self.call("PutRetentionSettings", AccountId=self.collab_id, RetentionSettings={"RoomRetentionSettings": {"RetentionDays": 60}})
+        self.status_is(204, "PutRetentionSettings")
+        g = self.call("GetRetentionSettings", AccountId=self.collab_id)
+        days = ((g.get("RetentionSettings") or {}).get("RoomRetentionSettings") or {}).get("RetentionDays")
+        if days != 60 or not g.get("InitiateDeletionTimestamp"):
+            raise Fail(f"GetRetentionSettings = {g}, want RoomRetentionSettings.RetentionDays 60 and an InitiateDeletionTimestamp")
+
+    def collab_redaction(self):
+        self.need(self.room_id, self.members)
+        path = f"/_openchime/accounts/{self.collab_id}/rooms/{self.room_id}/messages"
+        msg = control(self.endpoint, path, {"SenderId": self.members[0], "Content": "oops"})["Message"]
+        out = self.call("RedactRoomMessage", AccountId=self.collab_id, RoomId=self.room_id, MessageId=msg["MessageId"])
+        self.status_is(200, "RedactRoomMessage")
+        if out:
+            raise Fail(f"RedactRoomMessage returned {out}, want an empty body")
+        got = [m for m in control(self.endpoint, path, None)["Messages"] if m.get("MessageId") == msg["MessageId"]]
+        if len(got) != 1 or got[0].get("Redacted") is not True or got[0].get("Content") is not None:
+            raise Fail(f"the message after RedactRoomMessage = {got}, want Redacted with Content null")
+
+    def collab_team_forbidden(self):
+        acc = control(self.endpoint, "/_openchime/accounts",
+                      {"Name": f"conf-{self.tag}-collab-team", "AccountType": "Team", "AwsAccountId": AWS_ACCOUNT_ID})["Account"]
+        self.err(lambda: self.call("ListRooms", AccountId=acc["AccountId"]), "ForbiddenException", "Forbidden")
+
+    def collab_cleanup(self):
+        self.need(self.room_id, self.bot_id, self.members)
+        self.call("DeleteRoomMembership", AccountId=self.collab_id, RoomId=self.room_id, MemberId=self.members[1])
+        self.status_is(204, "DeleteRoomMembership")
+        self.call("DeleteRoom", AccountId=self.collab_id, RoomId=self.room_id)
+        self.status_is(204, "DeleteRoom")
+        try:
+            self.err(lambda: self.call("GetRoom", AccountId=self.collab_id, RoomId=self.room_id), "NotFoundException", "NotFound")
+        except Fail as e:
+            raise Fail(f"GetRoom of a deleted room: {e}")
+        self.call("DeleteEventsConfiguration", AccountId=self.collab_id, BotId=self.bot_id)
+        self.status_is(204, "DeleteEventsConfiguration")
+
     # --- SigV4 pass only ----------------------------------------------------
 
     def sigv4_wrong_secret(self):
@@ -468,6 +593,14 @@ class Suite:
         ("phone.unassign", phone_unassign),
         ("phone.delete", phone_delete),
         ("phone.restore", phone_restore),
+        ("collab.bot", collab_bot),
+        ("collab.room", collab_room),
+        ("collab.membership", collab_membership),
+        ("collab.batch_partial", collab_batch_partial),
+        ("collab.retention", collab_retention),
+        ("collab.redaction", collab_redaction),
+        ("collab.team_forbidden", collab_team_forbidden),
+        ("collab.cleanup", collab_cleanup),
     ]
 
     def selected(self):
@@ -484,7 +617,7 @@ class Suite:
         """Runs every scenario, appends a JSON line per scenario to
         $OPENCHIME_RESULTS (when set), prints a line each, returns the number
         of failures. Scenarios run in order within a group (the prefix before
-        the dot: team, lwa, error, phone); the groups share no state, so with
+        the dot: team, lwa, error, phone, collab); the groups share no state, so with
         parallel_groups they run side by side, which the CLIs, paying a
         process start per call, use to keep CI time down."""
         results = os.environ.get("OPENCHIME_RESULTS")

@@ -68,6 +68,7 @@ type suite struct {
 	found                         []string // the numbers phone.search offered
 	number                        string   // the number phone.order acquired
 	phoneAccount, phoneUser       string
+	collab                        collab // the collab.* scenarios (collab_test.go)
 }
 
 func envOr(key, def string) string {
@@ -151,6 +152,14 @@ func TestConformance_Scenarios(t *testing.T) {
 		{"phone.unassign", s.phoneUnassign},
 		{"phone.delete", s.phoneDelete},
 		{"phone.restore", s.phoneRestore},
+		{"collab.bot", s.collabBot},
+		{"collab.room", s.collabRoom},
+		{"collab.membership", s.collabMembership},
+		{"collab.batch_partial", s.collabBatchPartial},
+		{"collab.retention", s.collabRetention},
+		{"collab.redaction", s.collabRedaction},
+		{"collab.team_forbidden", s.collabTeamForbidden},
+		{"collab.cleanup", s.collabCleanup},
 	}
 	run := all
 	if os.Getenv("OPENCHIME_PASS") == "sigv4" {

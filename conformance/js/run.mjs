@@ -25,6 +25,25 @@ import {
   DisassociatePhoneNumberFromUserCommand,
   DeletePhoneNumberCommand,
   RestorePhoneNumberCommand,
+  CreateBotCommand,
+  UpdateBotCommand,
+  RegenerateSecurityTokenCommand,
+  PutEventsConfigurationCommand,
+  GetEventsConfigurationCommand,
+  DeleteEventsConfigurationCommand,
+  CreateRoomCommand,
+  UpdateRoomCommand,
+  GetRoomCommand,
+  DeleteRoomCommand,
+  ListRoomsCommand,
+  CreateRoomMembershipCommand,
+  UpdateRoomMembershipCommand,
+  BatchCreateRoomMembershipCommand,
+  ListRoomMembershipsCommand,
+  DeleteRoomMembershipCommand,
+  PutRetentionSettingsCommand,
+  GetRetentionSettingsCommand,
+  RedactRoomMessageCommand,
   paginateListUsers,
 } from "@aws-sdk/client-chime";
 
@@ -80,11 +99,13 @@ async function wantError(promise, shape, code) {
   throw new Fail(`call succeeded, want ${shape}`);
 }
 
+// control calls the control plane: POST with a JSON body, or GET when body
+// is undefined.
 async function control(path, body) {
   const resp = await fetch(endpoint + path, {
-    method: "POST",
+    method: body === undefined ? "GET" : "POST",
     headers: { "Content-Type": "application/json", ...(ADMIN_TOKEN ? { Authorization: `Bearer ${ADMIN_TOKEN}` } : {}) },
-    body: JSON.stringify(body),
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await resp.text();
   if (!resp.ok) throw new Fail(`control plane ${path}: HTTP ${resp.status} ${text}`);
@@ -94,7 +115,19 @@ async function control(path, body) {
 const tag = `js${Date.now() % 1e9}`;
 const alice = `alice.${tag}@example.com`;
 const bob = `bob.${tag}@example.com`;
-const st = { teamId: "", aliceId: "", bobId: "", lwaId: "", lwaUsers: [], found: [], number: "", phoneAccount: "", phoneUser: "" };
+const st = {
+  teamId: "", aliceId: "", bobId: "", lwaId: "", lwaUsers: [], found: [], number: "", phoneAccount: "", phoneUser: "",
+  collabId: "", botId: "", roomId: "", members: [],
+};
+// This client's Enterprise account claims its own domain, the default of its
+// bots' addresses (D19).
+const DOMAIN = `${CLIENT}.example`;
+const wantStatus = (out, want, what) => {
+  if (out.$metadata.httpStatusCode !== want) throw new Fail(`${what}: HTTP ${out.$metadata.httpStatusCode}, want ${want}`);
+};
+const membershipIds = async () =>
+  ((await send(ListRoomMembershipsCommand, { AccountId: st.collabId, RoomId: st.roomId })).RoomMemberships ?? [])
+    .map((m) => `${m.Member?.MemberId}/${m.Role}`);
 
 function need(...vals) {
   if (!vals.every(Boolean)) throw new Fail("skipped: an earlier scenario did not produce the state this one needs");
@@ -394,6 +427,122 @@ const scenarios = {
     if (p?.Status !== "Unassigned" || p.DeletionTimestamp || p.CallingName !== CALLING_NAME) {
       throw new Fail(`restored number = ${show(p)}, want Unassigned, no DeletionTimestamp, CallingName ${CALLING_NAME}`);
     }
+  },
+  "collab.bot": async () => {
+    const acc = (await control("/_openchime/accounts", {
+      Name: `conf-${tag}-collab`, AccountType: "EnterpriseLWA", AwsAccountId: AWS_ACCOUNT_ID, ClaimedDomains: [DOMAIN],
+    })).Account;
+    const users = [0, 1].map((i) => ({ PrimaryEmail: `m${i}.${tag}@${DOMAIN}`, UserRegistrationStatus: "Registered" }));
+    st.members = (await control(`/_openchime/accounts/${acc.AccountId}/users`, { Users: users })).Users.map((u) => u.UserId);
+    st.collabId = acc.AccountId;
+    const out = await send(CreateBotCommand, { AccountId: st.collabId, DisplayName: "helper" });
+    wantStatus(out, 201, "CreateBot");
+    let b = out.Bot;
+    const token = b?.SecurityToken ?? "";
+    if (b?.DisplayName !== "helper (Bot)" || b.BotEmail !== `helper-chimebot@${DOMAIN}` || token.length !== 40 || b.Disabled !== false || !b.BotId) {
+      throw new Fail(`new bot = ${show(b)}, want DisplayName 'helper (Bot)', BotEmail helper-chimebot@${DOMAIN}, a 40-character SecurityToken, not Disabled`);
+    }
+    st.botId = b.BotId;
+    b = (await send(UpdateBotCommand, { AccountId: st.collabId, BotId: st.botId, Disabled: true })).Bot;
+    if (b?.Disabled !== true) throw new Fail(`UpdateBot Disabled=true returned ${show(b)}`);
+    b = (await send(RegenerateSecurityTokenCommand, { AccountId: st.collabId, BotId: st.botId })).Bot;
+    if ((b?.SecurityToken ?? "").length !== 40 || b.SecurityToken === token) {
+      throw new Fail(`RegenerateSecurityToken returned token ${show(b?.SecurityToken)}, want a new 40-character one`);
+    }
+    const url = `https://${DOMAIN}/events`;
+    wantStatus(await send(PutEventsConfigurationCommand, { AccountId: st.collabId, BotId: st.botId, OutboundEventsHTTPSEndpoint: url }),
+      201, "PutEventsConfiguration");
+    const ec = (await send(GetEventsConfigurationCommand, { AccountId: st.collabId, BotId: st.botId })).EventsConfiguration;
+    if (ec?.BotId !== st.botId || ec.OutboundEventsHTTPSEndpoint !== url || ec.LambdaFunctionArn !== undefined) {
+      throw new Fail(`GetEventsConfiguration = ${show(ec)}, want BotId ${st.botId} and only OutboundEventsHTTPSEndpoint ${url}`);
+    }
+  },
+  "collab.room": async () => {
+    need(st.collabId);
+    const token = `room-${tag}`;
+    const out = await send(CreateRoomCommand, { AccountId: st.collabId, Name: "standup", ClientRequestToken: token });
+    wantStatus(out, 201, "CreateRoom");
+    const r = out.Room;
+    const creator = `arn:aws:iam::${AWS_ACCOUNT_ID}:root`;
+    if (r?.Name !== "standup" || r.AccountId !== st.collabId || r.CreatedBy !== creator || !r.RoomId) {
+      throw new Fail(`new room = ${show(r)}, want Name standup in ${st.collabId} created by ${creator}`);
+    }
+    const again = (await send(CreateRoomCommand, { AccountId: st.collabId, Name: "standup", ClientRequestToken: token })).Room;
+    if (again?.RoomId !== r.RoomId) throw new Fail(`CreateRoom with the same ClientRequestToken gave room ${again?.RoomId}, want ${r.RoomId}`);
+    st.roomId = r.RoomId;
+    const u = (await send(UpdateRoomCommand, { AccountId: st.collabId, RoomId: st.roomId, Name: "retro" })).Room;
+    if (u?.Name !== "retro") throw new Fail(`UpdateRoom returned ${show(u)}, want Name retro`);
+    const g = (await send(GetRoomCommand, { AccountId: st.collabId, RoomId: st.roomId })).Room;
+    if (g?.RoomId !== st.roomId || g.Name !== "retro") throw new Fail(`GetRoom = ${show(g)}, want ${st.roomId} named retro`);
+  },
+  "collab.membership": async () => {
+    need(st.roomId, st.members.length);
+    const m0 = st.members[0];
+    const out = await send(CreateRoomMembershipCommand, { AccountId: st.collabId, RoomId: st.roomId, MemberId: m0, Role: "Member" });
+    wantStatus(out, 201, "CreateRoomMembership");
+    const m = out.RoomMembership;
+    if (m?.RoomId !== st.roomId || m.Role !== "Member" || m.Member?.MemberId !== m0 || m.Member.MemberType !== "User" ||
+        m.Member.Email !== `m0.${tag}@${DOMAIN}`) {
+      throw new Fail(`new membership = ${show(m)}, want user ${m0} (MemberType User, its email) as Member of ${st.roomId}`);
+    }
+    const up = (await send(UpdateRoomMembershipCommand, { AccountId: st.collabId, RoomId: st.roomId, MemberId: m0, Role: "Administrator" })).RoomMembership;
+    if (up?.Role !== "Administrator") throw new Fail(`UpdateRoomMembership returned ${show(up)}, want Role Administrator`);
+    const got = await membershipIds();
+    if (show(got) !== show([`${m0}/Administrator`])) throw new Fail(`ListRoomMemberships = ${show(got)}, want only ${m0} as Administrator`);
+  },
+  "collab.batch_partial": async () => {
+    need(st.roomId, st.members.length);
+    const [m0, m1] = st.members;
+    const out = await send(BatchCreateRoomMembershipCommand, {
+      AccountId: st.collabId, RoomId: st.roomId,
+      MembershipItemList: [{ MemberId: m1, Role: "Member" }, { MemberId: UNKNOWN_ID, Role: "Member" }],
+    });
+    wantStatus(out, 201, "BatchCreateRoomMembership");
+    const e = out.Errors;
+    if (!Array.isArray(e) || e.length !== 1 || e[0].MemberId !== UNKNOWN_ID || e[0].ErrorCode !== "NotFound" || !e[0].ErrorMessage) {
+      throw new Fail(`Errors = ${show(e)}, want exactly one NotFound for ${UNKNOWN_ID} with a message`);
+    }
+    const got = (await membershipIds()).sort();
+    const want = [`${m0}/Administrator`, `${m1}/Member`].sort();
+    if (show(got) !== show(want)) throw new Fail(`ListRoomMemberships after the batch = ${show(got)}, want ${show(want)}`);
+  },
+  "collab.retention": async () => {
+    need(st.collabId);
+    // 60 days: the other clients move the shared clock at most 4 x 72 h, so
+    // a message posted now stays inside the period.
+    wantStatus(await send(PutRetentionSettingsCommand, {
+      AccountId: st.collabId, RetentionSettings: { RoomRetentionSettings: { RetentionDays: 60 } },
+    }), 204, "PutRetentionSettings");
+    const g = await send(GetRetentionSettingsCommand, { AccountId: st.collabId });
+    if (g.RetentionSettings?.RoomRetentionSettings?.RetentionDays !== 60 || !(g.InitiateDeletionTimestamp instanceof Date)) {
+      throw new Fail(`GetRetentionSettings = ${show(g)}, want RoomRetentionSettings.RetentionDays 60 and an InitiateDeletionTimestamp`);
+    }
+  },
+  "collab.redaction": async () => {
+    need(st.roomId, st.members.length);
+    const path = `/_openchime/accounts/${st.collabId}/rooms/${st.roomId}/messages`;
+    const msg = (await control(path, { SenderId: st.members[0], Content: "oops" })).Message;
+    const out = await send(RedactRoomMessageCommand, { AccountId: st.collabId, RoomId: st.roomId, MessageId: msg.MessageId });
+    wantStatus(out, 200, "RedactRoomMessage");
+    const got = (await control(path)).Messages.filter((m) => m.MessageId === msg.MessageId);
+    if (got.length !== 1 || got[0].Redacted !== true || got[0].Content !== null) {
+      throw new Fail(`the message after RedactRoomMessage = ${show(got)}, want Redacted with Content null`);
+    }
+  },
+  "collab.team_forbidden": async () => {
+    const acc = (await control("/_openchime/accounts", { Name: `conf-${tag}-collab-team`, AccountType: "Team", AwsAccountId: AWS_ACCOUNT_ID })).Account;
+    await wantError(send(ListRoomsCommand, { AccountId: acc.AccountId }), "ForbiddenException", "Forbidden");
+  },
+  "collab.cleanup": async () => {
+    need(st.roomId, st.botId, st.members.length);
+    wantStatus(await send(DeleteRoomMembershipCommand, { AccountId: st.collabId, RoomId: st.roomId, MemberId: st.members[1] }), 204, "DeleteRoomMembership");
+    wantStatus(await send(DeleteRoomCommand, { AccountId: st.collabId, RoomId: st.roomId }), 204, "DeleteRoom");
+    try {
+      await wantError(send(GetRoomCommand, { AccountId: st.collabId, RoomId: st.roomId }), "NotFoundException", "NotFound");
+    } catch (e) {
+      throw new Fail(`GetRoom of a deleted room: ${e.message}`);
+    }
+    wantStatus(await send(DeleteEventsConfigurationCommand, { AccountId: st.collabId, BotId: st.botId }), 204, "DeleteEventsConfiguration");
   },
 };
 
