@@ -724,16 +724,23 @@ type GlobalSettings struct {
 
 // GetGlobalSettings returns the caller's global settings.
 func (s *Service) GetGlobalSettings(ctx context.Context) (GlobalSettings, error) {
-	var g GlobalSettings
+	return awsAccountDoc[GlobalSettings](ctx, s, kindGlobalSetting)
+}
+
+// awsAccountDoc reads the caller's AWS-account-wide document of the kind;
+// before the first update it is the zero value.
+func awsAccountDoc[T any](ctx context.Context, s *Service, kind string) (T, error) {
+	var v T
 	err := s.Store.View(ctx, func(tx ReadTx) error {
-		g = GlobalSettings{} // the callback may run again
-		_, err := getDoc(ctx, tx, kindGlobalSetting, s.awsAccount(ctx), &g)
+		var zero T
+		v = zero // the callback may run again
+		_, err := getDoc(ctx, tx, kind, s.awsAccount(ctx), &v)
 		if IsCode(err, NotFound) {
 			return nil
 		}
 		return err
 	})
-	return g, err
+	return v, err
 }
 
 var s3BucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
@@ -775,16 +782,7 @@ type PhoneNumberSettings struct {
 // GetPhoneNumberSettings returns the caller's default calling name; {} before
 // any update.
 func (s *Service) GetPhoneNumberSettings(ctx context.Context) (PhoneNumberSettings, error) {
-	var ps PhoneNumberSettings
-	err := s.Store.View(ctx, func(tx ReadTx) error {
-		ps = PhoneNumberSettings{} // the callback may run again
-		_, err := getDoc(ctx, tx, kindPhoneSettings, s.awsAccount(ctx), &ps)
-		if IsCode(err, NotFound) {
-			return nil
-		}
-		return err
-	})
-	return ps, err
+	return awsAccountDoc[PhoneNumberSettings](ctx, s, kindPhoneSettings)
 }
 
 // UpdatePhoneNumberSettings sets the default calling name, at most one change
