@@ -48,7 +48,10 @@ curl -sf $U/metrics > "$work/metrics.txt"
 grep -q '^openchime_requests_total{operation="BatchUnsuspendUser",status="200"} 1$' "$work/metrics.txt"
 grep -q '^openchime_errors_total{code="Throttled",operation="GetAccount"} 1$' "$work/metrics.txt"
 grep -q '^openchime_users{status="Registered"} 2$' "$work/metrics.txt"
-curl -sf $U/_openchime/metrics | grep -q '^openchime_store_duration_seconds_count{method="update"}'
+# (Into a file first: grep -q stops reading early, and under pipefail curl's
+# write error would fail the step.)
+curl -sf $U/_openchime/metrics > "$work/cp-metrics.txt"
+grep -q '^openchime_store_duration_seconds_count{method="update"}' "$work/cp-metrics.txt"
 
 # The audit log holds the batch, once, with the two changed users.
 ev=$(curl -sf "$U/_openchime/audit?operation=BatchUnsuspendUser&account-id=$A")
