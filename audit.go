@@ -308,3 +308,46 @@ func (s *Service) putUser(ctx context.Context, tx Tx, op string, before, u *User
 	}
 	return s.audit(ctx, tx, op, u.AccountID, UserChange(before, u))
 }
+
+// auditPruneBatch is how many expired events one pruning transaction deletes.
+const auditPruneBatch = 500
+
+// PruneAudit deletes the audit events recorded before cutoff, oldest first,
+// a bounded batch per transaction so a large backlog never holds a long
+// write; it returns how many it deleted. The serve command runs it
+// periodically for --audit-retention.
+func (s *Service) PruneAudit(ctx context.Context, cutoff time.Time) (int, error) {
+	deleted := 0
+	for {
+		var oldest []*Resource
+		err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+			oldest, err = tx.Resources(ctx, ResourceFilter{Kind: AuditKind, Limit: auditPruneBatch})
+			return err
+		})
+		if err != nil {
+			return deleted, err
+		}
+		n := 0
+		for n < len(oldest) && oldest[n].CreatedAt.Before(cutoff) {
+			n++
+		}
+		if n == 0 {
+			return deleted, nil
+		}
+		err = s.Store.Update(ctx, func(tx Tx) error {
+			for _, r := range oldest[:n] {
+				if err := tx.DeleteResource(ctx, AuditKind, r.ID); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return deleted, err
+		}
+		deleted += n
+		if n < len(oldest) {
+			return deleted, nil
+		}
+	}
+}

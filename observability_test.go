@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -169,5 +170,48 @@ func TestCountUsers(t *testing.T) {
 		if c.Removed != 1 || len(c.ByStatus) != 3 || c.ByStatus[openchime.Registered] != 1 || c.ByStatus[openchime.Suspended] != 1 || c.ByStatus[openchime.Unregistered] != 1 {
 			t.Errorf("counts=%+v, want %v and 1 removed", c, want)
 		}
+	}
+}
+
+func TestService_PruneAudit(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	clock := &openchime.ControlClock{}
+	clock.Freeze()
+	clock.Set(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	svc := openchime.NewService(store)
+	svc.Clock = clock
+	for i := range 3 {
+		if _, err := svc.CreateAccount(ctx, fmt.Sprint("old ", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(time.Hour)
+	if _, err := svc.CreateAccount(ctx, "new"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := svc.PruneAudit(ctx, clock.Now().Add(-time.Minute))
+	if err != nil || n != 3 {
+		t.Fatalf("PruneAudit = %d, %v; want the 3 old events", n, err)
+	}
+	events, _, err := svc.ListAudit(ctx, openchime.AuditFilter{})
+	if err != nil || len(events) != 1 || events[0].Operation != "CreateAccount" || !events[0].Time.Equal(clock.Now()) {
+		t.Fatalf("events after pruning = %+v, %v; want only the new one", events, err)
+	}
+	if n, err := svc.PruneAudit(ctx, clock.Now().Add(-time.Minute)); err != nil || n != 0 {
+		t.Fatalf("second PruneAudit = %d, %v; want nothing left to delete", n, err)
+	}
+	// A backlog larger than one pruning transaction goes in several.
+	for i := range 1100 {
+		if _, err := svc.CreateAccount(ctx, fmt.Sprint("bulk ", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := svc.PruneAudit(ctx, clock.Now().Add(time.Minute)); err != nil || n != 1101 {
+		t.Fatalf("PruneAudit of a backlog = %d, %v; want 1101", n, err)
 	}
 }

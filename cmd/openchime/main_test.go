@@ -117,6 +117,7 @@ func TestConfig_Validate(t *testing.T) {
 		{"--addr", "nonsense"},
 		{"--db", ""},
 		{"--default-aws-account", "12"},
+		{"--audit-retention", "-1s"},
 		{"extra"},
 	} {
 		if err := NewMain().ParseFlags(args); err == nil {

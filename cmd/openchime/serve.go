@@ -27,6 +27,9 @@ type Config struct {
 	DefaultAwsAccountID string
 	LogLevel            string
 	AuditFile           string // --audit-file: audit events as JSON lines
+	// AuditRetention, when positive, deletes audit events older than it
+	// (--audit-retention); 0 keeps them for ever.
+	AuditRetention time.Duration
 	Security            SecurityConfig
 	// IDSeed, Clock and Seed make runs reproducible (testing.go).
 	IDSeed string // --id-seed: a uint64; "" means random ids
@@ -56,6 +59,9 @@ func (c *Config) Validate() error {
 	}
 	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
 		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
+	}
+	if c.AuditRetention < 0 {
+		return fmt.Errorf("--audit-retention %s must not be negative", c.AuditRetention)
 	}
 	if err := c.validateTesting(); err != nil {
 		return err
@@ -93,6 +99,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.DB, "db", envOr("OPENCHIME_DB", m.Config.DB), "database: a SQLite file path (or sqlite:PATH), :memory:, log:DIR for the log-structured store, or a postgres:// URL (env OPENCHIME_DB)")
 	fs.StringVar(&m.Config.DefaultAwsAccountID, "default-aws-account", envOr("OPENCHIME_DEFAULT_AWS_ACCOUNT", m.Config.DefaultAwsAccountID), "AWS account of callers whose access key is not a 12-digit account id (env OPENCHIME_DEFAULT_AWS_ACCOUNT)")
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
+	fs.DurationVar(&m.Config.AuditRetention, "audit-retention", envDuration("OPENCHIME_AUDIT_RETENTION", m.Config.AuditRetention), "delete audit events older than this, e.g. 168h; 0 keeps them for ever (env OPENCHIME_AUDIT_RETENTION)")
 	fs.StringVar(&m.Config.AuditFile, "audit-file", envOr("OPENCHIME_AUDIT_FILE", m.Config.AuditFile), "also append every audit event to this file as a JSON line (env OPENCHIME_AUDIT_FILE)")
 	m.Config.Security.addFlags(fs)
 	m.testingFlags(fs)
@@ -181,6 +188,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Listener = ln
 	logger.Info("listening", "addr", ln.Addr().String(), "db", redactDB(m.Config.DB), "version", Version, "tls", m.HTTP.TLSConfig != nil)
 	close(m.ready)
+	if m.Config.AuditRetention > 0 {
+		go pruneAudit(ctx, svc, m.Config.AuditRetention, logger)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.Config.Security.serve(m.HTTP, ln) }()
 	select {
@@ -199,3 +209,24 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Ready is closed once Run listens.
 func (m *Main) Ready() <-chan struct{} { return m.ready }
+
+// pruneAudit deletes audit events older than retention (on the server
+// clock) every minute, or every tenth of the retention when that is shorter,
+// until ctx ends.
+func pruneAudit(ctx context.Context, svc *openchime.Service, retention time.Duration, logger *slog.Logger) {
+	every := min(time.Minute, max(retention/10, time.Second))
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := svc.PruneAudit(ctx, svc.Clock.Now().Add(-retention)); err != nil && ctx.Err() == nil {
+			logger.Error("audit pruning failed", "err", err)
+		} else if n > 0 {
+			logger.Debug("audit events pruned", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
