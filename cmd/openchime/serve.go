@@ -30,7 +30,7 @@ type Config struct {
 	// AuditRetention, when positive, deletes audit events older than it
 	// (--audit-retention); 0 keeps them for ever.
 	AuditRetention time.Duration
-	Security            SecurityConfig
+	Security       SecurityConfig
 	// IDSeed, Clock and Seed make runs reproducible (testing.go).
 	IDSeed string // --id-seed: a uint64; "" means random ids
 	Clock  string // --clock: an RFC 3339 time to freeze the clock at
