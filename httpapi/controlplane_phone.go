@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 
 	openchime "github.com/openchime/openchime"
@@ -152,15 +151,8 @@ func (cp *controlPlane) getConfig(w http.ResponseWriter, r *http.Request) {
 // putConfig merges the given fields into the configuration (decision D43).
 func (cp *controlPlane) putConfig(w http.ResponseWriter, r *http.Request) {
 	c := cp.svc.PhoneConfigSnapshot()
-	body, err := readBody(r, DefaultMaxBodyBytes)
-	if err != nil {
+	if err := DecodeJSON(r, &c); err != nil { // absent fields keep their values
 		WriteError(w, err)
-		return
-	}
-	dec := json.NewDecoder(bytesReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		WriteError(w, openchime.Errorf(openchime.BadRequest, "Invalid configuration: %v.", err))
 		return
 	}
 	if c.MaxPhoneNumbers < 0 || c.MaxDialOutsPerMeeting < 0 {

@@ -141,5 +141,3 @@ func jsonKind(t reflect.Type) string {
 	}
 	return fmt.Sprintf("a %s", t.Kind())
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
