@@ -113,3 +113,24 @@ func TestPhoneNumber_Effective(t *testing.T) {
 		t.Fatal("a failed acquisition stays in the inventory")
 	}
 }
+
+func TestRandomIDs_Digits(t *testing.T) {
+	var counts [10]int
+	for range 200 {
+		d := RandomIDs{}.Digits(10)
+		if len(d) != 10 {
+			t.Fatalf("Digits(10) = %q", d)
+		}
+		for _, c := range d {
+			if c < '0' || c > '9' {
+				t.Fatalf("Digits(10) = %q", d)
+			}
+			counts[c-'0']++
+		}
+	}
+	for digit, n := range counts {
+		if n == 0 {
+			t.Errorf("digit %d never drawn in 2000 draws", digit)
+		}
+	}
+}

@@ -33,12 +33,19 @@ func (RandomIDs) UUID() string {
 
 // Digits returns n random digits.
 func (RandomIDs) Digits(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	for i := range b {
-		b[i] = '0' + b[i]%10
+	out := make([]byte, 0, n)
+	var buf [16]byte
+	for len(out) < n {
+		rand.Read(buf[:])
+		for _, c := range buf {
+			// 250 is the largest multiple of 10 below 256: bytes at or
+			// above it are dropped so every digit is equally likely.
+			if c < 250 && len(out) < n {
+				out = append(out, '0'+c%10)
+			}
+		}
 	}
-	return string(b)
+	return string(out)
 }
 
 // Token returns n random characters of the token alphabet.
