@@ -54,8 +54,8 @@ func run(ctx context.Context, args []string) error {
 		fmt.Println("openchime", Version)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Println("usage: openchime [serve|migrate|snapshot|version] [flags]; openchime serve -h lists the flags")
+		fmt.Println("usage: openchime [serve|migrate|snapshot|bench|version] [flags]; openchime COMMAND -h lists its flags")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, migrate, snapshot, version)", cmd)
+	return fmt.Errorf("unknown command %q (try: serve, migrate, snapshot, bench, version)", cmd)
 }
