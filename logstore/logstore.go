@@ -20,17 +20,14 @@
 package logstore
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,9 +60,10 @@ type Store struct {
 	frame []byte // the frame being built, under wmu
 	wal   *wal
 	// walStart is the first seq of the current log file; snapSeq and
-	// snapSize describe the newest snapshot.
+	// snapSize describe the newest snapshot (snapSize is read after
+	// commits, outside the writer lock).
 	walStart, snapSeq uint64
-	snapSize          int64
+	snapSize          atomic.Int64
 	closed            bool
 
 	ckptMu      sync.Mutex // one checkpoint at a time
@@ -147,7 +145,8 @@ func (s *Store) recover() error {
 		if err != nil {
 			return err
 		}
-		s.st, s.seq, s.snapSeq, s.snapSize = st, seq, seq, size
+		s.st, s.seq, s.snapSeq = st, seq, seq
+		s.snapSize.Store(size)
 	}
 	ap := &applier{st: s.st}
 	var f *os.File
@@ -376,7 +375,7 @@ func (s *Store) checkpointThreshold() int64 {
 	if s.opts.CheckpointBytes > 0 {
 		return s.opts.CheckpointBytes
 	}
-	return max(minCheckpointBytes, s.snapSize/2)
+	return max(minCheckpointBytes, s.snapSize.Load()/2)
 }
 
 func (s *Store) maybeCheckpoint() {
@@ -389,20 +388,6 @@ func (s *Store) maybeCheckpoint() {
 		defer s.ckptRunning.Store(false)
 		s.Checkpoint() // on failure the log keeps growing; the next attempt retries
 	}()
-}
-
-// snapshotData is the state captured for a snapshot: the records only, which
-// are immutable strings, so it is written without holding any lock.
-type snapshotData struct {
-	seq       uint64
-	accounts  []string
-	resources []string
-	users     []userBlock
-}
-
-type userBlock struct {
-	accountID string
-	recs      []string
 }
 
 // Checkpoint writes a snapshot of the current state and removes the log and
@@ -443,7 +428,11 @@ func (s *Store) Checkpoint() error {
 		return err
 	}
 	s.wmu.Lock()
-	s.snapSeq, s.snapSize = seq, size
+	s.snapSeq = seq
+	s.snapSize.Store(size)
+	s.mu.Lock()
+	s.compact(data)
+	s.mu.Unlock()
 	s.wmu.Unlock()
 	snaps, wals, err := listFiles(s.dir)
 	if err != nil {
@@ -460,201 +449,4 @@ func (s *Store) Checkpoint() error {
 		}
 	}
 	return syncDir(s.dir)
-}
-
-// capture copies the references to every record; the caller holds wmu.
-func (s *Store) capture(seq uint64) *snapshotData {
-	d := &snapshotData{seq: seq}
-	for _, rec := range s.st.accounts {
-		d.accounts = append(d.accounts, rec)
-	}
-	for _, m := range s.st.resources {
-		for _, rec := range m {
-			d.resources = append(d.resources, rec)
-		}
-	}
-	for id, set := range s.st.users {
-		recs := make([]string, len(set.order))
-		for i, r := range set.order {
-			recs[i] = r.rec
-		}
-		d.users = append(d.users, userBlock{accountID: id, recs: recs})
-	}
-	return d
-}
-
-// Snapshot file: magic | u64 seq | entries (kind, uvarint length, body; a
-// user block is kind, account id, count, then each record as a string) |
-// 0 | u32 CRC-32C of everything before it.
-const snapMagic = "OCSNAP01"
-
-type crcWriter struct {
-	w   io.Writer
-	crc uint32
-}
-
-func (c *crcWriter) Write(p []byte) (int, error) {
-	c.crc = crc32.Update(c.crc, castagnoli, p)
-	return c.w.Write(p)
-}
-
-func writeSnapshot(dir string, d *snapshotData) (int64, error) {
-	final := filepath.Join(dir, snapName(d.seq))
-	tmp := final + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(tmp)
-	defer f.Close()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	cw := &crcWriter{w: bw}
-	var scratch []byte
-	put := func(b []byte) { cw.Write(b) }
-	scratch = append(scratch[:0], snapMagic...)
-	scratch = binary.LittleEndian.AppendUint64(scratch, d.seq)
-	put(scratch)
-	entry := func(kind byte, body string) {
-		scratch = append(scratch[:0], kind)
-		scratch = binary.AppendUvarint(scratch, uint64(len(body)))
-		scratch = append(scratch, body...)
-		put(scratch)
-	}
-	for _, rec := range d.accounts {
-		entry(kindAccount, rec)
-	}
-	for _, rec := range d.resources {
-		entry(kindResource, rec)
-	}
-	for _, ub := range d.users {
-		scratch = append(scratch[:0], kindUserBlock)
-		scratch = binary.AppendUvarint(scratch, uint64(len(ub.accountID)))
-		scratch = append(scratch, ub.accountID...)
-		scratch = binary.AppendUvarint(scratch, uint64(len(ub.recs)))
-		put(scratch)
-		for _, rec := range ub.recs {
-			scratch = binary.AppendUvarint(scratch[:0], uint64(len(rec)))
-			scratch = append(scratch, rec...)
-			put(scratch)
-		}
-	}
-	put([]byte{0})
-	if err := binary.Write(bw, binary.LittleEndian, cw.crc); err != nil {
-		return 0, err
-	}
-	if err := bw.Flush(); err != nil {
-		return 0, err
-	}
-	if err := f.Sync(); err != nil {
-		return 0, err
-	}
-	info, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	if err := f.Close(); err != nil {
-		return 0, err
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return 0, err
-	}
-	return info.Size(), syncDir(dir)
-}
-
-// loadSnapshot reads a snapshot in one sequential read. The user records
-// stay in that one buffer (they are never modified, an update replaces the
-// record), so loading a million users allocates a handful of large blocks
-// instead of a million small ones.
-func loadSnapshot(path string, seq uint64) (*state, int64, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	bad := func(why string) (*state, int64, error) {
-		return nil, 0, fmt.Errorf("logstore: snapshot %s is corrupt: %s", path, why)
-	}
-	if len(data) < len(snapMagic)+8+5 || string(data[:len(snapMagic)]) != snapMagic {
-		return bad("bad header")
-	}
-	body := data[:len(data)-4]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) || body[len(body)-1] != 0 {
-		return bad("checksum mismatch")
-	}
-	if binary.LittleEndian.Uint64(data[len(snapMagic):]) != seq {
-		return bad("sequence number does not match the file name")
-	}
-	st := newState()
-	ap := &applier{st: st}
-	d := decoder{s: bytesToString(body[len(snapMagic)+8 : len(body)-1])}
-	for len(d.s) > 0 && d.err == nil {
-		kind := d.byte()
-		if kind != kindUserBlock {
-			if err := ap.apply(kind, d.str()); err != nil {
-				return bad(err.Error())
-			}
-			continue
-		}
-		acct := d.str()
-		n := d.uint()
-		if n > uint64(len(d.s)) {
-			return bad("user count")
-		}
-		recs := make([]urec, n)
-		for i := range recs {
-			recs[i].rec = d.str()
-			if d.err != nil || len(recs[i].rec) == 0 || recs[i].rec[0] != userFormat {
-				return bad("user record")
-			}
-		}
-		st.users[acct] = indexUsers(recs)
-	}
-	if d.err != nil {
-		return bad(d.err.Error())
-	}
-	return st, int64(len(data)), nil
-}
-
-// indexUsers builds the indexes of an account's users, which a snapshot
-// holds in order. Filling a hash map of a million entries costs a cache miss
-// per insert and is most of the start time, so the email index, which only
-// user creation and email lookups need, fills in the background while the
-// server already answers.
-func indexUsers(recs []urec) *userSet {
-	set := newUserSet(len(recs))
-	set.emailReady = make(chan struct{})
-	// The background fill reads the records as the snapshot holds them:
-	// replaying the log may replace a record (urec.rec) meanwhile, and an
-	// update that changes an email waits for the fill (userSet.emails).
-	snapshotRecs := make([]string, len(recs))
-	for i := range recs {
-		snapshotRecs[i] = recs[i].rec
-	}
-	go func() {
-		defer close(set.emailReady)
-		for i, rec := range snapshotRecs {
-			_, _, email := userHead(rec)
-			set.byEmail[openchime.NormalizeEmail(email)] = &recs[i]
-		}
-	}()
-	sorted := true
-	var pc int64
-	var pid string
-	for i := range recs {
-		r := &recs[i]
-		created, id := userKey(r.rec)
-		set.byID[id] = r
-		set.order = append(set.order, r)
-		if i > 0 && !keyLess(pc, pid, created, id) {
-			sorted = false
-		}
-		pc, pid = created, id
-	}
-	if !sorted {
-		sort.Slice(set.order, func(i, j int) bool {
-			c1, id1 := userKey(set.order[i].rec)
-			c2, id2 := userKey(set.order[j].rec)
-			return keyLess(c1, id1, c2, id2)
-		})
-	}
-	return set
 }

@@ -9,9 +9,9 @@ import (
 )
 
 // state is the whole database in memory. Users, the one high-volume kind,
-// are kept as encoded records (see codec.go) with three indexes per account;
-// accounts and resources, which are few, are kept as encoded records in maps
-// and sorted when listed.
+// are kept as encoded records (see codec.go) in a pointer-free user set per
+// account; accounts and resources, which are few, are kept as encoded records
+// in maps and sorted when listed.
 type state struct {
 	accounts  map[string]string            // id → account record
 	users     map[string]*userSet          // account id → its users
@@ -22,33 +22,55 @@ func newState() *state {
 	return &state{accounts: map[string]string{}, users: map[string]*userSet{}, resources: map[string]map[string]string{}}
 }
 
-// urec holds a user's current record; the indexes point at it so an update
-// replaces one string.
-type urec struct{ rec string }
-
-// userSet is the users of one account.
+// userSet is the users of one account. A user is a slot number: refs locates
+// its current record in the arena, the two indexes find a slot by id and by
+// normalised email, and order lists the slots by (CreatedAt, ID), so that
+// ListUsers seeks its cursor by binary search and reads one page,
+// O(log n + page). Users are never deleted (a removed user is a tombstone),
+// so slots are never reused.
 type userSet struct {
-	byID    map[string]*urec // keys share the record's memory
-	byEmail map[string]*urec // normalised email; use emails()
-	// emailReady is closed once byEmail is filled: after a snapshot load
-	// it fills in the background, so the server answers before it is done
-	// (the batch and list paths never need it).
-	emailReady chan struct{}
-	// order is sorted by (CreatedAt, ID): ListUsers seeks its cursor by
-	// binary search and reads one page, O(log n + page).
-	order []*urec
+	arena  arena
+	refs   []ref
+	ids    index
+	emails index
+	order  []uint32
+	// live is the size of the records refs point at, which a compaction
+	// copies.
+	live int
 }
 
 func newUserSet(n int) *userSet {
-	ready := make(chan struct{})
-	close(ready)
-	return &userSet{byID: make(map[string]*urec, n), byEmail: make(map[string]*urec, n), order: make([]*urec, 0, n), emailReady: ready}
+	return &userSet{refs: make([]ref, 0, n), ids: newIndex(n), emails: newIndex(n), order: make([]uint32, 0, n)}
 }
 
-// emails returns the email index, waiting for it to be filled.
-func (s *userSet) emails() map[string]*urec {
-	<-s.emailReady
-	return s.byEmail
+func (s *userSet) rec(slot uint32) string { return s.arena.get(s.refs[slot]) }
+
+// byID returns the record of the user with the id.
+func (s *userSet) byID(id string) (string, bool) {
+	slot, ok := s.slotOf(id)
+	if !ok {
+		return "", false
+	}
+	return s.rec(slot), true
+}
+
+func (s *userSet) slotOf(id string) (uint32, bool) {
+	return s.ids.find(keyHash(id), func(slot uint32) bool {
+		_, v := userKey(s.rec(slot))
+		return v == id
+	})
+}
+
+// byEmail returns the record of the user whose normalised email is email.
+func (s *userSet) byEmail(email string) (string, bool) {
+	slot, ok := s.emails.find(keyHash(email), func(slot uint32) bool {
+		_, _, e := userHead(s.rec(slot))
+		return openchime.NormalizeEmail(e) == email
+	})
+	if !ok {
+		return "", false
+	}
+	return s.rec(slot), true
 }
 
 func keyLess(c1 int64, id1 string, c2 int64, id2 string) bool {
@@ -58,63 +80,63 @@ func keyLess(c1 int64, id1 string, c2 int64, id2 string) bool {
 	return id1 < id2
 }
 
-// search returns the index of the first record after (created, id).
+func (s *userSet) keyAt(i int) (int64, string) { return userKey(s.rec(s.order[i])) }
+
+// search returns the index in order of the first record after (created, id).
 func (s *userSet) search(created int64, id string) int {
 	return sort.Search(len(s.order), func(i int) bool {
-		c, v := userKey(s.order[i].rec)
+		c, v := s.keyAt(i)
 		return keyLess(created, id, c, v)
 	})
 }
 
-// indexOf returns the position of the record with the key.
+// indexOf returns the position in order of the record with the key.
 func (s *userSet) indexOf(created int64, id string) int {
 	return sort.Search(len(s.order), func(i int) bool {
-		c, v := userKey(s.order[i].rec)
+		c, v := s.keyAt(i)
 		return !keyLess(c, v, created, id)
 	})
 }
 
-// put inserts or replaces a user; fresh collects the new records, which
-// flush adds to the order in one sorted merge. Map keys never share memory
-// with a record that an update can replace (they are substrings of the
-// snapshot buffer, which lives as long as the store, or copies), so an update
-// only swaps the record and leaves the maps alone.
-func (s *userSet) put(rec string, fresh *[]*urec) {
+// put inserts or replaces a user; fresh collects the slots that need a place
+// in the order, which addOrdered merges in one pass.
+func (s *userSet) put(rec string, fresh *[]uint32) {
 	created, id, email := userHead(rec)
 	email = openchime.NormalizeEmail(email)
-	if old := s.byID[id]; old != nil {
-		oc, oid, oemail := userHead(old.rec)
+	if slot, ok := s.slotOf(id); ok {
+		old := s.rec(slot)
+		oc, oid, oemail := userHead(old)
 		if oc != created {
-			if i := s.indexOf(oc, oid); i < len(s.order) && s.order[i] == old {
+			if i := s.indexOf(oc, oid); i < len(s.order) && s.order[i] == slot {
 				s.order = slices.Delete(s.order, i, i+1)
 			}
-			*fresh = append(*fresh, old)
+			*fresh = append(*fresh, slot)
 		}
 		if oemail = openchime.NormalizeEmail(oemail); oemail != email {
-			emails := s.emails()
-			if emails[oemail] == old {
-				delete(emails, oemail)
-			}
-			emails[strings.Clone(email)] = old
+			s.emails.remove(keyHash(oemail), slot)
+			s.emails.insert(keyHash(email), slot)
 		}
-		old.rec = rec
+		s.live += recordSize(len(rec)) - recordSize(len(old))
+		s.refs[slot] = s.arena.add(rec)
 		return
 	}
-	r := &urec{rec: rec}
-	s.byID[strings.Clone(id)] = r
-	s.emails()[strings.Clone(email)] = r
-	*fresh = append(*fresh, r)
+	slot := uint32(len(s.refs))
+	s.refs = append(s.refs, s.arena.add(rec))
+	s.live += recordSize(len(rec))
+	s.ids.insert(keyHash(id), slot)
+	s.emails.insert(keyHash(email), slot)
+	*fresh = append(*fresh, slot)
 }
 
-// addOrdered merges fresh records into the order. New users are nearly
-// always created after every existing one, which makes this an append.
-func (s *userSet) addOrdered(fresh []*urec) {
+// addOrdered merges fresh slots into the order. New users are nearly always
+// created after every existing one, which makes this an append.
+func (s *userSet) addOrdered(fresh []uint32) {
 	if len(fresh) == 0 {
 		return
 	}
-	less := func(a, b *urec) int {
-		c1, id1 := userKey(a.rec)
-		c2, id2 := userKey(b.rec)
+	less := func(a, b uint32) int {
+		c1, id1 := userKey(s.rec(a))
+		c2, id2 := userKey(s.rec(b))
 		switch {
 		case keyLess(c1, id1, c2, id2):
 			return -1
@@ -128,7 +150,7 @@ func (s *userSet) addOrdered(fresh []*urec) {
 		s.order = append(s.order, fresh...)
 		return
 	}
-	merged := make([]*urec, 0, len(s.order)+len(fresh))
+	merged := make([]uint32, 0, len(s.order)+len(fresh))
 	i, j := 0, 0
 	for i < len(s.order) && j < len(fresh) {
 		if less(s.order[i], fresh[j]) <= 0 {
@@ -151,13 +173,14 @@ const (
 	kindResource    = 3 // resource record
 	kindDelResource = 4 // kind, id
 	kindReset       = 5 // nothing
-	kindUserBlock   = 6 // snapshot only: account id, count, user records
+	kindUserBlock   = 6 // snapshot format 1 only: account id, count, user records
+	kindUserSet     = 7 // snapshot only: a whole user set, see writeUserSet
 )
 
 // applier applies entries to a state, batching the order merges of users.
 type applier struct {
 	st    *state
-	fresh map[*userSet][]*urec
+	fresh map[*userSet][]uint32
 }
 
 func (a *applier) user(accountID, rec string) {
@@ -167,7 +190,7 @@ func (a *applier) user(accountID, rec string) {
 		a.st.users[strings.Clone(accountID)] = set
 	}
 	if a.fresh == nil {
-		a.fresh = map[*userSet][]*urec{}
+		a.fresh = map[*userSet][]uint32{}
 	}
 	f := a.fresh[set]
 	set.put(rec, &f)
@@ -202,7 +225,7 @@ func (a *applier) apply(kind byte, body string) error {
 		if d.err != nil || len(d.s) == 0 {
 			return errCorrupt
 		}
-		a.user(acct, strings.Clone(d.s))
+		a.user(acct, d.s) // the arena copies it
 	case kindResource:
 		body = strings.Clone(body)
 		d := decoder{s: body}

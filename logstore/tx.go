@@ -97,8 +97,8 @@ func msTime(t time.Time) int64 {
 
 func (t readTx) User(_ context.Context, accountID, userID string) (*openchime.User, error) {
 	if set := t.st.users[accountID]; set != nil {
-		if r := set.byID[userID]; r != nil {
-			return decodeUser(accountID, r.rec)
+		if rec, ok := set.byID(userID); ok {
+			return decodeUser(accountID, rec)
 		}
 	}
 	return nil, userNotFound(userID)
@@ -106,8 +106,8 @@ func (t readTx) User(_ context.Context, accountID, userID string) (*openchime.Us
 
 func (t readTx) UserByEmail(_ context.Context, accountID, email string) (*openchime.User, error) {
 	if set := t.st.users[accountID]; set != nil {
-		if r := set.emails()[email]; r != nil {
-			return decodeUser(accountID, r.rec)
+		if rec, ok := set.byEmail(email); ok {
+			return decodeUser(accountID, rec)
 		}
 	}
 	return nil, userNotFound(email)
@@ -120,8 +120,8 @@ func (t readTx) Users(_ context.Context, f openchime.UserFilter) ([]*openchime.U
 	}
 	var out []*openchime.User
 	if f.Email != "" {
-		if r := set.emails()[f.Email]; r != nil {
-			u, err := decodeUser(f.AccountID, r.rec)
+		if rec, ok := set.byEmail(f.Email); ok {
+			u, err := decodeUser(f.AccountID, rec)
 			if err != nil {
 				return nil, err
 			}
@@ -136,7 +136,7 @@ func (t readTx) Users(_ context.Context, f openchime.UserFilter) ([]*openchime.U
 		i = set.search(msTime(f.After.CreatedAt), f.After.ID)
 	}
 	for ; i < len(set.order); i++ {
-		u, err := decodeUser(f.AccountID, set.order[i].rec)
+		u, err := decodeUser(f.AccountID, set.rec(set.order[i]))
 		if err != nil {
 			return nil, err
 		}
@@ -304,8 +304,8 @@ func (t *wtx) emailOwner(accountID, email string) string {
 		return id
 	}
 	if set := t.base.st.users[accountID]; set != nil {
-		if r := set.emails()[email]; r != nil {
-			_, id, _ := userHead(r.rec)
+		if rec, ok := set.byEmail(email); ok {
+			_, id, _ := userHead(rec)
 			if _, changed := t.users[ukey{accountID, id}]; changed {
 				return "" // that user's overlay version has another email
 			}
@@ -386,8 +386,8 @@ func (t *wtx) currentEmail(k ukey) (string, bool) {
 		return openchime.NormalizeEmail(u.PrimaryEmail), true
 	}
 	if set := t.base.st.users[k.account]; set != nil {
-		if r := set.byID[k.id]; r != nil {
-			_, _, email := userHead(r.rec)
+		if rec, ok := set.byID(k.id); ok {
+			_, _, email := userHead(rec)
 			return openchime.NormalizeEmail(email), true
 		}
 	}

@@ -37,6 +37,8 @@ type Config struct {
 	Seed   string // --seed: a fixture file to load at start
 	// Redaction is "strict" or "lenient" (--redaction, collab.go).
 	Redaction string
+	// PprofAddr, when set, serves Go's profiler there (--pprof-addr).
+	PprofAddr string
 }
 
 // DefaultConfig returns the configuration of a plain `openchime serve`.
@@ -101,6 +103,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
 	fs.DurationVar(&m.Config.AuditRetention, "audit-retention", envDuration("OPENCHIME_AUDIT_RETENTION", m.Config.AuditRetention), "delete audit events older than this, e.g. 168h; 0 keeps them for ever (env OPENCHIME_AUDIT_RETENTION)")
 	fs.StringVar(&m.Config.AuditFile, "audit-file", envOr("OPENCHIME_AUDIT_FILE", m.Config.AuditFile), "also append every audit event to this file as a JSON line (env OPENCHIME_AUDIT_FILE)")
+	fs.StringVar(&m.Config.PprofAddr, "pprof-addr", envOr("OPENCHIME_PPROF_ADDR", m.Config.PprofAddr), "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; off by default (env OPENCHIME_PPROF_ADDR)")
 	m.Config.Security.addFlags(fs)
 	m.testingFlags(fs)
 	m.collabFlags(fs)
@@ -188,6 +191,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Listener = ln
 	logger.Info("listening", "addr", ln.Addr().String(), "db", redactDB(m.Config.DB), "version", Version, "tls", m.HTTP.TLSConfig != nil)
 	close(m.ready)
+	if m.Config.PprofAddr != "" {
+		go servePprof(m.Config.PprofAddr, logger)
+	}
 	if m.Config.AuditRetention > 0 {
 		go pruneAudit(ctx, svc, m.Config.AuditRetention, logger)
 	}
