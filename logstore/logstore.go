@@ -59,6 +59,7 @@ type Store struct {
 	seq   uint64 // last applied transaction
 	frame []byte // the frame being built, under wmu
 	wal   *wal
+	cold  *coldFiles
 	// walStart is the first seq of the current log file; snapSeq and
 	// snapSize describe the newest snapshot (snapSize is read after
 	// commits, outside the writer lock).
@@ -89,6 +90,9 @@ func OpenOptions(dir string, opts Options) (*Store, error) {
 	}
 	s := &Store{dir: dir, opts: opts, lock: lock}
 	if err := s.recover(); err != nil {
+		if s.cold != nil {
+			s.cold.close()
+		}
 		lock.Close()
 		return nil, err
 	}
@@ -139,16 +143,19 @@ func (s *Store) recover() error {
 		return err
 	}
 	s.st = newState()
+	s.cold = newColdFiles(s.dir)
 	if len(snaps) > 0 {
 		seq := snaps[len(snaps)-1]
-		st, size, err := loadSnapshot(filepath.Join(s.dir, snapName(seq)), seq)
+		st, size, err := loadSnapshot(filepath.Join(s.dir, snapName(seq)), seq, s.cold)
 		if err != nil {
 			return err
 		}
 		s.st, s.seq, s.snapSeq = st, seq, seq
 		s.snapSize.Store(size)
+	} else if err := s.cold.resume(1, 0); err != nil {
+		return err
 	}
-	ap := &applier{st: s.st}
+	ap := &applier{st: s.st, cold: s.cold}
 	var f *os.File
 	var size int64
 	for i, start := range wals {
@@ -252,7 +259,11 @@ func (a *applier) applyPayload(payload []byte) (uint64, error) {
 	if n <= 0 {
 		return 0, errCorrupt
 	}
-	d := decoder{s: bytesToString(payload[n:])}
+	entries := bytesToString(payload[n:])
+	if err := a.writeCold(entries); err != nil {
+		return 0, err
+	}
+	d := decoder{s: entries}
 	for len(d.s) > 0 {
 		kind := d.byte()
 		body := d.str()
@@ -280,7 +291,7 @@ func (s *Store) Update(ctx context.Context, fn func(openchime.Tx) error) error {
 		s.wmu.Unlock()
 		return unavailable(err)
 	}
-	t := &wtx{s: s, base: readTx{st: s.st}}
+	t := &wtx{s: s, base: readTx{st: s.st, cold: s.cold}}
 	if err := fn(t); err != nil {
 		s.wmu.Unlock()
 		return err
@@ -305,7 +316,7 @@ func (s *Store) commit(appendEntries func([]byte) []byte) error {
 		s.frame = b
 	}
 	s.mu.Lock()
-	ap := applier{st: s.st}
+	ap := applier{st: s.st, cold: s.cold}
 	_, err := ap.applyPayload(b[frameHeader:])
 	if err == nil {
 		s.seq = seq
@@ -336,7 +347,7 @@ func (s *Store) View(ctx context.Context, fn func(openchime.ReadTx) error) error
 		return errClosed
 	}
 	seen := s.seq
-	err := fn(readTx{st: s.st})
+	err := fn(readTx{st: s.st, cold: s.cold})
 	s.mu.RUnlock()
 	if werr := s.wal.wait(seen); werr != nil {
 		return unavailable(werr)
@@ -367,7 +378,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
-	err = errors.Join(err, s.wal.close(), s.lock.Close())
+	err = errors.Join(err, s.wal.close(), s.cold.close(), s.lock.Close())
 	return err
 }
 
@@ -423,6 +434,11 @@ func (s *Store) Checkpoint() error {
 	data := s.capture(seq)
 	s.wmu.Unlock()
 
+	// The snapshot refers to cold records by place: they must be on disk
+	// first.
+	if err := s.cold.sync(); err != nil {
+		return err
+	}
 	size, err := writeSnapshot(s.dir, data)
 	if err != nil {
 		return err
@@ -448,5 +464,6 @@ func (s *Store) Checkpoint() error {
 			os.Remove(filepath.Join(s.dir, walName(v)))
 		}
 	}
+	s.cold.drop(data.coldCur, data.segLive)
 	return syncDir(s.dir)
 }

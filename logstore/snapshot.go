@@ -12,24 +12,32 @@ import (
 )
 
 // snapshotData is the state captured for a snapshot. Accounts and resources
-// are immutable strings; a user set is captured as copies of its small
-// integer slices and the list of its sealed arena chunks, which no write
-// touches any more, so the snapshot is written without holding a lock.
+// are immutable strings; user sets and cold sets are captured as copies of
+// their small integer slices and the list of their sealed arena chunks, which
+// no write touches any more, so the snapshot is written without holding a
+// lock.
 type snapshotData struct {
 	seq       uint64
 	accounts  []string
 	resources []string
-	users     []*userBlock
+	sets      []*setBlock
+	coldCur   uint32 // the cold segment appended to, and its length
+	coldSize  int64
+	segLive   map[uint32]int
 }
 
-type userBlock struct {
-	accountID   string
-	set         *userSet // the live set, compacted once the snapshot is written
-	chunks      [][]byte // the sealed chunks
-	refs        []ref
-	order       []uint32
-	ids, emails []uint64
-	live        int
+// setBlock is a captured user set (kindUserSet, name = account id) or cold
+// set (kindColdSet, name = kind).
+type setBlock struct {
+	kind   byte
+	name   string
+	arena  *arena // the live set's, compacted once the snapshot is written
+	refs   *[]ref
+	chunks [][]byte // the sealed chunks
+	copied []ref
+	order  []uint32
+	tables [][]uint64
+	live   int
 	// compacted holds the live records in slot order; the writer fills
 	// it, writes it, and compact makes it the set's arena.
 	compacted []byte
@@ -39,7 +47,7 @@ type userBlock struct {
 // changes meanwhile. Copying the integer slices costs a few milliseconds at a
 // million users, and the writer lock is held only for that.
 func (s *Store) capture(seq uint64) *snapshotData {
-	d := &snapshotData{seq: seq}
+	d := &snapshotData{seq: seq, coldCur: s.cold.cur, coldSize: s.cold.size, segLive: map[uint32]int{}}
 	for _, rec := range s.st.accounts {
 		d.accounts = append(d.accounts, rec)
 	}
@@ -48,13 +56,33 @@ func (s *Store) capture(seq uint64) *snapshotData {
 			d.resources = append(d.resources, rec)
 		}
 	}
+	for seg, n := range s.st.segLive {
+		if n > 0 {
+			d.segLive[seg] = n
+		}
+	}
+	block := func(kind byte, name string, a *arena, refs *[]ref, order []uint32, live int, tables ...index) *setBlock {
+		sealed := a.seal()
+		b := &setBlock{kind: kind, name: name, arena: a, refs: refs, chunks: a.chunks[:sealed:sealed],
+			copied: cloneSlice(*refs), order: cloneSlice(order), live: live}
+		for _, t := range tables {
+			b.tables = append(b.tables, cloneSlice(t.tab))
+		}
+		return b
+	}
 	for id, set := range s.st.users {
-		sealed := set.arena.seal()
-		d.users = append(d.users, &userBlock{
-			accountID: id, set: set, chunks: set.arena.chunks[:sealed:sealed],
-			refs: cloneSlice(set.refs), order: cloneSlice(set.order),
-			ids: cloneSlice(set.ids.tab), emails: cloneSlice(set.emails.tab), live: set.live,
-		})
+		d.sets = append(d.sets, block(kindUserSet, id, &set.arena, &set.refs, set.order, set.live, set.ids, set.emails))
+	}
+	for kind, set := range s.st.cold {
+		if set.dead > len(set.order)/2 {
+			// Most of it deleted (audit retention): drop the dead slots.
+			fresh := set.rebuilt()
+			s.mu.Lock()
+			s.st.cold[kind] = fresh
+			s.mu.Unlock()
+			set = fresh
+		}
+		d.sets = append(d.sets, block(kindColdSet, kind, &set.arena, &set.refs, set.order, set.live, set.ids))
 	}
 	return d
 }
@@ -70,34 +98,48 @@ func cloneSlice[T any](s []T) []T {
 // still in a sealed chunk was not replaced since the capture, so it is the
 // compacted copy's; a later one keeps its chunk, renumbered. The superseded
 // records of the sealed chunks are freed with them. The caller holds wmu and
-// mu.
+// mu. A set replaced since the capture (by a reset) is left alone: its arena
+// is no longer the captured one.
 func (s *Store) compact(d *snapshotData) {
-	for _, ub := range d.users {
-		set := s.st.users[ub.accountID]
-		if set != ub.set || ub.compacted == nil {
-			continue // reset since the capture, or not written
+	for _, b := range d.sets {
+		if b.compacted == nil || !s.holds(b) {
+			continue
 		}
-		sealed := len(ub.chunks)
+		refs := *b.refs
+		sealed := len(b.chunks)
 		off := 0
-		for i := range set.refs {
-			r := set.refs[i]
+		for i := range refs {
+			r := refs[i]
 			switch {
-			case i < len(ub.refs) && r.chunk() < sealed:
-				set.refs[i] = makeRef(0, off)
+			case i < len(b.copied) && r.chunk() < sealed:
+				refs[i] = makeRef(0, off)
 			case r.chunk() >= sealed:
-				set.refs[i] = makeRef(r.chunk()-sealed+1, r.offset())
+				refs[i] = makeRef(r.chunk()-sealed+1, r.offset())
 			}
-			if i < len(ub.refs) {
-				n, k := binary.Uvarint(ub.compacted[off:])
+			if i < len(b.copied) {
+				n, k := binary.Uvarint(b.compacted[off:])
 				off += k + int(n)
 			}
 		}
-		chunks := make([][]byte, 0, 1+len(set.arena.chunks)-sealed)
-		chunks = append(chunks, ub.compacted[:len(ub.compacted):len(ub.compacted)])
-		set.arena.chunks = append(chunks, set.arena.chunks[sealed:]...)
-		set.arena.sealed = 0
-		ub.compacted = nil
+		chunks := make([][]byte, 0, 1+len(b.arena.chunks)-sealed)
+		chunks = append(chunks, b.compacted[:len(b.compacted):len(b.compacted)])
+		b.arena.chunks = append(chunks, b.arena.chunks[sealed:]...)
+		b.arena.sealed = 0
+		b.compacted = nil
 	}
+}
+
+// holds reports whether the captured set is still the state's.
+func (s *Store) holds(b *setBlock) bool {
+	switch b.kind {
+	case kindUserSet:
+		set := s.st.users[b.name]
+		return set != nil && &set.arena == b.arena
+	case kindColdSet:
+		set := s.st.cold[b.name]
+		return set != nil && &set.arena == b.arena
+	}
+	return false
 }
 
 // Snapshot file: magic | u64 seq | entries | 0 | u32 CRC-32C of everything
@@ -141,15 +183,21 @@ func writeSnapshot(dir string, d *snapshotData) (int64, error) {
 		scratch = append(scratch, body...)
 		put(scratch)
 	}
+	// The cold tail comes first: loading cuts the segment back to it before
+	// anything else is read.
+	tail := encoder{}
+	tail.uint(uint64(d.coldCur))
+	tail.uint(uint64(d.coldSize))
+	entry(kindColdTail, string(tail.b))
 	for _, rec := range d.accounts {
 		entry(kindAccount, rec)
 	}
 	for _, rec := range d.resources {
 		entry(kindResource, rec)
 	}
-	for _, ub := range d.users {
-		ub.compact()
-		scratch = writeUserSet(put, scratch, ub)
+	for _, b := range d.sets {
+		b.compact()
+		scratch = writeSet(put, scratch, b)
 	}
 	put([]byte{0})
 	if err := binary.Write(bw, binary.LittleEndian, cw.crc); err != nil {
@@ -174,39 +222,40 @@ func writeSnapshot(dir string, d *snapshotData) (int64, error) {
 	return info.Size(), syncDir(dir)
 }
 
-// compact copies the block's live records, in slot order, into one buffer.
-func (ub *userBlock) compact() {
-	buf := make([]byte, 0, ub.live)
-	for _, r := range ub.refs {
-		rec := recordAt(ub.chunks[r.chunk()], r.offset())
+// compact copies the block's records, in slot order, into one buffer.
+func (b *setBlock) compact() {
+	buf := make([]byte, 0, b.live+len(b.copied))
+	for _, r := range b.copied {
+		rec := recordAt(b.chunks[r.chunk()], r.offset())
 		buf = binary.AppendUvarint(buf, uint64(len(rec)))
 		buf = append(buf, rec...)
 	}
-	ub.compacted = buf
+	b.compacted = buf
 }
 
-// writeUserSet writes kindUserSet | account id | uvarint count | uvarint
-// records length | the records in slot order | order as u32s | ids table
-// length and u64s | emails table length and u64s, little-endian. Reading it
-// back is a sequential scan and three copies: no key is hashed again.
-func writeUserSet(put func([]byte), scratch []byte, ub *userBlock) []byte {
-	scratch = append(scratch[:0], kindUserSet)
-	scratch = binary.AppendUvarint(scratch, uint64(len(ub.accountID)))
-	scratch = append(scratch, ub.accountID...)
-	scratch = binary.AppendUvarint(scratch, uint64(len(ub.refs)))
-	scratch = binary.AppendUvarint(scratch, uint64(len(ub.compacted)))
+// writeSet writes kind | name | uvarint count | uvarint records length | the
+// records in slot order | order as u32s | each index table's length and u64s,
+// little-endian. Reading it back is a sequential scan and a few copies: no
+// key is hashed again.
+func writeSet(put func([]byte), scratch []byte, b *setBlock) []byte {
+	scratch = append(scratch[:0], b.kind)
+	scratch = binary.AppendUvarint(scratch, uint64(len(b.name)))
+	scratch = append(scratch, b.name...)
+	scratch = binary.AppendUvarint(scratch, uint64(len(b.copied)))
+	scratch = binary.AppendUvarint(scratch, uint64(len(b.compacted)))
+	scratch = binary.AppendUvarint(scratch, uint64(len(b.order)))
 	put(scratch)
-	put(ub.compacted)
+	put(b.compacted)
 	const block = 8 << 10
 	scratch = scratch[:0]
-	for _, v := range ub.order {
+	for _, v := range b.order {
 		scratch = binary.LittleEndian.AppendUint32(scratch, v)
 		if len(scratch) >= block {
 			put(scratch)
 			scratch = scratch[:0]
 		}
 	}
-	for _, tab := range [][]uint64{ub.ids, ub.emails} {
+	for _, tab := range b.tables {
 		scratch = binary.AppendUvarint(scratch, uint64(len(tab)))
 		for _, v := range tab {
 			scratch = binary.LittleEndian.AppendUint64(scratch, v)
@@ -220,10 +269,11 @@ func writeUserSet(put func([]byte), scratch []byte, ub *userBlock) []byte {
 	return scratch
 }
 
-// loadSnapshot reads a snapshot in one sequential read. A user set's records
-// stay in that one buffer, which becomes the first chunk of its arena, so
-// loading a million users allocates a handful of large blocks.
-func loadSnapshot(path string, seq uint64) (*state, int64, error) {
+// loadSnapshot reads a snapshot in one sequential read. A set's records stay
+// in that one buffer, which becomes the first chunk of its arena, so loading a
+// million users allocates a handful of large blocks. It also cuts the cold
+// segment back to the length the snapshot recorded.
+func loadSnapshot(path string, seq uint64, cold *coldFiles) (*state, int64, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, 0, err
@@ -246,17 +296,60 @@ func loadSnapshot(path string, seq uint64) (*state, int64, error) {
 		return bad("sequence number does not match the file name")
 	}
 	st := newState()
-	ap := &applier{st: st}
+	ap := &applier{st: st, cold: cold}
+	resumed := false
+	if magic == snapMagicV1 {
+		// Format 1 kept cold records in memory: they are written to a
+		// fresh segment as they are read.
+		if err := cold.resume(1, 0); err != nil {
+			return nil, 0, err
+		}
+		resumed = true
+	}
 	d := decoder{s: bytesToString(body[len(snapMagic)+8 : len(body)-1])}
 	for len(d.s) > 0 && d.err == nil {
 		switch kind := d.byte(); kind {
+		case kindColdTail:
+			t := decoder{s: d.str()}
+			cur, size := t.uint(), t.uint()
+			if t.err != nil || cur == 0 || cur >= 1<<32 || resumed {
+				return bad("cold tail")
+			}
+			if err := cold.resume(uint32(cur), int64(size)); err != nil {
+				return nil, 0, err
+			}
+			resumed = true
 		case kindUserSet:
 			acct := d.str()
-			set, err := readUserSet(&d)
+			set := &userSet{}
+			tables, err := readSet(&d, &set.arena, &set.refs, &set.order, 2, func(rec string) bool { return len(rec) > 0 && rec[0] == userFormat })
 			if err != nil {
-				return bad(err.Error())
+				return bad("users of " + acct + ": " + err.Error())
 			}
+			set.ids, set.emails = tables[0], tables[1]
+			if set.ids.n != len(set.refs) || set.emails.n != len(set.refs) {
+				return bad("users of " + acct + ": index size")
+			}
+			set.live = len(set.arena.chunks[0])
 			st.users[acct] = set
+		case kindColdSet:
+			k := d.str()
+			set := &coldSet{}
+			tables, err := readSet(&d, &set.arena, &set.refs, &set.order, 1, func(string) bool { return true })
+			if err != nil {
+				return bad(k + ": " + err.Error())
+			}
+			set.ids = tables[0]
+			for _, r := range set.refs {
+				rec := set.arena.get(r)
+				if e, ok := decodeColdEntry(rec); ok {
+					st.segLive[e.loc.seg]++
+					set.live += recordSize(len(rec))
+				} else {
+					set.dead++
+				}
+			}
+			st.cold[k] = set
 		case kindUserBlock: // format 1: records in order, indexes rebuilt
 			acct := d.str()
 			n := d.uint()
@@ -272,6 +365,9 @@ func loadSnapshot(path string, seq uint64) (*state, int64, error) {
 			}
 			ap.flush()
 		default:
+			if !resumed {
+				return bad("no cold tail")
+			}
 			if err := ap.apply(kind, d.str()); err != nil {
 				return bad(err.Error())
 			}
@@ -280,23 +376,27 @@ func loadSnapshot(path string, seq uint64) (*state, int64, error) {
 	if d.err != nil {
 		return bad(d.err.Error())
 	}
+	if !resumed {
+		return bad("no cold tail")
+	}
 	return st, int64(len(data)), nil
 }
 
-// readUserSet reads what writeUserSet wrote, after the account id.
-func readUserSet(d *decoder) (*userSet, error) {
-	n, size := d.uint(), d.uint()
-	if d.err != nil || size > uint64(len(d.s)) || n > size || n >= 1<<32 {
+// readSet reads what writeSet wrote, after the name: the records become the
+// arena's one chunk, each checked by valid.
+func readSet(d *decoder, a *arena, refs *[]ref, order *[]uint32, ntables int, valid func(string) bool) ([]index, error) {
+	n, size, norder := d.uint(), d.uint(), d.uint()
+	if d.err != nil || size > uint64(len(d.s)) || n > size || n >= 1<<32 || norder > n {
 		return nil, errCorrupt
 	}
 	recs := d.s[:size]
 	d.s = d.s[size:]
-	set := &userSet{refs: make([]ref, n), live: int(size)}
+	*refs = make([]ref, n)
 	off := 0
-	for i := range set.refs {
-		set.refs[i] = makeRef(0, off)
+	for i := range *refs {
+		(*refs)[i] = makeRef(0, off)
 		v, k := uvarintString(recs[off:])
-		if k <= 0 || v == 0 || v > uint64(len(recs)-off-k) || recs[off+k] != userFormat {
+		if k <= 0 || v > uint64(len(recs)-off-k) || !valid(recs[off+k:off+k+int(v)]) {
 			return nil, errCorrupt
 		}
 		off += k + int(v)
@@ -306,22 +406,24 @@ func readUserSet(d *decoder) (*userSet, error) {
 	}
 	// The records are never written to: the chunk's capacity ends with them.
 	chunk := unsafe.Slice(unsafe.StringData(recs), len(recs))
-	set.arena.chunks = [][]byte{chunk[:len(chunk):len(chunk)]}
-	if uint64(len(d.s)) < 4*n {
+	a.chunks = [][]byte{chunk[:len(chunk):len(chunk)]}
+	if uint64(len(d.s)) < 4*norder {
 		return nil, errCorrupt
 	}
-	set.order = make([]uint32, n)
-	for i := range set.order {
+	*order = make([]uint32, norder)
+	for i := range *order {
 		v := le32(d.s[4*i:])
 		if uint64(v) >= n {
 			return nil, errCorrupt
 		}
-		set.order[i] = v
+		(*order)[i] = v
 	}
-	d.s = d.s[4*n:]
-	for _, x := range []*index{&set.ids, &set.emails} {
+	d.s = d.s[4*norder:]
+	tables := make([]index, ntables)
+	for t := range tables {
+		x := &tables[t]
 		size := d.uint()
-		if d.err != nil || size < 8 || size&(size-1) != 0 || size > uint64(len(d.s))/8 {
+		if d.err != nil || (size != 0 && size < 8) || size&(size-1) != 0 || size > uint64(len(d.s))/8 {
 			return nil, errCorrupt
 		}
 		x.tab = make([]uint64, size)
@@ -335,12 +437,9 @@ func readUserSet(d *decoder) (*userSet, error) {
 			}
 			x.tab[i] = e
 		}
-		if uint64(x.n) != n {
-			return nil, errCorrupt
-		}
 		d.s = d.s[8*size:]
 	}
-	return set, nil
+	return tables, nil
 }
 
 // le32 and le64 read little-endian integers from a string without copying it.

@@ -16,10 +16,13 @@ type state struct {
 	accounts  map[string]string            // id → account record
 	users     map[string]*userSet          // account id → its users
 	resources map[string]map[string]string // kind → id → resource record
+	cold      map[string]*coldSet          // kind → its records on disk (cold.go)
+	segLive   map[uint32]int               // cold segment → how many live records it holds
 }
 
 func newState() *state {
-	return &state{accounts: map[string]string{}, users: map[string]*userSet{}, resources: map[string]map[string]string{}}
+	return &state{accounts: map[string]string{}, users: map[string]*userSet{}, resources: map[string]map[string]string{},
+		cold: map[string]*coldSet{}, segLive: map[uint32]int{}}
 }
 
 // userSet is the users of one account. A user is a slot number: refs locates
@@ -174,13 +177,19 @@ const (
 	kindDelResource = 4 // kind, id
 	kindReset       = 5 // nothing
 	kindUserBlock   = 6 // snapshot format 1 only: account id, count, user records
-	kindUserSet     = 7 // snapshot only: a whole user set, see writeUserSet
+	kindUserSet     = 7 // snapshot only: a whole user set, see writeSet
+	kindColdSet     = 8 // snapshot only: a cold set's entries, see writeSet
+	kindColdTail    = 9 // snapshot only: segment appended to, its length
 )
 
 // applier applies entries to a state, batching the order merges of users.
 type applier struct {
 	st    *state
 	fresh map[*userSet][]uint32
+	cold  *coldFiles
+	// coldLocs are where applyPayload wrote the transaction's cold records,
+	// in entry order.
+	coldLocs []coldLoc
 }
 
 func (a *applier) user(accountID, rec string) {
@@ -227,12 +236,18 @@ func (a *applier) apply(kind byte, body string) error {
 		}
 		a.user(acct, d.s) // the arena copies it
 	case kindResource:
-		body = strings.Clone(body)
 		d := decoder{s: body}
 		k, id := d.str(), d.str()
 		if d.err != nil {
 			return d.err
 		}
+		if isCold(k) {
+			return a.coldResource(body)
+		}
+		// The keys must share the kept copy, not the frame.
+		body = strings.Clone(body)
+		d = decoder{s: body}
+		k, id = d.str(), d.str()
 		m := a.st.resources[k]
 		if m == nil {
 			m = map[string]string{}
@@ -245,6 +260,11 @@ func (a *applier) apply(kind byte, body string) error {
 		if d.err != nil {
 			return d.err
 		}
+		if set := a.st.cold[k]; set != nil {
+			if loc, ok := set.remove(id); ok {
+				a.st.segLive[loc.seg]--
+			}
+		}
 		if m := a.st.resources[k]; m != nil {
 			delete(m, id)
 		}
@@ -254,5 +274,67 @@ func (a *applier) apply(kind byte, body string) error {
 	default:
 		return errCorrupt
 	}
+	return nil
+}
+
+// coldResource records a cold record: its body is written to a segment
+// (applyPayload did, or it is done here) and memory keeps where.
+func (a *applier) coldResource(body string) error {
+	var loc coldLoc
+	if len(a.coldLocs) > 0 {
+		loc, a.coldLocs = a.coldLocs[0], a.coldLocs[1:]
+	} else {
+		locs, err := a.cold.appendRecords([]string{body})
+		if err != nil {
+			return err
+		}
+		loc = locs[0]
+	}
+	d := decoder{s: body}
+	k, id, scope := d.str(), d.str(), d.str()
+	created := d.int()
+	if d.err != nil {
+		return d.err
+	}
+	set := a.st.cold[k]
+	if set == nil {
+		set = &coldSet{}
+		a.st.cold[strings.Clone(k)] = set
+	}
+	old, replaced := set.put(coldEntry{created: created, id: id, scope: scope, loc: loc})
+	if replaced {
+		a.st.segLive[old.seg]--
+	}
+	a.st.segLive[loc.seg]++
+	return nil
+}
+
+// writeCold writes the cold records of a transaction's payload to a segment
+// in one write, before anything is applied, so that a failed write leaves
+// memory untouched.
+func (a *applier) writeCold(entries string) error {
+	var recs []string
+	d := decoder{s: entries}
+	for len(d.s) > 0 {
+		kind := d.byte()
+		body := d.str()
+		if d.err != nil {
+			return d.err
+		}
+		if kind == kindResource {
+			b := decoder{s: body}
+			if isCold(b.str()) {
+				recs = append(recs, body)
+			}
+		}
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	locs, err := a.cold.appendRecords(recs)
+	if err != nil {
+		return err
+	}
+	a.coldLocs = locs
 	return nil
 }

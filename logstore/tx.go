@@ -13,7 +13,10 @@ import (
 // readTx reads the committed state; View holds the read lock around it and
 // Update's transactions read it under the writer lock (only the writer
 // changes the state).
-type readTx struct{ st *state }
+type readTx struct {
+	st   *state
+	cold *coldFiles
+}
 
 func accountNotFound(id string) error {
 	return openchime.Errorf(openchime.NotFound, "account %s not found", id)
@@ -152,6 +155,12 @@ func (t readTx) Users(_ context.Context, f openchime.UserFilter) ([]*openchime.U
 }
 
 func (t readTx) Resource(_ context.Context, kind, id string) (*openchime.Resource, error) {
+	if set := t.st.cold[kind]; set != nil {
+		if slot, ok := set.slotOf(id); ok {
+			e, _ := set.entry(slot)
+			return t.coldResource(e)
+		}
+	}
 	if rec, ok := t.st.resources[kind][id]; ok {
 		return decodeResource(rec)
 	}
@@ -159,6 +168,9 @@ func (t readTx) Resource(_ context.Context, kind, id string) (*openchime.Resourc
 }
 
 func (t readTx) Resources(_ context.Context, f openchime.ResourceFilter) ([]*openchime.Resource, error) {
+	if isCold(f.Kind) {
+		return t.coldResources(f)
+	}
 	var all []*openchime.Resource
 	for _, rec := range t.st.resources[f.Kind] {
 		r, err := decodeResource(rec)
@@ -168,6 +180,32 @@ func (t readTx) Resources(_ context.Context, f openchime.ResourceFilter) ([]*ope
 		all = append(all, r)
 	}
 	return filterResources(all, f), nil
+}
+
+// coldResources lists cold records in order, seeking the cursor and reading
+// from disk only the records it returns.
+func (t readTx) coldResources(f openchime.ResourceFilter) ([]*openchime.Resource, error) {
+	set := t.st.cold[f.Kind]
+	if set == nil {
+		return nil, nil
+	}
+	i := 0
+	if f.After != nil {
+		i = set.search(msTime(f.After.CreatedAt), f.After.ID)
+	}
+	var out []*openchime.Resource
+	for ; i < len(set.order) && (f.Limit <= 0 || len(out) < f.Limit); i++ {
+		e, live := set.entry(set.order[i])
+		if !live || (f.Scope != "" && e.scope != f.Scope) {
+			continue
+		}
+		r, err := t.coldResource(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 func (t readTx) AllResources(context.Context) ([]*openchime.Resource, error) {
@@ -180,6 +218,13 @@ func (t readTx) AllResources(context.Context) ([]*openchime.Resource, error) {
 			}
 			all = append(all, r)
 		}
+	}
+	for kind := range t.st.cold {
+		list, err := t.coldResources(openchime.ResourceFilter{Kind: kind})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, list...)
 	}
 	sortResources(all)
 	return all, nil
@@ -243,7 +288,7 @@ func (t *wtx) empty() bool {
 // empty store, and the commit replaces the whole state.
 func (t *wtx) DeleteAll(context.Context) error {
 	t.cleared = true
-	t.base = readTx{st: newState()}
+	t.base = readTx{st: newState(), cold: t.s.cold}
 	t.accounts, t.users, t.emails, t.resources, t.userOrder = nil, nil, nil, nil, nil
 	return nil
 }
@@ -411,7 +456,21 @@ func cloneResource(r *openchime.Resource) *openchime.Resource {
 }
 
 func (t *wtx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*openchime.Resource, error) {
-	all, err := t.base.Resources(ctx, openchime.ResourceFilter{Kind: f.Kind})
+	mine := 0
+	for k := range t.resources {
+		if k.kind == f.Kind {
+			mine++
+		}
+	}
+	if mine == 0 {
+		return t.base.Resources(ctx, f)
+	}
+	// At most mine base records are replaced or deleted by the overlay.
+	bf := f
+	if bf.Limit > 0 {
+		bf.Limit += mine
+	}
+	all, err := t.base.Resources(ctx, bf)
 	if err != nil {
 		return nil, err
 	}
