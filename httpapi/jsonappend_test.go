@@ -1,0 +1,288 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// marshalStd is what writeJSON wrote before appendJSON: encoding/json with
+// HTML escaping off, without the Encoder's trailing newline.
+func marshalStd(tb testing.TB, v any) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		tb.Fatalf("encoding/json: %v", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// jsonPieces are the string fragments random strings are made of: the
+// bytes encoding/json escapes, invalid UTF-8 and the JavaScript line ends.
+var jsonPieces = []string{
+	"", "a", "user1@example.com", "Zoë", "日本語", "💩", "\ufffd", "<>&", `"`, `\`, `\"`, "/",
+	"\x00", "\x01", "\x1f", "\b", "\f", "\n", "\r", "\t", "\x7f", " ",
+	"\u2028", "\u2029", "\u2027", "\u202a",
+	"\xff", "\xc3", "\xe2\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\x80",
+}
+
+func randString(rng *rand.Rand) string {
+	var sb strings.Builder
+	for n := rng.IntN(6); n > 0; n-- {
+		if rng.IntN(8) == 0 {
+			for k := rng.IntN(4); k >= 0; k-- {
+				sb.WriteByte(byte(rng.IntN(256)))
+			}
+			continue
+		}
+		sb.WriteString(jsonPieces[rng.IntN(len(jsonPieces))])
+	}
+	return sb.String()
+}
+
+var timestampType = reflect.TypeFor[Timestamp]()
+
+func randTime(rng *rand.Rand) time.Time {
+	switch rng.IntN(5) {
+	case 0:
+		return time.Time{}
+	case 1:
+		return time.Unix(0, 0)
+	case 2:
+		// Years before 0 and after 9999 too.
+		return time.Unix(rng.Int64N(1<<40)-1<<39, rng.Int64N(1e9))
+	case 3:
+		return time.Date(2025, 3, 9, 1, 59, 59, 999999999, time.FixedZone("X", -7*3600))
+	}
+	return time.Unix(rng.Int64N(4e9), rng.Int64N(1e9)).In(time.FixedZone("Y", 5*3600+1800))
+}
+
+func randInt(rng *rand.Rand) int64 {
+	switch rng.IntN(6) {
+	case 0:
+		return 0
+	case 1:
+		return math.MaxInt64
+	case 2:
+		return math.MinInt64
+	case 3:
+		return -rng.Int64N(1000)
+	}
+	return rng.Int64()
+}
+
+// fill sets every exported field reachable from v to a random value: nil,
+// empty and full lists and maps, nil and set pointers, zero and other
+// values.
+func fill(rng *rand.Rand, v reflect.Value, depth int) {
+	if v.Type() == timestampType {
+		v.Set(reflect.ValueOf(Timestamp(randTime(rng))))
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(randString(rng))
+	case reflect.Bool:
+		v.SetBool(rng.IntN(2) == 0)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(randInt(rng) >> (64 - v.Type().Bits()))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(rng.Uint64() >> (64 - v.Type().Bits()))
+	case reflect.Float64, reflect.Float32:
+		v.SetFloat(float64(randInt(rng)) / 1000)
+	case reflect.Pointer:
+		if rng.IntN(3) == 0 || depth > 8 {
+			v.SetZero()
+			return
+		}
+		p := reflect.New(v.Type().Elem())
+		if rng.IntN(4) > 0 { // else the zero value
+			fill(rng, p.Elem(), depth+1)
+		}
+		v.Set(p)
+	case reflect.Slice:
+		switch rng.IntN(4) {
+		case 0:
+			v.SetZero()
+			return
+		case 1:
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+			return
+		}
+		if depth > 8 {
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), 1+rng.IntN(3), 4)
+		for i := range s.Len() {
+			fill(rng, s.Index(i), depth+1)
+		}
+		v.Set(s)
+	case reflect.Map:
+		switch rng.IntN(3) {
+		case 0:
+			v.SetZero()
+			return
+		case 1:
+			v.Set(reflect.MakeMap(v.Type()))
+			return
+		}
+		m := reflect.MakeMap(v.Type())
+		for range 1 + rng.IntN(3) {
+			k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+			fill(rng, k, depth+1)
+			fill(rng, e, depth+1)
+			m.SetMapIndex(k, e)
+		}
+		v.Set(m)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fill(rng, v.Field(i), depth+1)
+			}
+		}
+	default:
+		panic("fill: no random " + v.Type().String())
+	}
+}
+
+// TestAppendJSON_matchesEncodingJSON holds every generated appendJSON to the
+// bytes encoding/json writes for the same value, on random values.
+func TestAppendJSON_matchesEncodingJSON(t *testing.T) {
+	seed := rand.Uint64()
+	rng := rand.New(rand.NewPCG(seed, 6))
+	iterations := 300
+	if testing.Short() {
+		iterations = 50
+	}
+	all := append([]any{(*errorBody)(nil)}, appendJSONTypes...)
+	for _, typ := range all {
+		rt := reflect.TypeOf(typ).Elem()
+		t.Run(rt.Name(), func(t *testing.T) {
+			// The nil pointer (a response a handler may return; errorBody
+			// is only passed by value) and the zero value first.
+			if rt.Name() != "errorBody" {
+				check(t, seed, typ)
+			}
+			check(t, seed, reflect.New(rt).Interface())
+			for range iterations {
+				p := reflect.New(rt)
+				fill(rng, p.Elem(), 0)
+				check(t, seed, p.Interface())
+				if t.Failed() {
+					return
+				}
+			}
+		})
+	}
+}
+
+func check(t *testing.T, seed uint64, v any) {
+	t.Helper()
+	want := marshalStd(t, v)
+	got := v.(jsonAppender).appendJSON([]byte("prefix"))
+	if !bytes.HasPrefix(got, []byte("prefix")) || !bytes.Equal(got[len("prefix"):], want) {
+		t.Errorf("seed %d: appendJSON of %#v\n got %s\nwant %s", seed, v, got, "prefix"+string(want))
+	}
+}
+
+// TestAppendJSON_everyAppenderTested fails when a type gains an appendJSON
+// that TestAppendJSON_matchesEncodingJSON does not check.
+func TestAppendJSON_everyAppenderTested(t *testing.T) {
+	tested := map[string]bool{"errorBody": true, "Timestamp": true}
+	for _, typ := range appendJSONTypes {
+		tested[reflect.TypeOf(typ).Elem().Name()] = true
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv == nil || fn.Name.Name != "appendJSON" {
+				continue
+			}
+			recv := fn.Recv.List[0].Type
+			if star, ok := recv.(*ast.StarExpr); ok {
+				recv = star.X
+			}
+			if id, ok := recv.(*ast.Ident); !ok || !tested[id.Name] {
+				t.Errorf("%s: appendJSON of %s is not in appendJSONTypes or the test's list", fset.Position(fn.Pos()), types.ExprString(recv))
+			}
+		}
+	}
+}
+
+// TestTimestamp_appendJSON: the Timestamp encoder equals MarshalJSON as
+// encoding/json uses it.
+func TestTimestamp_appendJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		ts := Timestamp(randTime(rng))
+		if got, want := string(ts.appendJSON(nil)), string(marshalStd(t, ts)); got != want {
+			t.Fatalf("appendJSON %s, encoding/json %s", got, want)
+		}
+	}
+}
+
+// FuzzAppendJSONString compares the string escaper with encoding/json on
+// arbitrary bytes.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, p := range jsonPieces {
+		f.Add(p)
+	}
+	f.Add("a\u2028b\xffc<d>&\"\\\x00\x7f")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := appendJSONString(nil, s), marshalStd(t, s); !bytes.Equal(got, want) {
+			t.Fatalf("appendJSONString(%q) = %s, encoding/json %s", s, got, want)
+		}
+	})
+}
+
+// TestWriteJSON_appender: the fast path answers with the status, headers and
+// body the encoding/json path wrote.
+func TestWriteJSON_appender(t *testing.T) {
+	enabled := true
+	v := &ListUsersResponse{NextToken: "t<&>\u2028", Users: []User{
+		{UserId: "u1", PrimaryEmail: "a@b.example", AlexaForBusinessMetadata: &AlexaForBusinessMetadata{IsAlexaForBusinessEnabled: &enabled}},
+		{UserId: "u2", InvitedOn: ts(time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC))},
+	}}
+	w := httptest.NewRecorder()
+	writeJSON(w, 201, v)
+	want := http.Header{"Content-Type": {"application/json"}}
+	if w.Code != 201 || !reflect.DeepEqual(w.Header(), want) || !bytes.Equal(w.Body.Bytes(), marshalStd(t, v)) {
+		t.Errorf("got %d %v %s\nwant 201 %v %s", w.Code, w.Header(), w.Body, want, marshalStd(t, v))
+	}
+	// A response larger than maxPooledJSON is written whole.
+	big := &ListUsersResponse{Users: make([]User, 20000)}
+	for i := range big.Users {
+		big.Users[i].PrimaryEmail = strings.Repeat("x", 60)
+	}
+	w = httptest.NewRecorder()
+	writeJSON(w, 200, big)
+	if want := marshalStd(t, big); !bytes.Equal(w.Body.Bytes(), want) || len(want) <= maxPooledJSON {
+		t.Errorf("big response: %d bytes, want %d (> %d)", w.Body.Len(), len(want), maxPooledJSON)
+	}
+}
