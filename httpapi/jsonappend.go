@@ -98,9 +98,23 @@ const timestampLayout = "2006-01-02T15:04:05.000Z"
 
 // appendJSON appends t as its MarshalJSON writes it (MarshalJSON calls it).
 func (t Timestamp) appendJSON(b []byte) []byte {
-	b = append(b, '"')
-	b = time.Time(t).UTC().AppendFormat(b, timestampLayout)
-	return append(b, '"')
+	u := time.Time(t).UTC()
+	year, month, day := u.Date()
+	if year < 0 || year > 9999 {
+		// Format's own spelling of such years.
+		b = append(b, '"')
+		b = u.AppendFormat(b, timestampLayout)
+		return append(b, '"')
+	}
+	// The layout written by hand: AppendFormat parses the layout on every
+	// call, two timestamps per user of a page.
+	hour, minute, sec := u.Clock()
+	ms := u.Nanosecond() / 1e6
+	return append(b, '"',
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z', '"')
 }
 
 // appendJSON writes every error answer, the common answer under throttling

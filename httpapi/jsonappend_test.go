@@ -235,14 +235,28 @@ func TestAppendJSON_everyAppenderTested(t *testing.T) {
 	}
 }
 
-// TestTimestamp_appendJSON: the Timestamp encoder equals MarshalJSON as
-// encoding/json uses it.
+// TestTimestamp_appendJSON: the hand-written layout equals time.Format's.
 func TestTimestamp_appendJSON(t *testing.T) {
+	edges := []time.Time{{}, time.Unix(0, 0), time.Unix(-1, 999999999),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 12, 31, 23, 59, 59, 999e6, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 2, 29, 23, 59, 59, 1e6-1, time.FixedZone("E", -12*3600))}
 	rng := rand.New(rand.NewPCG(1, 2))
-	for range 2000 {
-		ts := Timestamp(randTime(rng))
-		if got, want := string(ts.appendJSON(nil)), string(marshalStd(t, ts)); got != want {
-			t.Fatalf("appendJSON %s, encoding/json %s", got, want)
+	for i := range 5000 {
+		var ts Timestamp
+		if i < len(edges) {
+			ts = Timestamp(edges[i])
+		} else {
+			ts = Timestamp(randTime(rng))
+		}
+		// MarshalJSON calls appendJSON, so the reference is the layout
+		// through time.Format, as MarshalJSON was written before.
+		want := `"` + time.Time(ts).UTC().Format("2006-01-02T15:04:05.000Z") + `"`
+		if got := string(ts.appendJSON(nil)); got != want {
+			t.Fatalf("appendJSON %s, want %s", got, want)
+		}
+		if got := string(marshalStd(t, ts)); got != want {
+			t.Fatalf("encoding/json %s, want %s", got, want)
 		}
 	}
 }
