@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -299,4 +300,147 @@ func TestWriteJSON_appender(t *testing.T) {
 	if want := marshalStd(t, big); !bytes.Equal(w.Body.Bytes(), want) || len(want) <= maxPooledJSON {
 		t.Errorf("big response: %d bytes, want %d (> %d)", w.Body.Len(), len(want), maxPooledJSON)
 	}
+}
+
+// bodyFieldName is the JSON name of the one body member of a fastDecoder.
+func bodyFieldName(rt reflect.Type) string {
+	for i := range rt.NumField() {
+		if tag := rt.Field(i).Tag.Get("json"); tag != "" && tag != "-" {
+			name, _, _ := strings.Cut(tag, ",")
+			return name
+		}
+	}
+	panic("no body member in " + rt.Name())
+}
+
+// randBody is a body near the plain {"Key":["a","b"]}: often exactly that,
+// often with other spacing, and often broken or spelled otherwise.
+func randBody(rng *rand.Rand, key string) []byte {
+	var list []string
+	if rng.IntN(8) > 0 {
+		list = []string{}
+		for range rng.IntN(5) {
+			if rng.IntN(3) == 0 {
+				list = append(list, randString(rng))
+			} else {
+				list = append(list, jsonPieces[rng.IntN(3)])
+			}
+		}
+	}
+	b, _ := json.Marshal(map[string][]string{key: list})
+	if rng.IntN(3) == 0 {
+		// Whitespace, JSON's and others, around the tokens.
+		spaces := []string{" ", "\t", "\n", "\r", "\u00a0", "\v", "  \n "}
+		var out []byte
+		for _, c := range b {
+			if strings.IndexByte(`{}[]:,`, c) >= 0 && rng.IntN(2) == 0 {
+				out = append(out, spaces[rng.IntN(len(spaces))]...)
+			}
+			out = append(out, c)
+		}
+		b = out
+	}
+	switch rng.IntN(12) {
+	case 0:
+		b = append(b, `{}`...)
+	case 1:
+		b = []byte(strings.Replace(string(b), key, strings.ToLower(key), 1))
+	case 2:
+		b = []byte(strings.Replace(string(b), "{", `{"Other":1,`, 1))
+	case 3:
+		b = []byte(strings.Replace(string(b), "}", `,"`+key+`":["x"]}`, 1))
+	case 4:
+		b = []byte(strings.Replace(string(b), `"]`, `",]`, 1))
+	case 5:
+		b = []byte(strings.Replace(string(b), `["`, `[null,"`, 1))
+	case 6:
+		b = []byte(strings.Replace(string(b), `a`, `\u0061`, 1))
+	case 7:
+		if len(b) > 0 {
+			b = b[:rng.IntN(len(b))]
+		}
+	case 8:
+		if len(b) > 0 {
+			b[rng.IntN(len(b))] = byte(rng.IntN(256))
+		}
+	}
+	return b
+}
+
+// TestDecodeFast_matchesEncodingJSON: whenever a generated decodeFast takes
+// a body, encoding/json takes it too and decodes the same value; when it
+// declines, it leaves the value untouched (and decodeBody answers as
+// encoding/json does).
+func TestDecodeFast_matchesEncodingJSON(t *testing.T) {
+	seed := rand.Uint64()
+	rng := rand.New(rand.NewPCG(seed, 7))
+	for _, typ := range fastDecoderTypes {
+		rt := reflect.TypeOf(typ).Elem()
+		key := bodyFieldName(rt)
+		t.Run(rt.Name(), func(t *testing.T) {
+			taken := 0
+			for range 3000 {
+				body := randBody(rng, key)
+				trimmed := bytes.TrimSpace(body)
+				fast, std := reflect.New(rt), reflect.New(rt)
+				ok := fast.Interface().(fastDecoder).decodeFast(trimmed)
+				stdErr := decodeBodyStd(trimmed, std.Interface())
+				if !ok {
+					if !fast.Elem().IsZero() {
+						t.Fatalf("seed %d: decodeFast declined %q but set %+v", seed, body, fast.Elem())
+					}
+					continue
+				}
+				taken++
+				if stdErr != nil || !reflect.DeepEqual(fast.Interface(), std.Interface()) {
+					t.Fatalf("seed %d: body %q: decodeFast %+v, encoding/json %+v, %v", seed, body, fast.Elem(), std.Elem(), stdErr)
+				}
+			}
+			if taken < 300 {
+				t.Errorf("seed %d: the fast path took only %d of 3000 bodies", seed, taken)
+			}
+		})
+	}
+}
+
+// TestRequest_decodeBody_fastPath: decodeBody answers as encoding/json does,
+// through the fast path or not.
+func TestRequest_decodeBody_fastPath(t *testing.T) {
+	rq := &request{op: &Operation{HasBody: true}}
+	for _, body := range []string{
+		`{"UserIdList":["a","b"]}`, ` {"UserIdList" : [ ] } `, `{"UserIdList":[]}`, `{}`, ``,
+		`{"UserIdList":"abc"}`, `{"UserIdList":[1]}`, `{"UserIdList":[`, `{"UserIdList":["a"]} {}`,
+		`{"UserIdList":["a"]}x`, `{"useridlist":["a"]}`, `{"UserIdList":["\u00e9"]}`, `[1]`,
+	} {
+		fast, std := new(BatchSuspendUserRequest), new(BatchSuspendUserRequest)
+		rq.body = []byte(body)
+		err := rq.decodeBody(fast)
+		var want error
+		if trimmed := bytes.TrimSpace(rq.body); len(trimmed) > 0 && trimmed[0] == '{' {
+			want = decodeBodyStd(trimmed, std)
+		} else if len(trimmed) > 0 {
+			want = err // decided before either decoder
+		}
+		if fmt.Sprint(err) != fmt.Sprint(want) || !reflect.DeepEqual(fast, std) {
+			t.Errorf("%q: got %+v, %v; want %+v, %v", body, fast, err, std, want)
+		}
+	}
+}
+
+// FuzzParseStringListObject: what the fast path takes, encoding/json takes
+// the same way.
+func FuzzParseStringListObject(f *testing.F) {
+	f.Add([]byte(`{"UserIdList":["a","b"]}`))
+	f.Add([]byte(` { "UserIdList" : [ ] } `))
+	f.Add([]byte(`{"UserIdList":["a",]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		list, ok := parseStringListObject(body, "UserIdList")
+		if !ok {
+			return
+		}
+		var std BatchSuspendUserRequest
+		if err := decodeBodyStd(body, &std); err != nil || !reflect.DeepEqual(list, std.UserIdList) {
+			t.Fatalf("%q: fast %q, encoding/json %q, %v", body, list, std.UserIdList, err)
+		}
+	})
 }

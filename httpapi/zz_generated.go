@@ -3472,158 +3472,6 @@ func (v *VoiceConnectorSettings) appendJSON(b []byte) []byte {
 	return closeJSONObject(b, start)
 }
 
-// appendJSONTypes holds a nil pointer to every structure with a generated
-// appendJSON; the tests check each one against encoding/json.
-var appendJSONTypes = []any{
-	(*Account)(nil),
-	(*AccountSettings)(nil),
-	(*AlexaForBusinessMetadata)(nil),
-	(*AssociatePhoneNumberWithUserRequest)(nil),
-	(*AssociatePhoneNumberWithUserResponse)(nil),
-	(*AssociateSigninDelegateGroupsWithAccountRequest)(nil),
-	(*AssociateSigninDelegateGroupsWithAccountResponse)(nil),
-	(*BatchCreateRoomMembershipRequest)(nil),
-	(*BatchCreateRoomMembershipResponse)(nil),
-	(*BatchDeletePhoneNumberRequest)(nil),
-	(*BatchDeletePhoneNumberResponse)(nil),
-	(*BatchSuspendUserRequest)(nil),
-	(*BatchSuspendUserResponse)(nil),
-	(*BatchUnsuspendUserRequest)(nil),
-	(*BatchUnsuspendUserResponse)(nil),
-	(*BatchUpdatePhoneNumberRequest)(nil),
-	(*BatchUpdatePhoneNumberResponse)(nil),
-	(*BatchUpdateUserRequest)(nil),
-	(*BatchUpdateUserResponse)(nil),
-	(*Bot)(nil),
-	(*BusinessCallingSettings)(nil),
-	(*ConversationRetentionSettings)(nil),
-	(*CreateAccountRequest)(nil),
-	(*CreateAccountResponse)(nil),
-	(*CreateBotRequest)(nil),
-	(*CreateBotResponse)(nil),
-	(*CreateMeetingDialOutRequest)(nil),
-	(*CreateMeetingDialOutResponse)(nil),
-	(*CreatePhoneNumberOrderRequest)(nil),
-	(*CreatePhoneNumberOrderResponse)(nil),
-	(*CreateRoomMembershipRequest)(nil),
-	(*CreateRoomMembershipResponse)(nil),
-	(*CreateRoomRequest)(nil),
-	(*CreateRoomResponse)(nil),
-	(*CreateUserRequest)(nil),
-	(*CreateUserResponse)(nil),
-	(*DeleteAccountRequest)(nil),
-	(*DeleteAccountResponse)(nil),
-	(*DeleteEventsConfigurationRequest)(nil),
-	(*DeletePhoneNumberRequest)(nil),
-	(*DeleteRoomMembershipRequest)(nil),
-	(*DeleteRoomRequest)(nil),
-	(*DisassociatePhoneNumberFromUserRequest)(nil),
-	(*DisassociatePhoneNumberFromUserResponse)(nil),
-	(*DisassociateSigninDelegateGroupsFromAccountRequest)(nil),
-	(*DisassociateSigninDelegateGroupsFromAccountResponse)(nil),
-	(*EventsConfiguration)(nil),
-	(*GetAccountRequest)(nil),
-	(*GetAccountResponse)(nil),
-	(*GetAccountSettingsRequest)(nil),
-	(*GetAccountSettingsResponse)(nil),
-	(*GetBotRequest)(nil),
-	(*GetBotResponse)(nil),
-	(*GetEventsConfigurationRequest)(nil),
-	(*GetEventsConfigurationResponse)(nil),
-	(*GetGlobalSettingsRequest)(nil),
-	(*GetGlobalSettingsResponse)(nil),
-	(*GetPhoneNumberOrderRequest)(nil),
-	(*GetPhoneNumberOrderResponse)(nil),
-	(*GetPhoneNumberRequest)(nil),
-	(*GetPhoneNumberResponse)(nil),
-	(*GetPhoneNumberSettingsRequest)(nil),
-	(*GetPhoneNumberSettingsResponse)(nil),
-	(*GetRetentionSettingsRequest)(nil),
-	(*GetRetentionSettingsResponse)(nil),
-	(*GetRoomRequest)(nil),
-	(*GetRoomResponse)(nil),
-	(*GetUserRequest)(nil),
-	(*GetUserResponse)(nil),
-	(*GetUserSettingsRequest)(nil),
-	(*GetUserSettingsResponse)(nil),
-	(*Invite)(nil),
-	(*InviteUsersRequest)(nil),
-	(*InviteUsersResponse)(nil),
-	(*ListAccountsRequest)(nil),
-	(*ListAccountsResponse)(nil),
-	(*ListBotsRequest)(nil),
-	(*ListBotsResponse)(nil),
-	(*ListPhoneNumberOrdersRequest)(nil),
-	(*ListPhoneNumberOrdersResponse)(nil),
-	(*ListPhoneNumbersRequest)(nil),
-	(*ListPhoneNumbersResponse)(nil),
-	(*ListRoomMembershipsRequest)(nil),
-	(*ListRoomMembershipsResponse)(nil),
-	(*ListRoomsRequest)(nil),
-	(*ListRoomsResponse)(nil),
-	(*ListSupportedPhoneNumberCountriesRequest)(nil),
-	(*ListSupportedPhoneNumberCountriesResponse)(nil),
-	(*ListUsersRequest)(nil),
-	(*ListUsersResponse)(nil),
-	(*LogoutUserRequest)(nil),
-	(*LogoutUserResponse)(nil),
-	(*Member)(nil),
-	(*MemberError)(nil),
-	(*MembershipItem)(nil),
-	(*OrderedPhoneNumber)(nil),
-	(*PhoneNumber)(nil),
-	(*PhoneNumberAssociation)(nil),
-	(*PhoneNumberCapabilities)(nil),
-	(*PhoneNumberCountry)(nil),
-	(*PhoneNumberError)(nil),
-	(*PhoneNumberOrder)(nil),
-	(*PutEventsConfigurationRequest)(nil),
-	(*PutEventsConfigurationResponse)(nil),
-	(*PutRetentionSettingsRequest)(nil),
-	(*PutRetentionSettingsResponse)(nil),
-	(*RedactConversationMessageRequest)(nil),
-	(*RedactConversationMessageResponse)(nil),
-	(*RedactRoomMessageRequest)(nil),
-	(*RedactRoomMessageResponse)(nil),
-	(*RegenerateSecurityTokenRequest)(nil),
-	(*RegenerateSecurityTokenResponse)(nil),
-	(*ResetPersonalPINRequest)(nil),
-	(*ResetPersonalPINResponse)(nil),
-	(*RestorePhoneNumberRequest)(nil),
-	(*RestorePhoneNumberResponse)(nil),
-	(*RetentionSettings)(nil),
-	(*Room)(nil),
-	(*RoomMembership)(nil),
-	(*RoomRetentionSettings)(nil),
-	(*SearchAvailablePhoneNumbersRequest)(nil),
-	(*SearchAvailablePhoneNumbersResponse)(nil),
-	(*SigninDelegateGroup)(nil),
-	(*TelephonySettings)(nil),
-	(*UpdateAccountRequest)(nil),
-	(*UpdateAccountResponse)(nil),
-	(*UpdateAccountSettingsRequest)(nil),
-	(*UpdateAccountSettingsResponse)(nil),
-	(*UpdateBotRequest)(nil),
-	(*UpdateBotResponse)(nil),
-	(*UpdateGlobalSettingsRequest)(nil),
-	(*UpdatePhoneNumberRequest)(nil),
-	(*UpdatePhoneNumberRequestItem)(nil),
-	(*UpdatePhoneNumberResponse)(nil),
-	(*UpdatePhoneNumberSettingsRequest)(nil),
-	(*UpdateRoomMembershipRequest)(nil),
-	(*UpdateRoomMembershipResponse)(nil),
-	(*UpdateRoomRequest)(nil),
-	(*UpdateRoomResponse)(nil),
-	(*UpdateUserRequest)(nil),
-	(*UpdateUserRequestItem)(nil),
-	(*UpdateUserResponse)(nil),
-	(*UpdateUserSettingsRequest)(nil),
-	(*User)(nil),
-	(*UserError)(nil),
-	(*UserSettings)(nil),
-	(*VoiceConnectorSettings)(nil),
-}
-
 func (v *AccountSettings) validate(path string) error {
 	return nil
 }
@@ -3720,6 +3568,14 @@ func (v *BatchDeletePhoneNumberRequest) validate(path string) error {
 	return nil
 }
 
+func (v *BatchDeletePhoneNumberRequest) decodeFast(body []byte) bool {
+	list, ok := parseStringListObject(body, "PhoneNumberIds")
+	if ok {
+		v.PhoneNumberIds = list
+	}
+	return ok
+}
+
 func (v *BatchSuspendUserRequest) validate(path string) error {
 	if v.AccountId == "" {
 		return errRequired("accountId")
@@ -3744,6 +3600,14 @@ func (v *BatchSuspendUserRequest) validate(path string) error {
 	return nil
 }
 
+func (v *BatchSuspendUserRequest) decodeFast(body []byte) bool {
+	list, ok := parseStringListObject(body, "UserIdList")
+	if ok {
+		v.UserIdList = list
+	}
+	return ok
+}
+
 func (v *BatchUnsuspendUserRequest) validate(path string) error {
 	if v.AccountId == "" {
 		return errRequired("accountId")
@@ -3766,6 +3630,14 @@ func (v *BatchUnsuspendUserRequest) validate(path string) error {
 		}
 	}
 	return nil
+}
+
+func (v *BatchUnsuspendUserRequest) decodeFast(body []byte) bool {
+	list, ok := parseStringListObject(body, "UserIdList")
+	if ok {
+		v.UserIdList = list
+	}
+	return ok
 }
 
 func (v *BatchUpdatePhoneNumberRequest) validate(path string) error {
@@ -4132,6 +4004,14 @@ func (v *DisassociateSigninDelegateGroupsFromAccountRequest) validate(path strin
 		_, _ = i, x
 	}
 	return nil
+}
+
+func (v *DisassociateSigninDelegateGroupsFromAccountRequest) decodeFast(body []byte) bool {
+	list, ok := parseStringListObject(body, "GroupNames")
+	if ok {
+		v.GroupNames = list
+	}
+	return ok
 }
 
 func (v *GetAccountRequest) validate(path string) error {
@@ -5091,6 +4971,167 @@ func (v *VoiceConnectorSettings) validate(path string) error {
 	if v.CdrBucket != nil && *v.CdrBucket != "" {
 	}
 	return nil
+}
+
+// appendJSONTypes holds a nil pointer to every structure with a generated
+// appendJSON; the tests check each one against encoding/json.
+var appendJSONTypes = []any{
+	(*Account)(nil),
+	(*AccountSettings)(nil),
+	(*AlexaForBusinessMetadata)(nil),
+	(*AssociatePhoneNumberWithUserRequest)(nil),
+	(*AssociatePhoneNumberWithUserResponse)(nil),
+	(*AssociateSigninDelegateGroupsWithAccountRequest)(nil),
+	(*AssociateSigninDelegateGroupsWithAccountResponse)(nil),
+	(*BatchCreateRoomMembershipRequest)(nil),
+	(*BatchCreateRoomMembershipResponse)(nil),
+	(*BatchDeletePhoneNumberRequest)(nil),
+	(*BatchDeletePhoneNumberResponse)(nil),
+	(*BatchSuspendUserRequest)(nil),
+	(*BatchSuspendUserResponse)(nil),
+	(*BatchUnsuspendUserRequest)(nil),
+	(*BatchUnsuspendUserResponse)(nil),
+	(*BatchUpdatePhoneNumberRequest)(nil),
+	(*BatchUpdatePhoneNumberResponse)(nil),
+	(*BatchUpdateUserRequest)(nil),
+	(*BatchUpdateUserResponse)(nil),
+	(*Bot)(nil),
+	(*BusinessCallingSettings)(nil),
+	(*ConversationRetentionSettings)(nil),
+	(*CreateAccountRequest)(nil),
+	(*CreateAccountResponse)(nil),
+	(*CreateBotRequest)(nil),
+	(*CreateBotResponse)(nil),
+	(*CreateMeetingDialOutRequest)(nil),
+	(*CreateMeetingDialOutResponse)(nil),
+	(*CreatePhoneNumberOrderRequest)(nil),
+	(*CreatePhoneNumberOrderResponse)(nil),
+	(*CreateRoomMembershipRequest)(nil),
+	(*CreateRoomMembershipResponse)(nil),
+	(*CreateRoomRequest)(nil),
+	(*CreateRoomResponse)(nil),
+	(*CreateUserRequest)(nil),
+	(*CreateUserResponse)(nil),
+	(*DeleteAccountRequest)(nil),
+	(*DeleteAccountResponse)(nil),
+	(*DeleteEventsConfigurationRequest)(nil),
+	(*DeletePhoneNumberRequest)(nil),
+	(*DeleteRoomMembershipRequest)(nil),
+	(*DeleteRoomRequest)(nil),
+	(*DisassociatePhoneNumberFromUserRequest)(nil),
+	(*DisassociatePhoneNumberFromUserResponse)(nil),
+	(*DisassociateSigninDelegateGroupsFromAccountRequest)(nil),
+	(*DisassociateSigninDelegateGroupsFromAccountResponse)(nil),
+	(*EventsConfiguration)(nil),
+	(*GetAccountRequest)(nil),
+	(*GetAccountResponse)(nil),
+	(*GetAccountSettingsRequest)(nil),
+	(*GetAccountSettingsResponse)(nil),
+	(*GetBotRequest)(nil),
+	(*GetBotResponse)(nil),
+	(*GetEventsConfigurationRequest)(nil),
+	(*GetEventsConfigurationResponse)(nil),
+	(*GetGlobalSettingsRequest)(nil),
+	(*GetGlobalSettingsResponse)(nil),
+	(*GetPhoneNumberOrderRequest)(nil),
+	(*GetPhoneNumberOrderResponse)(nil),
+	(*GetPhoneNumberRequest)(nil),
+	(*GetPhoneNumberResponse)(nil),
+	(*GetPhoneNumberSettingsRequest)(nil),
+	(*GetPhoneNumberSettingsResponse)(nil),
+	(*GetRetentionSettingsRequest)(nil),
+	(*GetRetentionSettingsResponse)(nil),
+	(*GetRoomRequest)(nil),
+	(*GetRoomResponse)(nil),
+	(*GetUserRequest)(nil),
+	(*GetUserResponse)(nil),
+	(*GetUserSettingsRequest)(nil),
+	(*GetUserSettingsResponse)(nil),
+	(*Invite)(nil),
+	(*InviteUsersRequest)(nil),
+	(*InviteUsersResponse)(nil),
+	(*ListAccountsRequest)(nil),
+	(*ListAccountsResponse)(nil),
+	(*ListBotsRequest)(nil),
+	(*ListBotsResponse)(nil),
+	(*ListPhoneNumberOrdersRequest)(nil),
+	(*ListPhoneNumberOrdersResponse)(nil),
+	(*ListPhoneNumbersRequest)(nil),
+	(*ListPhoneNumbersResponse)(nil),
+	(*ListRoomMembershipsRequest)(nil),
+	(*ListRoomMembershipsResponse)(nil),
+	(*ListRoomsRequest)(nil),
+	(*ListRoomsResponse)(nil),
+	(*ListSupportedPhoneNumberCountriesRequest)(nil),
+	(*ListSupportedPhoneNumberCountriesResponse)(nil),
+	(*ListUsersRequest)(nil),
+	(*ListUsersResponse)(nil),
+	(*LogoutUserRequest)(nil),
+	(*LogoutUserResponse)(nil),
+	(*Member)(nil),
+	(*MemberError)(nil),
+	(*MembershipItem)(nil),
+	(*OrderedPhoneNumber)(nil),
+	(*PhoneNumber)(nil),
+	(*PhoneNumberAssociation)(nil),
+	(*PhoneNumberCapabilities)(nil),
+	(*PhoneNumberCountry)(nil),
+	(*PhoneNumberError)(nil),
+	(*PhoneNumberOrder)(nil),
+	(*PutEventsConfigurationRequest)(nil),
+	(*PutEventsConfigurationResponse)(nil),
+	(*PutRetentionSettingsRequest)(nil),
+	(*PutRetentionSettingsResponse)(nil),
+	(*RedactConversationMessageRequest)(nil),
+	(*RedactConversationMessageResponse)(nil),
+	(*RedactRoomMessageRequest)(nil),
+	(*RedactRoomMessageResponse)(nil),
+	(*RegenerateSecurityTokenRequest)(nil),
+	(*RegenerateSecurityTokenResponse)(nil),
+	(*ResetPersonalPINRequest)(nil),
+	(*ResetPersonalPINResponse)(nil),
+	(*RestorePhoneNumberRequest)(nil),
+	(*RestorePhoneNumberResponse)(nil),
+	(*RetentionSettings)(nil),
+	(*Room)(nil),
+	(*RoomMembership)(nil),
+	(*RoomRetentionSettings)(nil),
+	(*SearchAvailablePhoneNumbersRequest)(nil),
+	(*SearchAvailablePhoneNumbersResponse)(nil),
+	(*SigninDelegateGroup)(nil),
+	(*TelephonySettings)(nil),
+	(*UpdateAccountRequest)(nil),
+	(*UpdateAccountResponse)(nil),
+	(*UpdateAccountSettingsRequest)(nil),
+	(*UpdateAccountSettingsResponse)(nil),
+	(*UpdateBotRequest)(nil),
+	(*UpdateBotResponse)(nil),
+	(*UpdateGlobalSettingsRequest)(nil),
+	(*UpdatePhoneNumberRequest)(nil),
+	(*UpdatePhoneNumberRequestItem)(nil),
+	(*UpdatePhoneNumberResponse)(nil),
+	(*UpdatePhoneNumberSettingsRequest)(nil),
+	(*UpdateRoomMembershipRequest)(nil),
+	(*UpdateRoomMembershipResponse)(nil),
+	(*UpdateRoomRequest)(nil),
+	(*UpdateRoomResponse)(nil),
+	(*UpdateUserRequest)(nil),
+	(*UpdateUserRequestItem)(nil),
+	(*UpdateUserResponse)(nil),
+	(*UpdateUserSettingsRequest)(nil),
+	(*User)(nil),
+	(*UserError)(nil),
+	(*UserSettings)(nil),
+	(*VoiceConnectorSettings)(nil),
+}
+
+// fastDecoderTypes holds a nil pointer to every input with a generated
+// decodeFast; the tests check each one against encoding/json.
+var fastDecoderTypes = []any{
+	(*BatchDeletePhoneNumberRequest)(nil),
+	(*BatchSuspendUserRequest)(nil),
+	(*BatchUnsuspendUserRequest)(nil),
+	(*DisassociateSigninDelegateGroupsFromAccountRequest)(nil),
 }
 
 var patternAccountName = hasNonSpace{} // .*\S.*
