@@ -444,3 +444,15 @@ func FuzzParseStringListObject(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkAppendJSONString(b *testing.B) {
+	strs := []string{"user12345@bench.example.com", "7f1b4c2e-1d0a-4c8e-9b7a-3e2f1a0b9c8d", "Basic", "PrivateUser", "Zoë Müller"}
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = buf[:0]
+		for _, s := range strs {
+			buf = appendJSONString(buf, s)
+		}
+	}
+}
