@@ -254,7 +254,8 @@ func (s *Server) maxBody() int64 {
 }
 
 func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if r.Body == nil {
+	// http.NoBody: every GET; io.ReadAll would allocate for it anyway.
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
