@@ -94,6 +94,15 @@ func (rq *request) decodeBody(v any) error {
 	if body[0] != '{' {
 		return openchime.Errorf(openchime.BadRequest, "The request body must be a JSON object.")
 	}
+	if f, ok := v.(fastDecoder); ok && f.decodeFast(body) {
+		return nil
+	}
+	return decodeBodyStd(body, v)
+}
+
+// decodeBodyStd is decodeBody through encoding/json, which also words the
+// errors of every malformed body.
+func decodeBodyStd(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return bodyError(err)

@@ -254,7 +254,8 @@ func (s *Server) maxBody() int64 {
 }
 
 func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if r.Body == nil {
+	// http.NoBody: every GET; io.ReadAll would allocate for it anyway.
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
@@ -267,7 +268,25 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return body, nil
 }
 
+// jsonBuffers recycles the response buffers of writeJSON's fast path.
+var jsonBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledJSON keeps one huge response from pinning its buffer in the pool.
+const maxPooledJSON = 1 << 20
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	if a, ok := v.(jsonAppender); ok {
+		bp := jsonBuffers.Get().(*[]byte)
+		b := a.appendJSON((*bp)[:0])
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		w.Write(b)
+		if cap(b) <= maxPooledJSON {
+			*bp = b[:0]
+			jsonBuffers.Put(bp)
+		}
+		return
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -288,7 +307,7 @@ type Timestamp time.Time
 
 // MarshalJSON implements json.Marshaler.
 func (t Timestamp) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + time.Time(t).UTC().Format("2006-01-02T15:04:05.000Z") + `"`), nil
+	return t.appendJSON(make([]byte, 0, len(timestampLayout)+2)), nil
 }
 
 // UnmarshalJSON implements json.Unmarshaler.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"strconv"
 )
 
 // Account is the wire shape Account of the model.
@@ -21,16 +22,106 @@ type Account struct {
 	SupportedLicenses    []string              `json:"SupportedLicenses,omitzero"`
 }
 
+func (v *Account) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccountId != "" {
+		b = append(b, ",\"AccountId\":"...)
+		b = appendJSONString(b, v.AccountId)
+	}
+	if v.AccountStatus != "" {
+		b = append(b, ",\"AccountStatus\":"...)
+		b = appendJSONString(b, v.AccountStatus)
+	}
+	if v.AccountType != "" {
+		b = append(b, ",\"AccountType\":"...)
+		b = appendJSONString(b, v.AccountType)
+	}
+	if v.AwsAccountId != "" {
+		b = append(b, ",\"AwsAccountId\":"...)
+		b = appendJSONString(b, v.AwsAccountId)
+	}
+	if v.CreatedTimestamp != nil {
+		b = append(b, ",\"CreatedTimestamp\":"...)
+		b = v.CreatedTimestamp.appendJSON(b)
+	}
+	if v.DefaultLicense != "" {
+		b = append(b, ",\"DefaultLicense\":"...)
+		b = appendJSONString(b, v.DefaultLicense)
+	}
+	if v.Name != "" {
+		b = append(b, ",\"Name\":"...)
+		b = appendJSONString(b, v.Name)
+	}
+	if v.SigninDelegateGroups != nil {
+		b = append(b, ",\"SigninDelegateGroups\":"...)
+		b = append(b, '[')
+		for i0 := range v.SigninDelegateGroups {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.SigninDelegateGroups[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.SupportedLicenses != nil {
+		b = append(b, ",\"SupportedLicenses\":"...)
+		b = append(b, '[')
+		for i0 := range v.SupportedLicenses {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v.SupportedLicenses[i0])
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
+}
+
 // AccountSettings is the wire shape AccountSettings of the model.
 type AccountSettings struct {
 	DisableRemoteControl *bool `json:"DisableRemoteControl,omitzero"`
 	EnableDialOut        *bool `json:"EnableDialOut,omitzero"`
 }
 
+func (v *AccountSettings) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DisableRemoteControl != nil {
+		b = append(b, ",\"DisableRemoteControl\":"...)
+		b = strconv.AppendBool(b, *v.DisableRemoteControl)
+	}
+	if v.EnableDialOut != nil {
+		b = append(b, ",\"EnableDialOut\":"...)
+		b = strconv.AppendBool(b, *v.EnableDialOut)
+	}
+	return closeJSONObject(b, start)
+}
+
 // AlexaForBusinessMetadata is the wire shape AlexaForBusinessMetadata of the model.
 type AlexaForBusinessMetadata struct {
 	AlexaForBusinessRoomArn   string `json:"AlexaForBusinessRoomArn,omitzero"`
 	IsAlexaForBusinessEnabled *bool  `json:"IsAlexaForBusinessEnabled,omitzero"`
+}
+
+func (v *AlexaForBusinessMetadata) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AlexaForBusinessRoomArn != "" {
+		b = append(b, ",\"AlexaForBusinessRoomArn\":"...)
+		b = appendJSONString(b, v.AlexaForBusinessRoomArn)
+	}
+	if v.IsAlexaForBusinessEnabled != nil {
+		b = append(b, ",\"IsAlexaForBusinessEnabled\":"...)
+		b = strconv.AppendBool(b, *v.IsAlexaForBusinessEnabled)
+	}
+	return closeJSONObject(b, start)
 }
 
 // AssociatePhoneNumberWithUserRequest is the wire shape AssociatePhoneNumberWithUserRequest of the model.
@@ -40,8 +131,27 @@ type AssociatePhoneNumberWithUserRequest struct {
 	UserId          string `json:"-" uri:"userId"`
 }
 
+func (v *AssociatePhoneNumberWithUserRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.E164PhoneNumber != "" {
+		b = append(b, ",\"E164PhoneNumber\":"...)
+		b = appendJSONString(b, v.E164PhoneNumber)
+	}
+	return closeJSONObject(b, start)
+}
+
 // AssociatePhoneNumberWithUserResponse is the wire shape AssociatePhoneNumberWithUserResponse of the model.
 type AssociatePhoneNumberWithUserResponse struct {
+}
+
+func (v *AssociatePhoneNumberWithUserResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // AssociateSigninDelegateGroupsWithAccountRequest is the wire shape AssociateSigninDelegateGroupsWithAccountRequest of the model.
@@ -50,8 +160,34 @@ type AssociateSigninDelegateGroupsWithAccountRequest struct {
 	SigninDelegateGroups []SigninDelegateGroup `json:"SigninDelegateGroups,omitzero"`
 }
 
+func (v *AssociateSigninDelegateGroupsWithAccountRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.SigninDelegateGroups != nil {
+		b = append(b, ",\"SigninDelegateGroups\":"...)
+		b = append(b, '[')
+		for i0 := range v.SigninDelegateGroups {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.SigninDelegateGroups[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
+}
+
 // AssociateSigninDelegateGroupsWithAccountResponse is the wire shape AssociateSigninDelegateGroupsWithAccountResponse of the model.
 type AssociateSigninDelegateGroupsWithAccountResponse struct {
+}
+
+func (v *AssociateSigninDelegateGroupsWithAccountResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // BatchCreateRoomMembershipRequest is the wire shape BatchCreateRoomMembershipRequest of the model.
@@ -61,9 +197,47 @@ type BatchCreateRoomMembershipRequest struct {
 	RoomId             string           `json:"-" uri:"roomId"`
 }
 
+func (v *BatchCreateRoomMembershipRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.MembershipItemList != nil {
+		b = append(b, ",\"MembershipItemList\":"...)
+		b = append(b, '[')
+		for i0 := range v.MembershipItemList {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.MembershipItemList[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
+}
+
 // BatchCreateRoomMembershipResponse is the wire shape BatchCreateRoomMembershipResponse of the model.
 type BatchCreateRoomMembershipResponse struct {
 	Errors []MemberError `json:"Errors,omitzero"`
+}
+
+func (v *BatchCreateRoomMembershipResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Errors != nil {
+		b = append(b, ",\"Errors\":"...)
+		b = append(b, '[')
+		for i0 := range v.Errors {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Errors[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // BatchDeletePhoneNumberRequest is the wire shape BatchDeletePhoneNumberRequest of the model.
@@ -71,9 +245,47 @@ type BatchDeletePhoneNumberRequest struct {
 	PhoneNumberIds []string `json:"PhoneNumberIds,omitzero"`
 }
 
+func (v *BatchDeletePhoneNumberRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PhoneNumberIds != nil {
+		b = append(b, ",\"PhoneNumberIds\":"...)
+		b = append(b, '[')
+		for i0 := range v.PhoneNumberIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v.PhoneNumberIds[i0])
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
+}
+
 // BatchDeletePhoneNumberResponse is the wire shape BatchDeletePhoneNumberResponse of the model.
 type BatchDeletePhoneNumberResponse struct {
 	PhoneNumberErrors []PhoneNumberError `json:"PhoneNumberErrors,omitzero"`
+}
+
+func (v *BatchDeletePhoneNumberResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PhoneNumberErrors != nil {
+		b = append(b, ",\"PhoneNumberErrors\":"...)
+		b = append(b, '[')
+		for i0 := range v.PhoneNumberErrors {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PhoneNumberErrors[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // BatchSuspendUserRequest is the wire shape BatchSuspendUserRequest of the model.
@@ -82,9 +294,47 @@ type BatchSuspendUserRequest struct {
 	UserIdList []string `json:"UserIdList,omitzero"`
 }
 
+func (v *BatchSuspendUserRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.UserIdList != nil {
+		b = append(b, ",\"UserIdList\":"...)
+		b = append(b, '[')
+		for i0 := range v.UserIdList {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v.UserIdList[i0])
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
+}
+
 // BatchSuspendUserResponse is the wire shape BatchSuspendUserResponse of the model.
 type BatchSuspendUserResponse struct {
 	UserErrors []UserError `json:"UserErrors,omitzero"`
+}
+
+func (v *BatchSuspendUserResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.UserErrors != nil {
+		b = append(b, ",\"UserErrors\":"...)
+		b = append(b, '[')
+		for i0 := range v.UserErrors {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.UserErrors[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // BatchUnsuspendUserRequest is the wire shape BatchUnsuspendUserRequest of the model.
@@ -93,9 +343,47 @@ type BatchUnsuspendUserRequest struct {
 	UserIdList []string `json:"UserIdList,omitzero"`
 }
 
+func (v *BatchUnsuspendUserRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.UserIdList != nil {
+		b = append(b, ",\"UserIdList\":"...)
+		b = append(b, '[')
+		for i0 := range v.UserIdList {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v.UserIdList[i0])
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
+}
+
 // BatchUnsuspendUserResponse is the wire shape BatchUnsuspendUserResponse of the model.
 type BatchUnsuspendUserResponse struct {
 	UserErrors []UserError `json:"UserErrors,omitzero"`
+}
+
+func (v *BatchUnsuspendUserResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.UserErrors != nil {
+		b = append(b, ",\"UserErrors\":"...)
+		b = append(b, '[')
+		for i0 := range v.UserErrors {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.UserErrors[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // BatchUpdatePhoneNumberRequest is the wire shape BatchUpdatePhoneNumberRequest of the model.
@@ -103,9 +391,47 @@ type BatchUpdatePhoneNumberRequest struct {
 	UpdatePhoneNumberRequestItems []UpdatePhoneNumberRequestItem `json:"UpdatePhoneNumberRequestItems,omitzero"`
 }
 
+func (v *BatchUpdatePhoneNumberRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.UpdatePhoneNumberRequestItems != nil {
+		b = append(b, ",\"UpdatePhoneNumberRequestItems\":"...)
+		b = append(b, '[')
+		for i0 := range v.UpdatePhoneNumberRequestItems {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.UpdatePhoneNumberRequestItems[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
+}
+
 // BatchUpdatePhoneNumberResponse is the wire shape BatchUpdatePhoneNumberResponse of the model.
 type BatchUpdatePhoneNumberResponse struct {
 	PhoneNumberErrors []PhoneNumberError `json:"PhoneNumberErrors,omitzero"`
+}
+
+func (v *BatchUpdatePhoneNumberResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PhoneNumberErrors != nil {
+		b = append(b, ",\"PhoneNumberErrors\":"...)
+		b = append(b, '[')
+		for i0 := range v.PhoneNumberErrors {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PhoneNumberErrors[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // BatchUpdateUserRequest is the wire shape BatchUpdateUserRequest of the model.
@@ -114,9 +440,47 @@ type BatchUpdateUserRequest struct {
 	UpdateUserRequestItems []UpdateUserRequestItem `json:"UpdateUserRequestItems,omitzero"`
 }
 
+func (v *BatchUpdateUserRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.UpdateUserRequestItems != nil {
+		b = append(b, ",\"UpdateUserRequestItems\":"...)
+		b = append(b, '[')
+		for i0 := range v.UpdateUserRequestItems {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.UpdateUserRequestItems[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
+}
+
 // BatchUpdateUserResponse is the wire shape BatchUpdateUserResponse of the model.
 type BatchUpdateUserResponse struct {
 	UserErrors []UserError `json:"UserErrors,omitzero"`
+}
+
+func (v *BatchUpdateUserResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.UserErrors != nil {
+		b = append(b, ",\"UserErrors\":"...)
+		b = append(b, '[')
+		for i0 := range v.UserErrors {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.UserErrors[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // Bot is the wire shape Bot of the model.
@@ -132,9 +496,65 @@ type Bot struct {
 	UserId           string     `json:"UserId,omitzero"`
 }
 
+func (v *Bot) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.BotEmail != "" {
+		b = append(b, ",\"BotEmail\":"...)
+		b = appendJSONString(b, v.BotEmail)
+	}
+	if v.BotId != "" {
+		b = append(b, ",\"BotId\":"...)
+		b = appendJSONString(b, v.BotId)
+	}
+	if v.BotType != "" {
+		b = append(b, ",\"BotType\":"...)
+		b = appendJSONString(b, v.BotType)
+	}
+	if v.CreatedTimestamp != nil {
+		b = append(b, ",\"CreatedTimestamp\":"...)
+		b = v.CreatedTimestamp.appendJSON(b)
+	}
+	if v.Disabled != nil {
+		b = append(b, ",\"Disabled\":"...)
+		b = strconv.AppendBool(b, *v.Disabled)
+	}
+	if v.DisplayName != "" {
+		b = append(b, ",\"DisplayName\":"...)
+		b = appendJSONString(b, v.DisplayName)
+	}
+	if v.SecurityToken != "" {
+		b = append(b, ",\"SecurityToken\":"...)
+		b = appendJSONString(b, v.SecurityToken)
+	}
+	if v.UpdatedTimestamp != nil {
+		b = append(b, ",\"UpdatedTimestamp\":"...)
+		b = v.UpdatedTimestamp.appendJSON(b)
+	}
+	if v.UserId != "" {
+		b = append(b, ",\"UserId\":"...)
+		b = appendJSONString(b, v.UserId)
+	}
+	return closeJSONObject(b, start)
+}
+
 // BusinessCallingSettings is the wire shape BusinessCallingSettings of the model.
 type BusinessCallingSettings struct {
 	CdrBucket *string `json:"CdrBucket,omitzero"`
+}
+
+func (v *BusinessCallingSettings) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CdrBucket != nil {
+		b = append(b, ",\"CdrBucket\":"...)
+		b = appendJSONString(b, *v.CdrBucket)
+	}
+	return closeJSONObject(b, start)
 }
 
 // ConversationRetentionSettings is the wire shape ConversationRetentionSettings of the model.
@@ -142,14 +562,50 @@ type ConversationRetentionSettings struct {
 	RetentionDays *int `json:"RetentionDays,omitzero"`
 }
 
+func (v *ConversationRetentionSettings) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.RetentionDays != nil {
+		b = append(b, ",\"RetentionDays\":"...)
+		b = strconv.AppendInt(b, int64(*v.RetentionDays), 10)
+	}
+	return closeJSONObject(b, start)
+}
+
 // CreateAccountRequest is the wire shape CreateAccountRequest of the model.
 type CreateAccountRequest struct {
 	Name string `json:"Name,omitzero"`
 }
 
+func (v *CreateAccountRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Name != "" {
+		b = append(b, ",\"Name\":"...)
+		b = appendJSONString(b, v.Name)
+	}
+	return closeJSONObject(b, start)
+}
+
 // CreateAccountResponse is the wire shape CreateAccountResponse of the model.
 type CreateAccountResponse struct {
 	Account *Account `json:"Account,omitzero"`
+}
+
+func (v *CreateAccountResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Account != nil {
+		b = append(b, ",\"Account\":"...)
+		b = v.Account.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // CreateBotRequest is the wire shape CreateBotRequest of the model.
@@ -180,9 +636,37 @@ func (v *CreateBotRequest) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *CreateBotRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DisplayName != "" {
+		b = append(b, ",\"DisplayName\":"...)
+		b = appendJSONString(b, v.DisplayName)
+	}
+	if v.Domain != "" {
+		b = append(b, ",\"Domain\":"...)
+		b = appendJSONString(b, v.Domain)
+	}
+	return closeJSONObject(b, start)
+}
+
 // CreateBotResponse is the wire shape CreateBotResponse of the model.
 type CreateBotResponse struct {
 	Bot *Bot `json:"Bot,omitzero"`
+}
+
+func (v *CreateBotResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Bot != nil {
+		b = append(b, ",\"Bot\":"...)
+		b = v.Bot.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // CreateMeetingDialOutRequest is the wire shape CreateMeetingDialOutRequest of the model.
@@ -193,9 +677,41 @@ type CreateMeetingDialOutRequest struct {
 	ToPhoneNumber   string `json:"ToPhoneNumber,omitzero"`
 }
 
+func (v *CreateMeetingDialOutRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.FromPhoneNumber != "" {
+		b = append(b, ",\"FromPhoneNumber\":"...)
+		b = appendJSONString(b, v.FromPhoneNumber)
+	}
+	if v.JoinToken != "" {
+		b = append(b, ",\"JoinToken\":"...)
+		b = appendJSONString(b, v.JoinToken)
+	}
+	if v.ToPhoneNumber != "" {
+		b = append(b, ",\"ToPhoneNumber\":"...)
+		b = appendJSONString(b, v.ToPhoneNumber)
+	}
+	return closeJSONObject(b, start)
+}
+
 // CreateMeetingDialOutResponse is the wire shape CreateMeetingDialOutResponse of the model.
 type CreateMeetingDialOutResponse struct {
 	TransactionId string `json:"TransactionId,omitzero"`
+}
+
+func (v *CreateMeetingDialOutResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.TransactionId != "" {
+		b = append(b, ",\"TransactionId\":"...)
+		b = appendJSONString(b, v.TransactionId)
+	}
+	return closeJSONObject(b, start)
 }
 
 // CreatePhoneNumberOrderRequest is the wire shape CreatePhoneNumberOrderRequest of the model.
@@ -204,9 +720,44 @@ type CreatePhoneNumberOrderRequest struct {
 	ProductType      string   `json:"ProductType,omitzero"`
 }
 
+func (v *CreatePhoneNumberOrderRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.E164PhoneNumbers != nil {
+		b = append(b, ",\"E164PhoneNumbers\":"...)
+		b = append(b, '[')
+		for i0 := range v.E164PhoneNumbers {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v.E164PhoneNumbers[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.ProductType != "" {
+		b = append(b, ",\"ProductType\":"...)
+		b = appendJSONString(b, v.ProductType)
+	}
+	return closeJSONObject(b, start)
+}
+
 // CreatePhoneNumberOrderResponse is the wire shape CreatePhoneNumberOrderResponse of the model.
 type CreatePhoneNumberOrderResponse struct {
 	PhoneNumberOrder *PhoneNumberOrder `json:"PhoneNumberOrder,omitzero"`
+}
+
+func (v *CreatePhoneNumberOrderResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PhoneNumberOrder != nil {
+		b = append(b, ",\"PhoneNumberOrder\":"...)
+		b = v.PhoneNumberOrder.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // CreateRoomMembershipRequest is the wire shape CreateRoomMembershipRequest of the model.
@@ -238,9 +789,37 @@ func (v *CreateRoomMembershipRequest) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *CreateRoomMembershipRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.MemberId != "" {
+		b = append(b, ",\"MemberId\":"...)
+		b = appendJSONString(b, v.MemberId)
+	}
+	if v.Role != "" {
+		b = append(b, ",\"Role\":"...)
+		b = appendJSONString(b, v.Role)
+	}
+	return closeJSONObject(b, start)
+}
+
 // CreateRoomMembershipResponse is the wire shape CreateRoomMembershipResponse of the model.
 type CreateRoomMembershipResponse struct {
 	RoomMembership *RoomMembership `json:"RoomMembership,omitzero"`
+}
+
+func (v *CreateRoomMembershipResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.RoomMembership != nil {
+		b = append(b, ",\"RoomMembership\":"...)
+		b = v.RoomMembership.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // CreateRoomRequest is the wire shape CreateRoomRequest of the model.
@@ -271,9 +850,37 @@ func (v *CreateRoomRequest) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *CreateRoomRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ClientRequestToken != "" {
+		b = append(b, ",\"ClientRequestToken\":"...)
+		b = appendJSONString(b, v.ClientRequestToken)
+	}
+	if v.Name != "" {
+		b = append(b, ",\"Name\":"...)
+		b = appendJSONString(b, v.Name)
+	}
+	return closeJSONObject(b, start)
+}
+
 // CreateRoomResponse is the wire shape CreateRoomResponse of the model.
 type CreateRoomResponse struct {
 	Room *Room `json:"Room,omitzero"`
+}
+
+func (v *CreateRoomResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Room != nil {
+		b = append(b, ",\"Room\":"...)
+		b = v.Room.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // CreateUserRequest is the wire shape CreateUserRequest of the model.
@@ -310,9 +917,41 @@ func (v *CreateUserRequest) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *CreateUserRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Email != "" {
+		b = append(b, ",\"Email\":"...)
+		b = appendJSONString(b, v.Email)
+	}
+	if v.UserType != "" {
+		b = append(b, ",\"UserType\":"...)
+		b = appendJSONString(b, v.UserType)
+	}
+	if v.Username != "" {
+		b = append(b, ",\"Username\":"...)
+		b = appendJSONString(b, v.Username)
+	}
+	return closeJSONObject(b, start)
+}
+
 // CreateUserResponse is the wire shape CreateUserResponse of the model.
 type CreateUserResponse struct {
 	User *User `json:"User,omitzero"`
+}
+
+func (v *CreateUserResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.User != nil {
+		b = append(b, ",\"User\":"...)
+		b = v.User.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // DeleteAccountRequest is the wire shape DeleteAccountRequest of the model.
@@ -320,8 +959,22 @@ type DeleteAccountRequest struct {
 	AccountId string `json:"-" uri:"accountId"`
 }
 
+func (v *DeleteAccountRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // DeleteAccountResponse is the wire shape DeleteAccountResponse of the model.
 type DeleteAccountResponse struct {
+}
+
+func (v *DeleteAccountResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // DeleteEventsConfigurationRequest is the wire shape DeleteEventsConfigurationRequest of the model.
@@ -330,9 +983,23 @@ type DeleteEventsConfigurationRequest struct {
 	BotId     string `json:"-" uri:"botId"`
 }
 
+func (v *DeleteEventsConfigurationRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // DeletePhoneNumberRequest is the wire shape DeletePhoneNumberRequest of the model.
 type DeletePhoneNumberRequest struct {
 	PhoneNumberId string `json:"-" uri:"phoneNumberId"`
+}
+
+func (v *DeletePhoneNumberRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // DeleteRoomMembershipRequest is the wire shape DeleteRoomMembershipRequest of the model.
@@ -342,10 +1009,24 @@ type DeleteRoomMembershipRequest struct {
 	RoomId    string `json:"-" uri:"roomId"`
 }
 
+func (v *DeleteRoomMembershipRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // DeleteRoomRequest is the wire shape DeleteRoomRequest of the model.
 type DeleteRoomRequest struct {
 	AccountId string `json:"-" uri:"accountId"`
 	RoomId    string `json:"-" uri:"roomId"`
+}
+
+func (v *DeleteRoomRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // DisassociatePhoneNumberFromUserRequest is the wire shape DisassociatePhoneNumberFromUserRequest of the model.
@@ -354,8 +1035,22 @@ type DisassociatePhoneNumberFromUserRequest struct {
 	UserId    string `json:"-" uri:"userId"`
 }
 
+func (v *DisassociatePhoneNumberFromUserRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // DisassociatePhoneNumberFromUserResponse is the wire shape DisassociatePhoneNumberFromUserResponse of the model.
 type DisassociatePhoneNumberFromUserResponse struct {
+}
+
+func (v *DisassociatePhoneNumberFromUserResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // DisassociateSigninDelegateGroupsFromAccountRequest is the wire shape DisassociateSigninDelegateGroupsFromAccountRequest of the model.
@@ -364,8 +1059,34 @@ type DisassociateSigninDelegateGroupsFromAccountRequest struct {
 	GroupNames []string `json:"GroupNames,omitzero"`
 }
 
+func (v *DisassociateSigninDelegateGroupsFromAccountRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.GroupNames != nil {
+		b = append(b, ",\"GroupNames\":"...)
+		b = append(b, '[')
+		for i0 := range v.GroupNames {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v.GroupNames[i0])
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
+}
+
 // DisassociateSigninDelegateGroupsFromAccountResponse is the wire shape DisassociateSigninDelegateGroupsFromAccountResponse of the model.
 type DisassociateSigninDelegateGroupsFromAccountResponse struct {
+}
+
+func (v *DisassociateSigninDelegateGroupsFromAccountResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // EventsConfiguration is the wire shape EventsConfiguration of the model.
@@ -375,9 +1096,36 @@ type EventsConfiguration struct {
 	OutboundEventsHTTPSEndpoint string `json:"OutboundEventsHTTPSEndpoint,omitzero"`
 }
 
+func (v *EventsConfiguration) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.BotId != "" {
+		b = append(b, ",\"BotId\":"...)
+		b = appendJSONString(b, v.BotId)
+	}
+	if v.LambdaFunctionArn != "" {
+		b = append(b, ",\"LambdaFunctionArn\":"...)
+		b = appendJSONString(b, v.LambdaFunctionArn)
+	}
+	if v.OutboundEventsHTTPSEndpoint != "" {
+		b = append(b, ",\"OutboundEventsHTTPSEndpoint\":"...)
+		b = appendJSONString(b, v.OutboundEventsHTTPSEndpoint)
+	}
+	return closeJSONObject(b, start)
+}
+
 // GetAccountRequest is the wire shape GetAccountRequest of the model.
 type GetAccountRequest struct {
 	AccountId string `json:"-" uri:"accountId"`
+}
+
+func (v *GetAccountRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // GetAccountResponse is the wire shape GetAccountResponse of the model.
@@ -385,14 +1133,45 @@ type GetAccountResponse struct {
 	Account *Account `json:"Account,omitzero"`
 }
 
+func (v *GetAccountResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Account != nil {
+		b = append(b, ",\"Account\":"...)
+		b = v.Account.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // GetAccountSettingsRequest is the wire shape GetAccountSettingsRequest of the model.
 type GetAccountSettingsRequest struct {
 	AccountId string `json:"-" uri:"accountId"`
 }
 
+func (v *GetAccountSettingsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // GetAccountSettingsResponse is the wire shape GetAccountSettingsResponse of the model.
 type GetAccountSettingsResponse struct {
 	AccountSettings *AccountSettings `json:"AccountSettings,omitzero"`
+}
+
+func (v *GetAccountSettingsResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccountSettings != nil {
+		b = append(b, ",\"AccountSettings\":"...)
+		b = v.AccountSettings.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // GetBotRequest is the wire shape GetBotRequest of the model.
@@ -401,9 +1180,28 @@ type GetBotRequest struct {
 	BotId     string `json:"-" uri:"botId"`
 }
 
+func (v *GetBotRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // GetBotResponse is the wire shape GetBotResponse of the model.
 type GetBotResponse struct {
 	Bot *Bot `json:"Bot,omitzero"`
+}
+
+func (v *GetBotResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Bot != nil {
+		b = append(b, ",\"Bot\":"...)
+		b = v.Bot.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // GetEventsConfigurationRequest is the wire shape GetEventsConfigurationRequest of the model.
@@ -412,13 +1210,39 @@ type GetEventsConfigurationRequest struct {
 	BotId     string `json:"-" uri:"botId"`
 }
 
+func (v *GetEventsConfigurationRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // GetEventsConfigurationResponse is the wire shape GetEventsConfigurationResponse of the model.
 type GetEventsConfigurationResponse struct {
 	EventsConfiguration *EventsConfiguration `json:"EventsConfiguration,omitzero"`
 }
 
+func (v *GetEventsConfigurationResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.EventsConfiguration != nil {
+		b = append(b, ",\"EventsConfiguration\":"...)
+		b = v.EventsConfiguration.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // GetGlobalSettingsRequest is the wire shape GetGlobalSettingsRequest of the model.
 type GetGlobalSettingsRequest struct {
+}
+
+func (v *GetGlobalSettingsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // GetGlobalSettingsResponse is the wire shape GetGlobalSettingsResponse of the model.
@@ -427,9 +1251,32 @@ type GetGlobalSettingsResponse struct {
 	VoiceConnector  *VoiceConnectorSettings  `json:"VoiceConnector,omitzero"`
 }
 
+func (v *GetGlobalSettingsResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.BusinessCalling != nil {
+		b = append(b, ",\"BusinessCalling\":"...)
+		b = v.BusinessCalling.appendJSON(b)
+	}
+	if v.VoiceConnector != nil {
+		b = append(b, ",\"VoiceConnector\":"...)
+		b = v.VoiceConnector.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // GetPhoneNumberOrderRequest is the wire shape GetPhoneNumberOrderRequest of the model.
 type GetPhoneNumberOrderRequest struct {
 	PhoneNumberOrderId string `json:"-" uri:"phoneNumberOrderId"`
+}
+
+func (v *GetPhoneNumberOrderRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // GetPhoneNumberOrderResponse is the wire shape GetPhoneNumberOrderResponse of the model.
@@ -437,9 +1284,28 @@ type GetPhoneNumberOrderResponse struct {
 	PhoneNumberOrder *PhoneNumberOrder `json:"PhoneNumberOrder,omitzero"`
 }
 
+func (v *GetPhoneNumberOrderResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PhoneNumberOrder != nil {
+		b = append(b, ",\"PhoneNumberOrder\":"...)
+		b = v.PhoneNumberOrder.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // GetPhoneNumberRequest is the wire shape GetPhoneNumberRequest of the model.
 type GetPhoneNumberRequest struct {
 	PhoneNumberId string `json:"-" uri:"phoneNumberId"`
+}
+
+func (v *GetPhoneNumberRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // GetPhoneNumberResponse is the wire shape GetPhoneNumberResponse of the model.
@@ -447,8 +1313,27 @@ type GetPhoneNumberResponse struct {
 	PhoneNumber *PhoneNumber `json:"PhoneNumber,omitzero"`
 }
 
+func (v *GetPhoneNumberResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PhoneNumber != nil {
+		b = append(b, ",\"PhoneNumber\":"...)
+		b = v.PhoneNumber.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // GetPhoneNumberSettingsRequest is the wire shape GetPhoneNumberSettingsRequest of the model.
 type GetPhoneNumberSettingsRequest struct {
+}
+
+func (v *GetPhoneNumberSettingsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // GetPhoneNumberSettingsResponse is the wire shape GetPhoneNumberSettingsResponse of the model.
@@ -457,9 +1342,32 @@ type GetPhoneNumberSettingsResponse struct {
 	CallingNameUpdatedTimestamp *Timestamp `json:"CallingNameUpdatedTimestamp,omitzero"`
 }
 
+func (v *GetPhoneNumberSettingsResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CallingName != nil {
+		b = append(b, ",\"CallingName\":"...)
+		b = appendJSONString(b, *v.CallingName)
+	}
+	if v.CallingNameUpdatedTimestamp != nil {
+		b = append(b, ",\"CallingNameUpdatedTimestamp\":"...)
+		b = v.CallingNameUpdatedTimestamp.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // GetRetentionSettingsRequest is the wire shape GetRetentionSettingsRequest of the model.
 type GetRetentionSettingsRequest struct {
 	AccountId string `json:"-" uri:"accountId"`
+}
+
+func (v *GetRetentionSettingsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // GetRetentionSettingsResponse is the wire shape GetRetentionSettingsResponse of the model.
@@ -468,15 +1376,50 @@ type GetRetentionSettingsResponse struct {
 	RetentionSettings         *RetentionSettings `json:"RetentionSettings,omitzero"`
 }
 
+func (v *GetRetentionSettingsResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.InitiateDeletionTimestamp != nil {
+		b = append(b, ",\"InitiateDeletionTimestamp\":"...)
+		b = v.InitiateDeletionTimestamp.appendJSON(b)
+	}
+	if v.RetentionSettings != nil {
+		b = append(b, ",\"RetentionSettings\":"...)
+		b = v.RetentionSettings.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // GetRoomRequest is the wire shape GetRoomRequest of the model.
 type GetRoomRequest struct {
 	AccountId string `json:"-" uri:"accountId"`
 	RoomId    string `json:"-" uri:"roomId"`
 }
 
+func (v *GetRoomRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // GetRoomResponse is the wire shape GetRoomResponse of the model.
 type GetRoomResponse struct {
 	Room *Room `json:"Room,omitzero"`
+}
+
+func (v *GetRoomResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Room != nil {
+		b = append(b, ",\"Room\":"...)
+		b = v.Room.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // GetUserRequest is the wire shape GetUserRequest of the model.
@@ -485,9 +1428,28 @@ type GetUserRequest struct {
 	UserId    string `json:"-" uri:"userId"`
 }
 
+func (v *GetUserRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // GetUserResponse is the wire shape GetUserResponse of the model.
 type GetUserResponse struct {
 	User *User `json:"User,omitzero"`
+}
+
+func (v *GetUserResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.User != nil {
+		b = append(b, ",\"User\":"...)
+		b = v.User.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // GetUserSettingsRequest is the wire shape GetUserSettingsRequest of the model.
@@ -496,9 +1458,28 @@ type GetUserSettingsRequest struct {
 	UserId    string `json:"-" uri:"userId"`
 }
 
+func (v *GetUserSettingsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // GetUserSettingsResponse is the wire shape GetUserSettingsResponse of the model.
 type GetUserSettingsResponse struct {
 	UserSettings *UserSettings `json:"UserSettings,omitzero"`
+}
+
+func (v *GetUserSettingsResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.UserSettings != nil {
+		b = append(b, ",\"UserSettings\":"...)
+		b = v.UserSettings.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // Invite is the wire shape Invite of the model.
@@ -507,6 +1488,30 @@ type Invite struct {
 	EmailStatus  string `json:"EmailStatus,omitzero"`
 	InviteId     string `json:"InviteId,omitzero"`
 	Status       string `json:"Status,omitzero"`
+}
+
+func (v *Invite) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.EmailAddress != "" {
+		b = append(b, ",\"EmailAddress\":"...)
+		b = appendJSONString(b, v.EmailAddress)
+	}
+	if v.EmailStatus != "" {
+		b = append(b, ",\"EmailStatus\":"...)
+		b = appendJSONString(b, v.EmailStatus)
+	}
+	if v.InviteId != "" {
+		b = append(b, ",\"InviteId\":"...)
+		b = appendJSONString(b, v.InviteId)
+	}
+	if v.Status != "" {
+		b = append(b, ",\"Status\":"...)
+		b = appendJSONString(b, v.Status)
+	}
+	return closeJSONObject(b, start)
 }
 
 // InviteUsersRequest is the wire shape InviteUsersRequest of the model.
@@ -537,9 +1542,51 @@ func (v *InviteUsersRequest) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *InviteUsersRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.UserEmailList != nil {
+		b = append(b, ",\"UserEmailList\":"...)
+		b = append(b, '[')
+		for i0 := range v.UserEmailList {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v.UserEmailList[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.UserType != "" {
+		b = append(b, ",\"UserType\":"...)
+		b = appendJSONString(b, v.UserType)
+	}
+	return closeJSONObject(b, start)
+}
+
 // InviteUsersResponse is the wire shape InviteUsersResponse of the model.
 type InviteUsersResponse struct {
 	Invites []Invite `json:"Invites,omitzero"`
+}
+
+func (v *InviteUsersResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Invites != nil {
+		b = append(b, ",\"Invites\":"...)
+		b = append(b, '[')
+		for i0 := range v.Invites {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Invites[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // ListAccountsRequest is the wire shape ListAccountsRequest of the model.
@@ -553,10 +1600,40 @@ type ListAccountsRequest struct {
 	present uint32
 }
 
+func (v *ListAccountsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // ListAccountsResponse is the wire shape ListAccountsResponse of the model.
 type ListAccountsResponse struct {
 	Accounts  []Account `json:"Accounts,omitzero"`
 	NextToken string    `json:"NextToken,omitzero"`
+}
+
+func (v *ListAccountsResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Accounts != nil {
+		b = append(b, ",\"Accounts\":"...)
+		b = append(b, '[')
+		for i0 := range v.Accounts {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Accounts[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		b = append(b, ",\"NextToken\":"...)
+		b = appendJSONString(b, v.NextToken)
+	}
+	return closeJSONObject(b, start)
 }
 
 // ListBotsRequest is the wire shape ListBotsRequest of the model.
@@ -566,10 +1643,40 @@ type ListBotsRequest struct {
 	NextToken  string `json:"-" query:"next-token"`
 }
 
+func (v *ListBotsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // ListBotsResponse is the wire shape ListBotsResponse of the model.
 type ListBotsResponse struct {
 	Bots      []Bot  `json:"Bots,omitzero"`
 	NextToken string `json:"NextToken,omitzero"`
+}
+
+func (v *ListBotsResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Bots != nil {
+		b = append(b, ",\"Bots\":"...)
+		b = append(b, '[')
+		for i0 := range v.Bots {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Bots[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		b = append(b, ",\"NextToken\":"...)
+		b = appendJSONString(b, v.NextToken)
+	}
+	return closeJSONObject(b, start)
 }
 
 // ListPhoneNumberOrdersRequest is the wire shape ListPhoneNumberOrdersRequest of the model.
@@ -578,10 +1685,40 @@ type ListPhoneNumberOrdersRequest struct {
 	NextToken  string `json:"-" query:"next-token"`
 }
 
+func (v *ListPhoneNumberOrdersRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // ListPhoneNumberOrdersResponse is the wire shape ListPhoneNumberOrdersResponse of the model.
 type ListPhoneNumberOrdersResponse struct {
 	NextToken         string             `json:"NextToken,omitzero"`
 	PhoneNumberOrders []PhoneNumberOrder `json:"PhoneNumberOrders,omitzero"`
+}
+
+func (v *ListPhoneNumberOrdersResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.NextToken != "" {
+		b = append(b, ",\"NextToken\":"...)
+		b = appendJSONString(b, v.NextToken)
+	}
+	if v.PhoneNumberOrders != nil {
+		b = append(b, ",\"PhoneNumberOrders\":"...)
+		b = append(b, '[')
+		for i0 := range v.PhoneNumberOrders {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PhoneNumberOrders[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // ListPhoneNumbersRequest is the wire shape ListPhoneNumbersRequest of the model.
@@ -597,10 +1734,40 @@ type ListPhoneNumbersRequest struct {
 	present uint32
 }
 
+func (v *ListPhoneNumbersRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // ListPhoneNumbersResponse is the wire shape ListPhoneNumbersResponse of the model.
 type ListPhoneNumbersResponse struct {
 	NextToken    string        `json:"NextToken,omitzero"`
 	PhoneNumbers []PhoneNumber `json:"PhoneNumbers,omitzero"`
+}
+
+func (v *ListPhoneNumbersResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.NextToken != "" {
+		b = append(b, ",\"NextToken\":"...)
+		b = appendJSONString(b, v.NextToken)
+	}
+	if v.PhoneNumbers != nil {
+		b = append(b, ",\"PhoneNumbers\":"...)
+		b = append(b, '[')
+		for i0 := range v.PhoneNumbers {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PhoneNumbers[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // ListRoomMembershipsRequest is the wire shape ListRoomMembershipsRequest of the model.
@@ -611,10 +1778,40 @@ type ListRoomMembershipsRequest struct {
 	RoomId     string `json:"-" uri:"roomId"`
 }
 
+func (v *ListRoomMembershipsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // ListRoomMembershipsResponse is the wire shape ListRoomMembershipsResponse of the model.
 type ListRoomMembershipsResponse struct {
 	NextToken       string           `json:"NextToken,omitzero"`
 	RoomMemberships []RoomMembership `json:"RoomMemberships,omitzero"`
+}
+
+func (v *ListRoomMembershipsResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.NextToken != "" {
+		b = append(b, ",\"NextToken\":"...)
+		b = appendJSONString(b, v.NextToken)
+	}
+	if v.RoomMemberships != nil {
+		b = append(b, ",\"RoomMemberships\":"...)
+		b = append(b, '[')
+		for i0 := range v.RoomMemberships {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.RoomMemberships[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // ListRoomsRequest is the wire shape ListRoomsRequest of the model.
@@ -625,10 +1822,40 @@ type ListRoomsRequest struct {
 	NextToken  string `json:"-" query:"next-token"`
 }
 
+func (v *ListRoomsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // ListRoomsResponse is the wire shape ListRoomsResponse of the model.
 type ListRoomsResponse struct {
 	NextToken string `json:"NextToken,omitzero"`
 	Rooms     []Room `json:"Rooms,omitzero"`
+}
+
+func (v *ListRoomsResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.NextToken != "" {
+		b = append(b, ",\"NextToken\":"...)
+		b = appendJSONString(b, v.NextToken)
+	}
+	if v.Rooms != nil {
+		b = append(b, ",\"Rooms\":"...)
+		b = append(b, '[')
+		for i0 := range v.Rooms {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Rooms[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // ListSupportedPhoneNumberCountriesRequest is the wire shape ListSupportedPhoneNumberCountriesRequest of the model.
@@ -636,9 +1863,35 @@ type ListSupportedPhoneNumberCountriesRequest struct {
 	ProductType string `json:"-" query:"product-type"`
 }
 
+func (v *ListSupportedPhoneNumberCountriesRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // ListSupportedPhoneNumberCountriesResponse is the wire shape ListSupportedPhoneNumberCountriesResponse of the model.
 type ListSupportedPhoneNumberCountriesResponse struct {
 	PhoneNumberCountries []PhoneNumberCountry `json:"PhoneNumberCountries,omitzero"`
+}
+
+func (v *ListSupportedPhoneNumberCountriesResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PhoneNumberCountries != nil {
+		b = append(b, ",\"PhoneNumberCountries\":"...)
+		b = append(b, '[')
+		for i0 := range v.PhoneNumberCountries {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PhoneNumberCountries[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // ListUsersRequest is the wire shape ListUsersRequest of the model.
@@ -653,10 +1906,40 @@ type ListUsersRequest struct {
 	present uint32
 }
 
+func (v *ListUsersRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // ListUsersResponse is the wire shape ListUsersResponse of the model.
 type ListUsersResponse struct {
 	NextToken string `json:"NextToken,omitzero"`
 	Users     []User `json:"Users,omitzero"`
+}
+
+func (v *ListUsersResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.NextToken != "" {
+		b = append(b, ",\"NextToken\":"...)
+		b = appendJSONString(b, v.NextToken)
+	}
+	if v.Users != nil {
+		b = append(b, ",\"Users\":"...)
+		b = append(b, '[')
+		for i0 := range v.Users {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Users[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // LogoutUserRequest is the wire shape LogoutUserRequest of the model.
@@ -665,8 +1948,22 @@ type LogoutUserRequest struct {
 	UserId    string `json:"-" uri:"userId"`
 }
 
+func (v *LogoutUserRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // LogoutUserResponse is the wire shape LogoutUserResponse of the model.
 type LogoutUserResponse struct {
+}
+
+func (v *LogoutUserResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // Member is the wire shape Member of the model.
@@ -678,11 +1975,59 @@ type Member struct {
 	MemberType string `json:"MemberType,omitzero"`
 }
 
+func (v *Member) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccountId != "" {
+		b = append(b, ",\"AccountId\":"...)
+		b = appendJSONString(b, v.AccountId)
+	}
+	if v.Email != "" {
+		b = append(b, ",\"Email\":"...)
+		b = appendJSONString(b, v.Email)
+	}
+	if v.FullName != "" {
+		b = append(b, ",\"FullName\":"...)
+		b = appendJSONString(b, v.FullName)
+	}
+	if v.MemberId != "" {
+		b = append(b, ",\"MemberId\":"...)
+		b = appendJSONString(b, v.MemberId)
+	}
+	if v.MemberType != "" {
+		b = append(b, ",\"MemberType\":"...)
+		b = appendJSONString(b, v.MemberType)
+	}
+	return closeJSONObject(b, start)
+}
+
 // MemberError is the wire shape MemberError of the model.
 type MemberError struct {
 	ErrorCode    string `json:"ErrorCode,omitzero"`
 	ErrorMessage string `json:"ErrorMessage,omitzero"`
 	MemberId     string `json:"MemberId,omitzero"`
+}
+
+func (v *MemberError) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ErrorCode != "" {
+		b = append(b, ",\"ErrorCode\":"...)
+		b = appendJSONString(b, v.ErrorCode)
+	}
+	if v.ErrorMessage != "" {
+		b = append(b, ",\"ErrorMessage\":"...)
+		b = appendJSONString(b, v.ErrorMessage)
+	}
+	if v.MemberId != "" {
+		b = append(b, ",\"MemberId\":"...)
+		b = appendJSONString(b, v.MemberId)
+	}
+	return closeJSONObject(b, start)
 }
 
 // MembershipItem is the wire shape MembershipItem of the model.
@@ -717,10 +2062,42 @@ func (v *MembershipItem) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *MembershipItem) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.MemberId != "" {
+		b = append(b, ",\"MemberId\":"...)
+		b = appendJSONString(b, v.MemberId)
+	}
+	if v.Role != "" {
+		b = append(b, ",\"Role\":"...)
+		b = appendJSONString(b, v.Role)
+	}
+	return closeJSONObject(b, start)
+}
+
 // OrderedPhoneNumber is the wire shape OrderedPhoneNumber of the model.
 type OrderedPhoneNumber struct {
 	E164PhoneNumber string `json:"E164PhoneNumber,omitzero"`
 	Status          string `json:"Status,omitzero"`
+}
+
+func (v *OrderedPhoneNumber) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.E164PhoneNumber != "" {
+		b = append(b, ",\"E164PhoneNumber\":"...)
+		b = appendJSONString(b, v.E164PhoneNumber)
+	}
+	if v.Status != "" {
+		b = append(b, ",\"Status\":"...)
+		b = appendJSONString(b, v.Status)
+	}
+	return closeJSONObject(b, start)
 }
 
 // PhoneNumber is the wire shape PhoneNumber of the model.
@@ -740,11 +2117,98 @@ type PhoneNumber struct {
 	UpdatedTimestamp  *Timestamp               `json:"UpdatedTimestamp,omitzero"`
 }
 
+func (v *PhoneNumber) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Associations != nil {
+		b = append(b, ",\"Associations\":"...)
+		b = append(b, '[')
+		for i0 := range v.Associations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Associations[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.CallingName != nil {
+		b = append(b, ",\"CallingName\":"...)
+		b = appendJSONString(b, *v.CallingName)
+	}
+	if v.CallingNameStatus != "" {
+		b = append(b, ",\"CallingNameStatus\":"...)
+		b = appendJSONString(b, v.CallingNameStatus)
+	}
+	if v.Capabilities != nil {
+		b = append(b, ",\"Capabilities\":"...)
+		b = v.Capabilities.appendJSON(b)
+	}
+	if v.Country != "" {
+		b = append(b, ",\"Country\":"...)
+		b = appendJSONString(b, v.Country)
+	}
+	if v.CreatedTimestamp != nil {
+		b = append(b, ",\"CreatedTimestamp\":"...)
+		b = v.CreatedTimestamp.appendJSON(b)
+	}
+	if v.DeletionTimestamp != nil {
+		b = append(b, ",\"DeletionTimestamp\":"...)
+		b = v.DeletionTimestamp.appendJSON(b)
+	}
+	if v.E164PhoneNumber != "" {
+		b = append(b, ",\"E164PhoneNumber\":"...)
+		b = appendJSONString(b, v.E164PhoneNumber)
+	}
+	if v.PhoneNumberId != "" {
+		b = append(b, ",\"PhoneNumberId\":"...)
+		b = appendJSONString(b, v.PhoneNumberId)
+	}
+	if v.ProductType != "" {
+		b = append(b, ",\"ProductType\":"...)
+		b = appendJSONString(b, v.ProductType)
+	}
+	if v.Status != "" {
+		b = append(b, ",\"Status\":"...)
+		b = appendJSONString(b, v.Status)
+	}
+	if v.Type != "" {
+		b = append(b, ",\"Type\":"...)
+		b = appendJSONString(b, v.Type)
+	}
+	if v.UpdatedTimestamp != nil {
+		b = append(b, ",\"UpdatedTimestamp\":"...)
+		b = v.UpdatedTimestamp.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // PhoneNumberAssociation is the wire shape PhoneNumberAssociation of the model.
 type PhoneNumberAssociation struct {
 	AssociatedTimestamp *Timestamp `json:"AssociatedTimestamp,omitzero"`
 	Name                string     `json:"Name,omitzero"`
 	Value               string     `json:"Value,omitzero"`
+}
+
+func (v *PhoneNumberAssociation) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AssociatedTimestamp != nil {
+		b = append(b, ",\"AssociatedTimestamp\":"...)
+		b = v.AssociatedTimestamp.appendJSON(b)
+	}
+	if v.Name != "" {
+		b = append(b, ",\"Name\":"...)
+		b = appendJSONString(b, v.Name)
+	}
+	if v.Value != "" {
+		b = append(b, ",\"Value\":"...)
+		b = appendJSONString(b, v.Value)
+	}
+	return closeJSONObject(b, start)
 }
 
 // PhoneNumberCapabilities is the wire shape PhoneNumberCapabilities of the model.
@@ -757,10 +2221,65 @@ type PhoneNumberCapabilities struct {
 	OutboundSMS  *bool `json:"OutboundSMS,omitzero"`
 }
 
+func (v *PhoneNumberCapabilities) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.InboundCall != nil {
+		b = append(b, ",\"InboundCall\":"...)
+		b = strconv.AppendBool(b, *v.InboundCall)
+	}
+	if v.InboundMMS != nil {
+		b = append(b, ",\"InboundMMS\":"...)
+		b = strconv.AppendBool(b, *v.InboundMMS)
+	}
+	if v.InboundSMS != nil {
+		b = append(b, ",\"InboundSMS\":"...)
+		b = strconv.AppendBool(b, *v.InboundSMS)
+	}
+	if v.OutboundCall != nil {
+		b = append(b, ",\"OutboundCall\":"...)
+		b = strconv.AppendBool(b, *v.OutboundCall)
+	}
+	if v.OutboundMMS != nil {
+		b = append(b, ",\"OutboundMMS\":"...)
+		b = strconv.AppendBool(b, *v.OutboundMMS)
+	}
+	if v.OutboundSMS != nil {
+		b = append(b, ",\"OutboundSMS\":"...)
+		b = strconv.AppendBool(b, *v.OutboundSMS)
+	}
+	return closeJSONObject(b, start)
+}
+
 // PhoneNumberCountry is the wire shape PhoneNumberCountry of the model.
 type PhoneNumberCountry struct {
 	CountryCode               string   `json:"CountryCode,omitzero"`
 	SupportedPhoneNumberTypes []string `json:"SupportedPhoneNumberTypes,omitzero"`
+}
+
+func (v *PhoneNumberCountry) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CountryCode != "" {
+		b = append(b, ",\"CountryCode\":"...)
+		b = appendJSONString(b, v.CountryCode)
+	}
+	if v.SupportedPhoneNumberTypes != nil {
+		b = append(b, ",\"SupportedPhoneNumberTypes\":"...)
+		b = append(b, '[')
+		for i0 := range v.SupportedPhoneNumberTypes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v.SupportedPhoneNumberTypes[i0])
+		}
+		b = append(b, ']')
+	}
+	return closeJSONObject(b, start)
 }
 
 // PhoneNumberError is the wire shape PhoneNumberError of the model.
@@ -768,6 +2287,26 @@ type PhoneNumberError struct {
 	ErrorCode     string `json:"ErrorCode,omitzero"`
 	ErrorMessage  string `json:"ErrorMessage,omitzero"`
 	PhoneNumberId string `json:"PhoneNumberId,omitzero"`
+}
+
+func (v *PhoneNumberError) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ErrorCode != "" {
+		b = append(b, ",\"ErrorCode\":"...)
+		b = appendJSONString(b, v.ErrorCode)
+	}
+	if v.ErrorMessage != "" {
+		b = append(b, ",\"ErrorMessage\":"...)
+		b = appendJSONString(b, v.ErrorMessage)
+	}
+	if v.PhoneNumberId != "" {
+		b = append(b, ",\"PhoneNumberId\":"...)
+		b = appendJSONString(b, v.PhoneNumberId)
+	}
+	return closeJSONObject(b, start)
 }
 
 // PhoneNumberOrder is the wire shape PhoneNumberOrder of the model.
@@ -780,6 +2319,45 @@ type PhoneNumberOrder struct {
 	UpdatedTimestamp    *Timestamp           `json:"UpdatedTimestamp,omitzero"`
 }
 
+func (v *PhoneNumberOrder) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CreatedTimestamp != nil {
+		b = append(b, ",\"CreatedTimestamp\":"...)
+		b = v.CreatedTimestamp.appendJSON(b)
+	}
+	if v.OrderedPhoneNumbers != nil {
+		b = append(b, ",\"OrderedPhoneNumbers\":"...)
+		b = append(b, '[')
+		for i0 := range v.OrderedPhoneNumbers {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.OrderedPhoneNumbers[i0].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.PhoneNumberOrderId != "" {
+		b = append(b, ",\"PhoneNumberOrderId\":"...)
+		b = appendJSONString(b, v.PhoneNumberOrderId)
+	}
+	if v.ProductType != "" {
+		b = append(b, ",\"ProductType\":"...)
+		b = appendJSONString(b, v.ProductType)
+	}
+	if v.Status != "" {
+		b = append(b, ",\"Status\":"...)
+		b = appendJSONString(b, v.Status)
+	}
+	if v.UpdatedTimestamp != nil {
+		b = append(b, ",\"UpdatedTimestamp\":"...)
+		b = v.UpdatedTimestamp.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // PutEventsConfigurationRequest is the wire shape PutEventsConfigurationRequest of the model.
 type PutEventsConfigurationRequest struct {
 	AccountId                   string `json:"-" uri:"accountId"`
@@ -788,9 +2366,37 @@ type PutEventsConfigurationRequest struct {
 	OutboundEventsHTTPSEndpoint string `json:"OutboundEventsHTTPSEndpoint,omitzero"`
 }
 
+func (v *PutEventsConfigurationRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.LambdaFunctionArn != "" {
+		b = append(b, ",\"LambdaFunctionArn\":"...)
+		b = appendJSONString(b, v.LambdaFunctionArn)
+	}
+	if v.OutboundEventsHTTPSEndpoint != "" {
+		b = append(b, ",\"OutboundEventsHTTPSEndpoint\":"...)
+		b = appendJSONString(b, v.OutboundEventsHTTPSEndpoint)
+	}
+	return closeJSONObject(b, start)
+}
+
 // PutEventsConfigurationResponse is the wire shape PutEventsConfigurationResponse of the model.
 type PutEventsConfigurationResponse struct {
 	EventsConfiguration *EventsConfiguration `json:"EventsConfiguration,omitzero"`
+}
+
+func (v *PutEventsConfigurationResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.EventsConfiguration != nil {
+		b = append(b, ",\"EventsConfiguration\":"...)
+		b = v.EventsConfiguration.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // PutRetentionSettingsRequest is the wire shape PutRetentionSettingsRequest of the model.
@@ -799,10 +2405,38 @@ type PutRetentionSettingsRequest struct {
 	RetentionSettings *RetentionSettings `json:"RetentionSettings,omitzero"`
 }
 
+func (v *PutRetentionSettingsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.RetentionSettings != nil {
+		b = append(b, ",\"RetentionSettings\":"...)
+		b = v.RetentionSettings.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // PutRetentionSettingsResponse is the wire shape PutRetentionSettingsResponse of the model.
 type PutRetentionSettingsResponse struct {
 	InitiateDeletionTimestamp *Timestamp         `json:"InitiateDeletionTimestamp,omitzero"`
 	RetentionSettings         *RetentionSettings `json:"RetentionSettings,omitzero"`
+}
+
+func (v *PutRetentionSettingsResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.InitiateDeletionTimestamp != nil {
+		b = append(b, ",\"InitiateDeletionTimestamp\":"...)
+		b = v.InitiateDeletionTimestamp.appendJSON(b)
+	}
+	if v.RetentionSettings != nil {
+		b = append(b, ",\"RetentionSettings\":"...)
+		b = v.RetentionSettings.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // RedactConversationMessageRequest is the wire shape RedactConversationMessageRequest of the model.
@@ -812,8 +2446,22 @@ type RedactConversationMessageRequest struct {
 	MessageId      string `json:"-" uri:"messageId"`
 }
 
+func (v *RedactConversationMessageRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // RedactConversationMessageResponse is the wire shape RedactConversationMessageResponse of the model.
 type RedactConversationMessageResponse struct {
+}
+
+func (v *RedactConversationMessageResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // RedactRoomMessageRequest is the wire shape RedactRoomMessageRequest of the model.
@@ -823,8 +2471,22 @@ type RedactRoomMessageRequest struct {
 	RoomId    string `json:"-" uri:"roomId"`
 }
 
+func (v *RedactRoomMessageRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // RedactRoomMessageResponse is the wire shape RedactRoomMessageResponse of the model.
 type RedactRoomMessageResponse struct {
+}
+
+func (v *RedactRoomMessageResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // RegenerateSecurityTokenRequest is the wire shape RegenerateSecurityTokenRequest of the model.
@@ -833,9 +2495,28 @@ type RegenerateSecurityTokenRequest struct {
 	BotId     string `json:"-" uri:"botId"`
 }
 
+func (v *RegenerateSecurityTokenRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // RegenerateSecurityTokenResponse is the wire shape RegenerateSecurityTokenResponse of the model.
 type RegenerateSecurityTokenResponse struct {
 	Bot *Bot `json:"Bot,omitzero"`
+}
+
+func (v *RegenerateSecurityTokenResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Bot != nil {
+		b = append(b, ",\"Bot\":"...)
+		b = v.Bot.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // ResetPersonalPINRequest is the wire shape ResetPersonalPINRequest of the model.
@@ -844,9 +2525,28 @@ type ResetPersonalPINRequest struct {
 	UserId    string `json:"-" uri:"userId"`
 }
 
+func (v *ResetPersonalPINRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // ResetPersonalPINResponse is the wire shape ResetPersonalPINResponse of the model.
 type ResetPersonalPINResponse struct {
 	User *User `json:"User,omitzero"`
+}
+
+func (v *ResetPersonalPINResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.User != nil {
+		b = append(b, ",\"User\":"...)
+		b = v.User.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // RestorePhoneNumberRequest is the wire shape RestorePhoneNumberRequest of the model.
@@ -854,15 +2554,50 @@ type RestorePhoneNumberRequest struct {
 	PhoneNumberId string `json:"-" uri:"phoneNumberId"`
 }
 
+func (v *RestorePhoneNumberRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // RestorePhoneNumberResponse is the wire shape RestorePhoneNumberResponse of the model.
 type RestorePhoneNumberResponse struct {
 	PhoneNumber *PhoneNumber `json:"PhoneNumber,omitzero"`
+}
+
+func (v *RestorePhoneNumberResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PhoneNumber != nil {
+		b = append(b, ",\"PhoneNumber\":"...)
+		b = v.PhoneNumber.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // RetentionSettings is the wire shape RetentionSettings of the model.
 type RetentionSettings struct {
 	ConversationRetentionSettings *ConversationRetentionSettings `json:"ConversationRetentionSettings,omitzero"`
 	RoomRetentionSettings         *RoomRetentionSettings         `json:"RoomRetentionSettings,omitzero"`
+}
+
+func (v *RetentionSettings) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ConversationRetentionSettings != nil {
+		b = append(b, ",\"ConversationRetentionSettings\":"...)
+		b = v.ConversationRetentionSettings.appendJSON(b)
+	}
+	if v.RoomRetentionSettings != nil {
+		b = append(b, ",\"RoomRetentionSettings\":"...)
+		b = v.RoomRetentionSettings.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // Room is the wire shape Room of the model.
@@ -875,6 +2610,38 @@ type Room struct {
 	UpdatedTimestamp *Timestamp `json:"UpdatedTimestamp,omitzero"`
 }
 
+func (v *Room) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccountId != "" {
+		b = append(b, ",\"AccountId\":"...)
+		b = appendJSONString(b, v.AccountId)
+	}
+	if v.CreatedBy != "" {
+		b = append(b, ",\"CreatedBy\":"...)
+		b = appendJSONString(b, v.CreatedBy)
+	}
+	if v.CreatedTimestamp != nil {
+		b = append(b, ",\"CreatedTimestamp\":"...)
+		b = v.CreatedTimestamp.appendJSON(b)
+	}
+	if v.Name != "" {
+		b = append(b, ",\"Name\":"...)
+		b = appendJSONString(b, v.Name)
+	}
+	if v.RoomId != "" {
+		b = append(b, ",\"RoomId\":"...)
+		b = appendJSONString(b, v.RoomId)
+	}
+	if v.UpdatedTimestamp != nil {
+		b = append(b, ",\"UpdatedTimestamp\":"...)
+		b = v.UpdatedTimestamp.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // RoomMembership is the wire shape RoomMembership of the model.
 type RoomMembership struct {
 	InvitedBy        string     `json:"InvitedBy,omitzero"`
@@ -884,9 +2651,49 @@ type RoomMembership struct {
 	UpdatedTimestamp *Timestamp `json:"UpdatedTimestamp,omitzero"`
 }
 
+func (v *RoomMembership) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.InvitedBy != "" {
+		b = append(b, ",\"InvitedBy\":"...)
+		b = appendJSONString(b, v.InvitedBy)
+	}
+	if v.Member != nil {
+		b = append(b, ",\"Member\":"...)
+		b = v.Member.appendJSON(b)
+	}
+	if v.Role != "" {
+		b = append(b, ",\"Role\":"...)
+		b = appendJSONString(b, v.Role)
+	}
+	if v.RoomId != "" {
+		b = append(b, ",\"RoomId\":"...)
+		b = appendJSONString(b, v.RoomId)
+	}
+	if v.UpdatedTimestamp != nil {
+		b = append(b, ",\"UpdatedTimestamp\":"...)
+		b = v.UpdatedTimestamp.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // RoomRetentionSettings is the wire shape RoomRetentionSettings of the model.
 type RoomRetentionSettings struct {
 	RetentionDays *int `json:"RetentionDays,omitzero"`
+}
+
+func (v *RoomRetentionSettings) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.RetentionDays != nil {
+		b = append(b, ",\"RetentionDays\":"...)
+		b = strconv.AppendInt(b, int64(*v.RetentionDays), 10)
+	}
+	return closeJSONObject(b, start)
 }
 
 // SearchAvailablePhoneNumbersRequest is the wire shape SearchAvailablePhoneNumbersRequest of the model.
@@ -904,10 +2711,40 @@ type SearchAvailablePhoneNumbersRequest struct {
 	present uint32
 }
 
+func (v *SearchAvailablePhoneNumbersRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 // SearchAvailablePhoneNumbersResponse is the wire shape SearchAvailablePhoneNumbersResponse of the model.
 type SearchAvailablePhoneNumbersResponse struct {
 	E164PhoneNumbers []string `json:"E164PhoneNumbers,omitzero"`
 	NextToken        string   `json:"NextToken,omitzero"`
+}
+
+func (v *SearchAvailablePhoneNumbersResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.E164PhoneNumbers != nil {
+		b = append(b, ",\"E164PhoneNumbers\":"...)
+		b = append(b, '[')
+		for i0 := range v.E164PhoneNumbers {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v.E164PhoneNumbers[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		b = append(b, ",\"NextToken\":"...)
+		b = appendJSONString(b, v.NextToken)
+	}
+	return closeJSONObject(b, start)
 }
 
 // SigninDelegateGroup is the wire shape SigninDelegateGroup of the model.
@@ -936,11 +2773,43 @@ func (v *SigninDelegateGroup) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *SigninDelegateGroup) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.GroupName != "" {
+		b = append(b, ",\"GroupName\":"...)
+		b = appendJSONString(b, v.GroupName)
+	}
+	return closeJSONObject(b, start)
+}
+
 // TelephonySettings is the wire shape TelephonySettings of the model.
 type TelephonySettings struct {
 	InboundCalling  *bool `json:"InboundCalling,omitzero"`
 	OutboundCalling *bool `json:"OutboundCalling,omitzero"`
 	SMS             *bool `json:"SMS,omitzero"`
+}
+
+func (v *TelephonySettings) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.InboundCalling != nil {
+		b = append(b, ",\"InboundCalling\":"...)
+		b = strconv.AppendBool(b, *v.InboundCalling)
+	}
+	if v.OutboundCalling != nil {
+		b = append(b, ",\"OutboundCalling\":"...)
+		b = strconv.AppendBool(b, *v.OutboundCalling)
+	}
+	if v.SMS != nil {
+		b = append(b, ",\"SMS\":"...)
+		b = strconv.AppendBool(b, *v.SMS)
+	}
+	return closeJSONObject(b, start)
 }
 
 // UpdateAccountRequest is the wire shape UpdateAccountRequest of the model.
@@ -976,9 +2845,37 @@ func (v *UpdateAccountRequest) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *UpdateAccountRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DefaultLicense != "" {
+		b = append(b, ",\"DefaultLicense\":"...)
+		b = appendJSONString(b, v.DefaultLicense)
+	}
+	if v.Name != "" {
+		b = append(b, ",\"Name\":"...)
+		b = appendJSONString(b, v.Name)
+	}
+	return closeJSONObject(b, start)
+}
+
 // UpdateAccountResponse is the wire shape UpdateAccountResponse of the model.
 type UpdateAccountResponse struct {
 	Account *Account `json:"Account,omitzero"`
+}
+
+func (v *UpdateAccountResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Account != nil {
+		b = append(b, ",\"Account\":"...)
+		b = v.Account.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // UpdateAccountSettingsRequest is the wire shape UpdateAccountSettingsRequest of the model.
@@ -987,8 +2884,27 @@ type UpdateAccountSettingsRequest struct {
 	AccountSettings *AccountSettings `json:"AccountSettings,omitzero"`
 }
 
+func (v *UpdateAccountSettingsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccountSettings != nil {
+		b = append(b, ",\"AccountSettings\":"...)
+		b = v.AccountSettings.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // UpdateAccountSettingsResponse is the wire shape UpdateAccountSettingsResponse of the model.
 type UpdateAccountSettingsResponse struct {
+}
+
+func (v *UpdateAccountSettingsResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // UpdateBotRequest is the wire shape UpdateBotRequest of the model.
@@ -998,15 +2914,55 @@ type UpdateBotRequest struct {
 	Disabled  *bool  `json:"Disabled,omitzero"`
 }
 
+func (v *UpdateBotRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Disabled != nil {
+		b = append(b, ",\"Disabled\":"...)
+		b = strconv.AppendBool(b, *v.Disabled)
+	}
+	return closeJSONObject(b, start)
+}
+
 // UpdateBotResponse is the wire shape UpdateBotResponse of the model.
 type UpdateBotResponse struct {
 	Bot *Bot `json:"Bot,omitzero"`
+}
+
+func (v *UpdateBotResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Bot != nil {
+		b = append(b, ",\"Bot\":"...)
+		b = v.Bot.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // UpdateGlobalSettingsRequest is the wire shape UpdateGlobalSettingsRequest of the model.
 type UpdateGlobalSettingsRequest struct {
 	BusinessCalling *BusinessCallingSettings `json:"BusinessCalling,omitzero"`
 	VoiceConnector  *VoiceConnectorSettings  `json:"VoiceConnector,omitzero"`
+}
+
+func (v *UpdateGlobalSettingsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.BusinessCalling != nil {
+		b = append(b, ",\"BusinessCalling\":"...)
+		b = v.BusinessCalling.appendJSON(b)
+	}
+	if v.VoiceConnector != nil {
+		b = append(b, ",\"VoiceConnector\":"...)
+		b = v.VoiceConnector.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // UpdatePhoneNumberRequest is the wire shape UpdatePhoneNumberRequest of the model.
@@ -1037,6 +2993,22 @@ func (v *UpdatePhoneNumberRequest) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *UpdatePhoneNumberRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CallingName != nil {
+		b = append(b, ",\"CallingName\":"...)
+		b = appendJSONString(b, *v.CallingName)
+	}
+	if v.ProductType != "" {
+		b = append(b, ",\"ProductType\":"...)
+		b = appendJSONString(b, v.ProductType)
+	}
+	return closeJSONObject(b, start)
+}
+
 // UpdatePhoneNumberRequestItem is the wire shape UpdatePhoneNumberRequestItem of the model.
 type UpdatePhoneNumberRequestItem struct {
 	CallingName   *string `json:"CallingName,omitzero"`
@@ -1065,14 +3037,58 @@ func (v *UpdatePhoneNumberRequestItem) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *UpdatePhoneNumberRequestItem) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CallingName != nil {
+		b = append(b, ",\"CallingName\":"...)
+		b = appendJSONString(b, *v.CallingName)
+	}
+	if v.PhoneNumberId != "" {
+		b = append(b, ",\"PhoneNumberId\":"...)
+		b = appendJSONString(b, v.PhoneNumberId)
+	}
+	if v.ProductType != "" {
+		b = append(b, ",\"ProductType\":"...)
+		b = appendJSONString(b, v.ProductType)
+	}
+	return closeJSONObject(b, start)
+}
+
 // UpdatePhoneNumberResponse is the wire shape UpdatePhoneNumberResponse of the model.
 type UpdatePhoneNumberResponse struct {
 	PhoneNumber *PhoneNumber `json:"PhoneNumber,omitzero"`
 }
 
+func (v *UpdatePhoneNumberResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PhoneNumber != nil {
+		b = append(b, ",\"PhoneNumber\":"...)
+		b = v.PhoneNumber.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // UpdatePhoneNumberSettingsRequest is the wire shape UpdatePhoneNumberSettingsRequest of the model.
 type UpdatePhoneNumberSettingsRequest struct {
 	CallingName *string `json:"CallingName,omitzero"`
+}
+
+func (v *UpdatePhoneNumberSettingsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CallingName != nil {
+		b = append(b, ",\"CallingName\":"...)
+		b = appendJSONString(b, *v.CallingName)
+	}
+	return closeJSONObject(b, start)
 }
 
 // UpdateRoomMembershipRequest is the wire shape UpdateRoomMembershipRequest of the model.
@@ -1104,9 +3120,33 @@ func (v *UpdateRoomMembershipRequest) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *UpdateRoomMembershipRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Role != "" {
+		b = append(b, ",\"Role\":"...)
+		b = appendJSONString(b, v.Role)
+	}
+	return closeJSONObject(b, start)
+}
+
 // UpdateRoomMembershipResponse is the wire shape UpdateRoomMembershipResponse of the model.
 type UpdateRoomMembershipResponse struct {
 	RoomMembership *RoomMembership `json:"RoomMembership,omitzero"`
+}
+
+func (v *UpdateRoomMembershipResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.RoomMembership != nil {
+		b = append(b, ",\"RoomMembership\":"...)
+		b = v.RoomMembership.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // UpdateRoomRequest is the wire shape UpdateRoomRequest of the model.
@@ -1116,9 +3156,33 @@ type UpdateRoomRequest struct {
 	RoomId    string `json:"-" uri:"roomId"`
 }
 
+func (v *UpdateRoomRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Name != "" {
+		b = append(b, ",\"Name\":"...)
+		b = appendJSONString(b, v.Name)
+	}
+	return closeJSONObject(b, start)
+}
+
 // UpdateRoomResponse is the wire shape UpdateRoomResponse of the model.
 type UpdateRoomResponse struct {
 	Room *Room `json:"Room,omitzero"`
+}
+
+func (v *UpdateRoomResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Room != nil {
+		b = append(b, ",\"Room\":"...)
+		b = v.Room.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // UpdateUserRequest is the wire shape UpdateUserRequest of the model.
@@ -1156,6 +3220,26 @@ func (v *UpdateUserRequest) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *UpdateUserRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AlexaForBusinessMetadata != nil {
+		b = append(b, ",\"AlexaForBusinessMetadata\":"...)
+		b = v.AlexaForBusinessMetadata.appendJSON(b)
+	}
+	if v.LicenseType != "" {
+		b = append(b, ",\"LicenseType\":"...)
+		b = appendJSONString(b, v.LicenseType)
+	}
+	if v.UserType != "" {
+		b = append(b, ",\"UserType\":"...)
+		b = appendJSONString(b, v.UserType)
+	}
+	return closeJSONObject(b, start)
+}
+
 // UpdateUserRequestItem is the wire shape UpdateUserRequestItem of the model.
 type UpdateUserRequestItem struct {
 	AlexaForBusinessMetadata *AlexaForBusinessMetadata `json:"AlexaForBusinessMetadata,omitzero"`
@@ -1190,9 +3274,45 @@ func (v *UpdateUserRequestItem) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (v *UpdateUserRequestItem) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AlexaForBusinessMetadata != nil {
+		b = append(b, ",\"AlexaForBusinessMetadata\":"...)
+		b = v.AlexaForBusinessMetadata.appendJSON(b)
+	}
+	if v.LicenseType != "" {
+		b = append(b, ",\"LicenseType\":"...)
+		b = appendJSONString(b, v.LicenseType)
+	}
+	if v.UserId != "" {
+		b = append(b, ",\"UserId\":"...)
+		b = appendJSONString(b, v.UserId)
+	}
+	if v.UserType != "" {
+		b = append(b, ",\"UserType\":"...)
+		b = appendJSONString(b, v.UserType)
+	}
+	return closeJSONObject(b, start)
+}
+
 // UpdateUserResponse is the wire shape UpdateUserResponse of the model.
 type UpdateUserResponse struct {
 	User *User `json:"User,omitzero"`
+}
+
+func (v *UpdateUserResponse) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.User != nil {
+		b = append(b, ",\"User\":"...)
+		b = v.User.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // UpdateUserSettingsRequest is the wire shape UpdateUserSettingsRequest of the model.
@@ -1200,6 +3320,18 @@ type UpdateUserSettingsRequest struct {
 	AccountId    string        `json:"-" uri:"accountId"`
 	UserId       string        `json:"-" uri:"userId"`
 	UserSettings *UserSettings `json:"UserSettings,omitzero"`
+}
+
+func (v *UpdateUserSettingsRequest) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.UserSettings != nil {
+		b = append(b, ",\"UserSettings\":"...)
+		b = v.UserSettings.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
 }
 
 // User is the wire shape User of the model.
@@ -1219,6 +3351,66 @@ type User struct {
 	UserType                 string                    `json:"UserType,omitzero"`
 }
 
+func (v *User) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccountId != "" {
+		b = append(b, ",\"AccountId\":"...)
+		b = appendJSONString(b, v.AccountId)
+	}
+	if v.AlexaForBusinessMetadata != nil {
+		b = append(b, ",\"AlexaForBusinessMetadata\":"...)
+		b = v.AlexaForBusinessMetadata.appendJSON(b)
+	}
+	if v.DisplayName != "" {
+		b = append(b, ",\"DisplayName\":"...)
+		b = appendJSONString(b, v.DisplayName)
+	}
+	if v.InvitedOn != nil {
+		b = append(b, ",\"InvitedOn\":"...)
+		b = v.InvitedOn.appendJSON(b)
+	}
+	if v.LicenseType != "" {
+		b = append(b, ",\"LicenseType\":"...)
+		b = appendJSONString(b, v.LicenseType)
+	}
+	if v.PersonalPIN != "" {
+		b = append(b, ",\"PersonalPIN\":"...)
+		b = appendJSONString(b, v.PersonalPIN)
+	}
+	if v.PrimaryEmail != "" {
+		b = append(b, ",\"PrimaryEmail\":"...)
+		b = appendJSONString(b, v.PrimaryEmail)
+	}
+	if v.PrimaryProvisionedNumber != "" {
+		b = append(b, ",\"PrimaryProvisionedNumber\":"...)
+		b = appendJSONString(b, v.PrimaryProvisionedNumber)
+	}
+	if v.RegisteredOn != nil {
+		b = append(b, ",\"RegisteredOn\":"...)
+		b = v.RegisteredOn.appendJSON(b)
+	}
+	if v.UserId != "" {
+		b = append(b, ",\"UserId\":"...)
+		b = appendJSONString(b, v.UserId)
+	}
+	if v.UserInvitationStatus != "" {
+		b = append(b, ",\"UserInvitationStatus\":"...)
+		b = appendJSONString(b, v.UserInvitationStatus)
+	}
+	if v.UserRegistrationStatus != "" {
+		b = append(b, ",\"UserRegistrationStatus\":"...)
+		b = appendJSONString(b, v.UserRegistrationStatus)
+	}
+	if v.UserType != "" {
+		b = append(b, ",\"UserType\":"...)
+		b = appendJSONString(b, v.UserType)
+	}
+	return closeJSONObject(b, start)
+}
+
 // UserError is the wire shape UserError of the model.
 type UserError struct {
 	ErrorCode    string `json:"ErrorCode,omitzero"`
@@ -1226,14 +3418,58 @@ type UserError struct {
 	UserId       string `json:"UserId,omitzero"`
 }
 
+func (v *UserError) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ErrorCode != "" {
+		b = append(b, ",\"ErrorCode\":"...)
+		b = appendJSONString(b, v.ErrorCode)
+	}
+	if v.ErrorMessage != "" {
+		b = append(b, ",\"ErrorMessage\":"...)
+		b = appendJSONString(b, v.ErrorMessage)
+	}
+	if v.UserId != "" {
+		b = append(b, ",\"UserId\":"...)
+		b = appendJSONString(b, v.UserId)
+	}
+	return closeJSONObject(b, start)
+}
+
 // UserSettings is the wire shape UserSettings of the model.
 type UserSettings struct {
 	Telephony *TelephonySettings `json:"Telephony,omitzero"`
 }
 
+func (v *UserSettings) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Telephony != nil {
+		b = append(b, ",\"Telephony\":"...)
+		b = v.Telephony.appendJSON(b)
+	}
+	return closeJSONObject(b, start)
+}
+
 // VoiceConnectorSettings is the wire shape VoiceConnectorSettings of the model.
 type VoiceConnectorSettings struct {
 	CdrBucket *string `json:"CdrBucket,omitzero"`
+}
+
+func (v *VoiceConnectorSettings) appendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CdrBucket != nil {
+		b = append(b, ",\"CdrBucket\":"...)
+		b = appendJSONString(b, *v.CdrBucket)
+	}
+	return closeJSONObject(b, start)
 }
 
 func (v *AccountSettings) validate(path string) error {
@@ -1332,6 +3568,14 @@ func (v *BatchDeletePhoneNumberRequest) validate(path string) error {
 	return nil
 }
 
+func (v *BatchDeletePhoneNumberRequest) decodeFast(body []byte) bool {
+	list, ok := parseStringListObject(body, "PhoneNumberIds")
+	if ok {
+		v.PhoneNumberIds = list
+	}
+	return ok
+}
+
 func (v *BatchSuspendUserRequest) validate(path string) error {
 	if v.AccountId == "" {
 		return errRequired("accountId")
@@ -1356,6 +3600,14 @@ func (v *BatchSuspendUserRequest) validate(path string) error {
 	return nil
 }
 
+func (v *BatchSuspendUserRequest) decodeFast(body []byte) bool {
+	list, ok := parseStringListObject(body, "UserIdList")
+	if ok {
+		v.UserIdList = list
+	}
+	return ok
+}
+
 func (v *BatchUnsuspendUserRequest) validate(path string) error {
 	if v.AccountId == "" {
 		return errRequired("accountId")
@@ -1378,6 +3630,14 @@ func (v *BatchUnsuspendUserRequest) validate(path string) error {
 		}
 	}
 	return nil
+}
+
+func (v *BatchUnsuspendUserRequest) decodeFast(body []byte) bool {
+	list, ok := parseStringListObject(body, "UserIdList")
+	if ok {
+		v.UserIdList = list
+	}
+	return ok
 }
 
 func (v *BatchUpdatePhoneNumberRequest) validate(path string) error {
@@ -1744,6 +4004,14 @@ func (v *DisassociateSigninDelegateGroupsFromAccountRequest) validate(path strin
 		_, _ = i, x
 	}
 	return nil
+}
+
+func (v *DisassociateSigninDelegateGroupsFromAccountRequest) decodeFast(body []byte) bool {
+	list, ok := parseStringListObject(body, "GroupNames")
+	if ok {
+		v.GroupNames = list
+	}
+	return ok
 }
 
 func (v *GetAccountRequest) validate(path string) error {
@@ -2703,6 +4971,167 @@ func (v *VoiceConnectorSettings) validate(path string) error {
 	if v.CdrBucket != nil && *v.CdrBucket != "" {
 	}
 	return nil
+}
+
+// appendJSONTypes holds a nil pointer to every structure with a generated
+// appendJSON; the tests check each one against encoding/json.
+var appendJSONTypes = []any{
+	(*Account)(nil),
+	(*AccountSettings)(nil),
+	(*AlexaForBusinessMetadata)(nil),
+	(*AssociatePhoneNumberWithUserRequest)(nil),
+	(*AssociatePhoneNumberWithUserResponse)(nil),
+	(*AssociateSigninDelegateGroupsWithAccountRequest)(nil),
+	(*AssociateSigninDelegateGroupsWithAccountResponse)(nil),
+	(*BatchCreateRoomMembershipRequest)(nil),
+	(*BatchCreateRoomMembershipResponse)(nil),
+	(*BatchDeletePhoneNumberRequest)(nil),
+	(*BatchDeletePhoneNumberResponse)(nil),
+	(*BatchSuspendUserRequest)(nil),
+	(*BatchSuspendUserResponse)(nil),
+	(*BatchUnsuspendUserRequest)(nil),
+	(*BatchUnsuspendUserResponse)(nil),
+	(*BatchUpdatePhoneNumberRequest)(nil),
+	(*BatchUpdatePhoneNumberResponse)(nil),
+	(*BatchUpdateUserRequest)(nil),
+	(*BatchUpdateUserResponse)(nil),
+	(*Bot)(nil),
+	(*BusinessCallingSettings)(nil),
+	(*ConversationRetentionSettings)(nil),
+	(*CreateAccountRequest)(nil),
+	(*CreateAccountResponse)(nil),
+	(*CreateBotRequest)(nil),
+	(*CreateBotResponse)(nil),
+	(*CreateMeetingDialOutRequest)(nil),
+	(*CreateMeetingDialOutResponse)(nil),
+	(*CreatePhoneNumberOrderRequest)(nil),
+	(*CreatePhoneNumberOrderResponse)(nil),
+	(*CreateRoomMembershipRequest)(nil),
+	(*CreateRoomMembershipResponse)(nil),
+	(*CreateRoomRequest)(nil),
+	(*CreateRoomResponse)(nil),
+	(*CreateUserRequest)(nil),
+	(*CreateUserResponse)(nil),
+	(*DeleteAccountRequest)(nil),
+	(*DeleteAccountResponse)(nil),
+	(*DeleteEventsConfigurationRequest)(nil),
+	(*DeletePhoneNumberRequest)(nil),
+	(*DeleteRoomMembershipRequest)(nil),
+	(*DeleteRoomRequest)(nil),
+	(*DisassociatePhoneNumberFromUserRequest)(nil),
+	(*DisassociatePhoneNumberFromUserResponse)(nil),
+	(*DisassociateSigninDelegateGroupsFromAccountRequest)(nil),
+	(*DisassociateSigninDelegateGroupsFromAccountResponse)(nil),
+	(*EventsConfiguration)(nil),
+	(*GetAccountRequest)(nil),
+	(*GetAccountResponse)(nil),
+	(*GetAccountSettingsRequest)(nil),
+	(*GetAccountSettingsResponse)(nil),
+	(*GetBotRequest)(nil),
+	(*GetBotResponse)(nil),
+	(*GetEventsConfigurationRequest)(nil),
+	(*GetEventsConfigurationResponse)(nil),
+	(*GetGlobalSettingsRequest)(nil),
+	(*GetGlobalSettingsResponse)(nil),
+	(*GetPhoneNumberOrderRequest)(nil),
+	(*GetPhoneNumberOrderResponse)(nil),
+	(*GetPhoneNumberRequest)(nil),
+	(*GetPhoneNumberResponse)(nil),
+	(*GetPhoneNumberSettingsRequest)(nil),
+	(*GetPhoneNumberSettingsResponse)(nil),
+	(*GetRetentionSettingsRequest)(nil),
+	(*GetRetentionSettingsResponse)(nil),
+	(*GetRoomRequest)(nil),
+	(*GetRoomResponse)(nil),
+	(*GetUserRequest)(nil),
+	(*GetUserResponse)(nil),
+	(*GetUserSettingsRequest)(nil),
+	(*GetUserSettingsResponse)(nil),
+	(*Invite)(nil),
+	(*InviteUsersRequest)(nil),
+	(*InviteUsersResponse)(nil),
+	(*ListAccountsRequest)(nil),
+	(*ListAccountsResponse)(nil),
+	(*ListBotsRequest)(nil),
+	(*ListBotsResponse)(nil),
+	(*ListPhoneNumberOrdersRequest)(nil),
+	(*ListPhoneNumberOrdersResponse)(nil),
+	(*ListPhoneNumbersRequest)(nil),
+	(*ListPhoneNumbersResponse)(nil),
+	(*ListRoomMembershipsRequest)(nil),
+	(*ListRoomMembershipsResponse)(nil),
+	(*ListRoomsRequest)(nil),
+	(*ListRoomsResponse)(nil),
+	(*ListSupportedPhoneNumberCountriesRequest)(nil),
+	(*ListSupportedPhoneNumberCountriesResponse)(nil),
+	(*ListUsersRequest)(nil),
+	(*ListUsersResponse)(nil),
+	(*LogoutUserRequest)(nil),
+	(*LogoutUserResponse)(nil),
+	(*Member)(nil),
+	(*MemberError)(nil),
+	(*MembershipItem)(nil),
+	(*OrderedPhoneNumber)(nil),
+	(*PhoneNumber)(nil),
+	(*PhoneNumberAssociation)(nil),
+	(*PhoneNumberCapabilities)(nil),
+	(*PhoneNumberCountry)(nil),
+	(*PhoneNumberError)(nil),
+	(*PhoneNumberOrder)(nil),
+	(*PutEventsConfigurationRequest)(nil),
+	(*PutEventsConfigurationResponse)(nil),
+	(*PutRetentionSettingsRequest)(nil),
+	(*PutRetentionSettingsResponse)(nil),
+	(*RedactConversationMessageRequest)(nil),
+	(*RedactConversationMessageResponse)(nil),
+	(*RedactRoomMessageRequest)(nil),
+	(*RedactRoomMessageResponse)(nil),
+	(*RegenerateSecurityTokenRequest)(nil),
+	(*RegenerateSecurityTokenResponse)(nil),
+	(*ResetPersonalPINRequest)(nil),
+	(*ResetPersonalPINResponse)(nil),
+	(*RestorePhoneNumberRequest)(nil),
+	(*RestorePhoneNumberResponse)(nil),
+	(*RetentionSettings)(nil),
+	(*Room)(nil),
+	(*RoomMembership)(nil),
+	(*RoomRetentionSettings)(nil),
+	(*SearchAvailablePhoneNumbersRequest)(nil),
+	(*SearchAvailablePhoneNumbersResponse)(nil),
+	(*SigninDelegateGroup)(nil),
+	(*TelephonySettings)(nil),
+	(*UpdateAccountRequest)(nil),
+	(*UpdateAccountResponse)(nil),
+	(*UpdateAccountSettingsRequest)(nil),
+	(*UpdateAccountSettingsResponse)(nil),
+	(*UpdateBotRequest)(nil),
+	(*UpdateBotResponse)(nil),
+	(*UpdateGlobalSettingsRequest)(nil),
+	(*UpdatePhoneNumberRequest)(nil),
+	(*UpdatePhoneNumberRequestItem)(nil),
+	(*UpdatePhoneNumberResponse)(nil),
+	(*UpdatePhoneNumberSettingsRequest)(nil),
+	(*UpdateRoomMembershipRequest)(nil),
+	(*UpdateRoomMembershipResponse)(nil),
+	(*UpdateRoomRequest)(nil),
+	(*UpdateRoomResponse)(nil),
+	(*UpdateUserRequest)(nil),
+	(*UpdateUserRequestItem)(nil),
+	(*UpdateUserResponse)(nil),
+	(*UpdateUserSettingsRequest)(nil),
+	(*User)(nil),
+	(*UserError)(nil),
+	(*UserSettings)(nil),
+	(*VoiceConnectorSettings)(nil),
+}
+
+// fastDecoderTypes holds a nil pointer to every input with a generated
+// decodeFast; the tests check each one against encoding/json.
+var fastDecoderTypes = []any{
+	(*BatchDeletePhoneNumberRequest)(nil),
+	(*BatchSuspendUserRequest)(nil),
+	(*BatchUnsuspendUserRequest)(nil),
+	(*DisassociateSigninDelegateGroupsFromAccountRequest)(nil),
 }
 
 var patternAccountName = hasNonSpace{} // .*\S.*

@@ -101,6 +101,10 @@ type gen struct {
 	// bits holds, per input structure, the bit of its present field that
 	// records each member in emptyChecked.
 	bits map[string]map[string]int
+	// appenders are the structures given an appendJSON method.
+	appenders []string
+	// fastDecoders are the inputs given a decodeFast method.
+	fastDecoders []string
 }
 
 func (g *gen) p(format string, args ...any) { fmt.Fprintf(&g.buf, format+"\n", args...) }
@@ -170,6 +174,7 @@ func (g *gen) file(pkg string) ([]byte, error) {
 	g.p("\"context\"")
 	g.p("\"encoding/json\"")
 	g.p("\"regexp\"")
+	g.p("\"strconv\"")
 	g.p(")")
 	g.p("")
 
@@ -181,11 +186,15 @@ func (g *gen) file(pkg string) ([]byte, error) {
 		}
 		g.structType(n, s)
 		g.presenceDecoder(n, s)
+		g.appender(n, s)
+		g.appenders = append(g.appenders, n)
 	}
 	// Validation for every input structure.
 	for _, n := range sortedKeys(g.inputs) {
 		g.validator(n, g.m.Shapes[n])
+		g.fastDecoder(n, g.m.Shapes[n])
 	}
+	g.appenderList()
 	for _, n := range sortedKeys(g.patterns) {
 		if fast, ok := fastPatterns[g.patterns[n]]; ok {
 			g.p("var pattern%s = %s // %s", n, fast, g.patterns[n])
@@ -335,32 +344,213 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (g *gen) structType(name string, s *shape) {
-	g.p("// %s is the wire shape %s of the model.", name, name)
-	g.p("type %s struct {", name)
+// wireField is how one member of a structure appears in Go and in JSON.
+type wireField struct {
+	name     string // Go field name and JSON key
+	goType   string
+	location string // "uri" or "querystring" keep it out of the body
+	tag      string
+	omitZero bool
+}
+
+func (g *gen) wireFields(s *shape) []wireField {
+	var fields []wireField
 	for _, mn := range sortedKeys(s.Members) {
 		mem := s.Members[mn]
 		required := contains(s.Required, mn)
-		t := g.memberType(mem, required)
-		var tag string
+		f := wireField{name: mn, goType: g.memberType(mem, required), location: mem.Location}
 		switch mem.Location {
 		case "uri":
-			tag = fmt.Sprintf("`json:\"-\" uri:%q`", mem.LocationName)
+			f.tag = fmt.Sprintf("`json:\"-\" uri:%q`", mem.LocationName)
 		case "querystring":
-			tag = fmt.Sprintf("`json:\"-\" query:%q`", mem.LocationName)
+			f.tag = fmt.Sprintf("`json:\"-\" query:%q`", mem.LocationName)
 		default:
-			opt := ",omitzero"
-			if required && (t == "bool" || t == "int") {
-				opt = ""
+			f.omitZero = !(required && (f.goType == "bool" || f.goType == "int"))
+			opt := ""
+			if f.omitZero {
+				opt = ",omitzero"
 			}
-			tag = fmt.Sprintf("`json:\"%s%s\"`", mn, opt)
+			f.tag = fmt.Sprintf("`json:\"%s%s\"`", mn, opt)
 		}
-		g.p("%s %s %s", mn, t, tag)
+		fields = append(fields, f)
+	}
+	return fields
+}
+
+func (g *gen) structType(name string, s *shape) {
+	g.p("// %s is the wire shape %s of the model.", name, name)
+	g.p("type %s struct {", name)
+	for _, f := range g.wireFields(s) {
+		g.p("%s %s %s", f.name, f.goType, f.tag)
 	}
 	if len(g.bits[name]) > 0 {
 		g.p("// present has bit i set when the i-th member that emptyChecked names")
 		g.p("// (in name order) was sent, even as \"\".")
 		g.p("present uint32")
+	}
+	g.p("}")
+	g.p("")
+}
+
+var plainKey = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
+// appender writes the appendJSON method of a structure: the bytes
+// encoding/json (SetEscapeHTML(false)) writes for it, from the same field
+// list as its json tags, without reflection. Responses are encoded on every
+// request, and reflection was most of a ListUsers page's CPU time (issue 6).
+// httpapi's TestAppendJSON_matchesEncodingJSON holds the two encoders equal.
+func (g *gen) appender(name string, s *shape) {
+	g.p("func (v *%s) appendJSON(b []byte) []byte {", name)
+	g.p("if v == nil { return append(b, \"null\"...) }")
+	var body []wireField
+	for _, f := range g.wireFields(s) {
+		if f.location == "uri" || f.location == "querystring" {
+			continue
+		}
+		if !plainKey.MatchString(f.name) {
+			// Keys are written as they are; one needing escapes would need
+			// appendJSONString.
+			panic("member name needs escaping in JSON: " + f.name)
+		}
+		body = append(body, f)
+	}
+	if len(body) == 0 {
+		g.p("return append(b, \"{}\"...)")
+		g.p("}")
+		g.p("")
+		return
+	}
+	// Every member is written with a leading comma; closeJSONObject turns
+	// the first one into the opening brace.
+	g.p("start := len(b)")
+	for _, f := range body {
+		field := "v." + f.name
+		key := strconv.Quote(`,"` + f.name + `":`)
+		if f.omitZero {
+			g.p("if %s {", zeroTest(f.goType, field, true))
+		} else {
+			g.p("{")
+		}
+		g.p("b = append(b, %s...)", key)
+		// Past the omitzero test, a pointer or list member is not nil.
+		g.appendValue(f.goType, field, 0, f.omitZero)
+		g.p("}")
+	}
+	g.p("return closeJSONObject(b, start)")
+	g.p("}")
+	g.p("")
+}
+
+// zeroTest is the Go condition that expr of Go type t is (nonZero: is not)
+// its zero value, the test of the omitzero option.
+func zeroTest(t, expr string, nonZero bool) string {
+	op := "=="
+	if nonZero {
+		op = "!="
+	}
+	switch {
+	case strings.HasPrefix(t, "*"), strings.HasPrefix(t, "[]"):
+		return expr + " " + op + " nil"
+	case t == "string":
+		return expr + " " + op + ` ""`
+	case t == "int":
+		return expr + " " + op + " 0"
+	case t == "bool":
+		if nonZero {
+			return expr
+		}
+		return "!" + expr
+	}
+	panic("no zero test for " + t)
+}
+
+// appendValue writes the statements that append the JSON of expr, of Go
+// type t, to b. depth names the loop variables of nested lists; nonNil says
+// expr is known not to be a nil pointer or list.
+func (g *gen) appendValue(t, expr string, depth int, nonNil bool) {
+	if !nonNil && (strings.HasPrefix(t, "[]") || t == "*string" || t == "*bool" || t == "*int" || t == "*Timestamp") {
+		g.p("if %s { b = append(b, \"null\"...) } else {", zeroTest(t, expr, false))
+		g.appendValue(t, expr, depth, true)
+		g.p("}")
+		return
+	}
+	switch {
+	case t == "string":
+		g.p("b = appendJSONString(b, %s)", expr)
+	case t == "*string":
+		g.p("b = appendJSONString(b, *%s)", expr)
+	case t == "bool":
+		g.p("b = strconv.AppendBool(b, %s)", expr)
+	case t == "*bool":
+		g.p("b = strconv.AppendBool(b, *%s)", expr)
+	case t == "int":
+		g.p("b = strconv.AppendInt(b, int64(%s), 10)", expr)
+	case t == "*int":
+		g.p("b = strconv.AppendInt(b, int64(*%s), 10)", expr)
+	case t == "*Timestamp":
+		// Timestamp.appendJSON is what its MarshalJSON writes.
+		g.p("b = %s.appendJSON(b)", expr)
+	case strings.HasPrefix(t, "[]"):
+		i := fmt.Sprintf("i%d", depth)
+		g.p("b = append(b, '[')")
+		g.p("for %s := range %s {", i, expr)
+		g.p("if %s > 0 { b = append(b, ',') }", i)
+		g.appendValue(t[2:], expr+"["+i+"]", depth+1, false)
+		g.p("}")
+		g.p("b = append(b, ']')")
+	case strings.HasPrefix(t, "*"):
+		// A structure: its appendJSON writes null for nil.
+		g.p("b = %s.appendJSON(b)", expr)
+	default:
+		// A structure held by value (a list item); list items are
+		// addressable, so the pointer method applies.
+		if s, ok := g.m.Shapes[t]; !ok || s.Type != "structure" {
+			panic("no JSON appender for Go type " + t)
+		}
+		g.p("b = %s.appendJSON(b)", expr)
+	}
+}
+
+// fastDecoder writes decodeFast for an input whose body is one list of
+// strings, the body of the hot batch calls (BatchSuspendUser's
+// UserIdList): parseStringListObject reads its plain form without
+// reflection, and decodeBody hands every other body to encoding/json.
+func (g *gen) fastDecoder(name string, s *shape) {
+	var body []wireField
+	for _, f := range g.wireFields(s) {
+		if f.location != "uri" && f.location != "querystring" {
+			body = append(body, f)
+		}
+	}
+	if len(body) != 1 || body[0].goType != "[]string" || len(g.bits[name]) > 0 {
+		return
+	}
+	f := body[0]
+	g.fastDecoders = append(g.fastDecoders, name)
+	g.p("func (v *%s) decodeFast(body []byte) bool {", name)
+	g.p("list, ok := parseStringListObject(body, %q)", f.name)
+	g.p("if ok { v.%s = list }", f.name)
+	g.p("return ok")
+	g.p("}")
+	g.p("")
+}
+
+// appenderList names every structure with an appendJSON, so the tests
+// compare each one with encoding/json.
+func (g *gen) appenderList() {
+	g.p("// appendJSONTypes holds a nil pointer to every structure with a generated")
+	g.p("// appendJSON; the tests check each one against encoding/json.")
+	g.p("var appendJSONTypes = []any{")
+	for _, n := range g.appenders {
+		g.p("(*%s)(nil),", n)
+	}
+	g.p("}")
+	g.p("")
+	g.p("// fastDecoderTypes holds a nil pointer to every input with a generated")
+	g.p("// decodeFast; the tests check each one against encoding/json.")
+	g.p("var fastDecoderTypes = []any{")
+	for _, n := range g.fastDecoders {
+		g.p("(*%s)(nil),", n)
 	}
 	g.p("}")
 	g.p("")
