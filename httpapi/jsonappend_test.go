@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -286,7 +287,7 @@ func TestWriteJSON_appender(t *testing.T) {
 	}}
 	w := httptest.NewRecorder()
 	writeJSON(w, 201, v)
-	want := http.Header{"Content-Type": {"application/json"}}
+	want := http.Header{"Content-Type": {"application/json"}, "Content-Length": {strconv.Itoa(len(marshalStd(t, v)))}}
 	if w.Code != 201 || !reflect.DeepEqual(w.Header(), want) || !bytes.Equal(w.Body.Bytes(), marshalStd(t, v)) {
 		t.Errorf("got %d %v %s\nwant 201 %v %s", w.Code, w.Header(), w.Body, want, marshalStd(t, v))
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -279,6 +280,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		bp := jsonBuffers.Get().(*[]byte)
 		b := a.appendJSON((*bp)[:0])
 		w.Header().Set("Content-Type", "application/json")
+		// A length, as the service sends, instead of chunks: one write, and
+		// the client knows the size up front.
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 		w.WriteHeader(status)
 		w.Write(b)
 		if cap(b) <= maxPooledJSON {
@@ -297,9 +301,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		io.WriteString(w, `{"Code":"ServiceFailure","Message":"The response could not be encoded."}`)
 		return
 	}
+	out := bytes.TrimRight(buf.Bytes(), "\n")
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	w.WriteHeader(status)
-	w.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+	w.Write(out)
 }
 
 // Timestamp is a wire timestamp: UTC, millisecond precision, "Z".
