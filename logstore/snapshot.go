@@ -38,9 +38,14 @@ type setBlock struct {
 	order  []uint32
 	tables [][]uint64
 	live   int
-	// compacted holds the live records in slot order; the writer fills
-	// it, writes it, and compact makes it the set's arena.
+	// compacted holds the records; the writer fills it, writes it, and
+	// compact makes it the set's arena. A user set's records are laid out
+	// in listing order (clustered), so that a ListUsers page reads one
+	// stretch of memory, and at holds where each slot's record went; the
+	// file numbers the slots in that order too. Other sets stay in slot
+	// order.
 	compacted []byte
+	at        []ref
 }
 
 // capture copies what a snapshot needs; the caller holds wmu, so nothing
@@ -112,11 +117,15 @@ func (s *Store) compact(d *snapshotData) {
 			r := refs[i]
 			switch {
 			case i < len(b.copied) && r.chunk() < sealed:
-				refs[i] = makeRef(0, off)
+				if b.at != nil {
+					refs[i] = b.at[i]
+				} else {
+					refs[i] = makeRef(0, off)
+				}
 			case r.chunk() >= sealed:
 				refs[i] = makeRef(r.chunk()-sealed+1, r.offset())
 			}
-			if i < len(b.copied) {
+			if i < len(b.copied) && b.at == nil {
 				n, k := binary.Uvarint(b.compacted[off:])
 				off += k + int(n)
 			}
@@ -125,7 +134,7 @@ func (s *Store) compact(d *snapshotData) {
 		chunks = append(chunks, b.compacted[:len(b.compacted):len(b.compacted)])
 		b.arena.chunks = append(chunks, b.arena.chunks[sealed:]...)
 		b.arena.sealed = 0
-		b.compacted = nil
+		b.compacted, b.at = nil, nil
 	}
 }
 
@@ -222,13 +231,24 @@ func writeSnapshot(dir string, d *snapshotData) (int64, error) {
 	return info.Size(), syncDir(dir)
 }
 
-// compact copies the block's records, in slot order, into one buffer.
+// compact copies the block's records into one buffer.
 func (b *setBlock) compact() {
 	buf := make([]byte, 0, b.live+len(b.copied))
-	for _, r := range b.copied {
+	add := func(r ref) {
 		rec := recordAt(b.chunks[r.chunk()], r.offset())
 		buf = binary.AppendUvarint(buf, uint64(len(rec)))
 		buf = append(buf, rec...)
+	}
+	if b.kind == kindUserSet && len(b.order) == len(b.copied) {
+		b.at = make([]ref, len(b.copied))
+		for _, slot := range b.order {
+			b.at[slot] = makeRef(0, len(buf))
+			add(b.copied[slot])
+		}
+	} else {
+		for _, r := range b.copied {
+			add(r)
+		}
 	}
 	b.compacted = buf
 }
@@ -246,9 +266,21 @@ func writeSet(put func([]byte), scratch []byte, b *setBlock) []byte {
 	scratch = binary.AppendUvarint(scratch, uint64(len(b.order)))
 	put(scratch)
 	put(b.compacted)
+	// Clustered: the file's slot i is the record at position i of the
+	// order, so its order is the identity and the tables are renumbered.
+	var renumber []uint32
+	if b.at != nil {
+		renumber = make([]uint32, len(b.order))
+		for i, slot := range b.order {
+			renumber[slot] = uint32(i)
+		}
+	}
 	const block = 8 << 10
 	scratch = scratch[:0]
-	for _, v := range b.order {
+	for i, v := range b.order {
+		if renumber != nil {
+			v = uint32(i)
+		}
 		scratch = binary.LittleEndian.AppendUint32(scratch, v)
 		if len(scratch) >= block {
 			put(scratch)
@@ -258,6 +290,9 @@ func writeSet(put func([]byte), scratch []byte, b *setBlock) []byte {
 	for _, tab := range b.tables {
 		scratch = binary.AppendUvarint(scratch, uint64(len(tab)))
 		for _, v := range tab {
+			if renumber != nil && v != 0 {
+				v = v>>32<<32 | uint64(renumber[uint32(v)-1]+1)
+			}
 			scratch = binary.LittleEndian.AppendUint64(scratch, v)
 			if len(scratch) >= block {
 				put(scratch)

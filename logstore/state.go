@@ -14,6 +14,7 @@ import (
 // in maps and sorted when listed.
 type state struct {
 	accounts  map[string]string            // id → account record
+	decoded   map[string]*openchime.Account // id → the record decoded, never handed out (see copyAccount)
 	users     map[string]*userSet          // account id → its users
 	resources map[string]map[string]string // kind → id → resource record
 	cold      map[string]*coldSet          // kind → its records on disk (cold.go)
@@ -21,7 +22,7 @@ type state struct {
 }
 
 func newState() *state {
-	return &state{accounts: map[string]string{}, users: map[string]*userSet{}, resources: map[string]map[string]string{},
+	return &state{accounts: map[string]string{}, decoded: map[string]*openchime.Account{}, users: map[string]*userSet{}, resources: map[string]map[string]string{},
 		cold: map[string]*coldSet{}, segLive: map[uint32]int{}}
 }
 
@@ -227,7 +228,14 @@ func (a *applier) apply(kind byte, body string) error {
 		if d.err != nil {
 			return d.err
 		}
+		// Decoded once here rather than on every read: every request
+		// reads its account.
+		acct, err := decodeAccount(body)
+		if err != nil {
+			return err
+		}
 		a.st.accounts[id] = body
+		a.st.decoded[id] = acct
 	case kindUser:
 		d := decoder{s: body}
 		acct := d.str()

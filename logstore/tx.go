@@ -27,21 +27,27 @@ func userNotFound(id string) error {
 }
 
 func (t readTx) Account(_ context.Context, id string) (*openchime.Account, error) {
-	rec, ok := t.st.accounts[id]
+	a, ok := t.st.decoded[id]
 	if !ok {
 		return nil, accountNotFound(id)
 	}
-	return decodeAccount(rec)
+	return copyAccount(a), nil
+}
+
+// copyAccount copies a decoded account deeply, keeping empty and nil lists
+// as decodeAccount made them.
+func copyAccount(a *openchime.Account) *openchime.Account {
+	c := *a
+	c.SupportedLicenses = slices.Clone(a.SupportedLicenses)
+	c.SigninDelegateGroups = slices.Clone(a.SigninDelegateGroups)
+	c.ClaimedDomains = slices.Clone(a.ClaimedDomains)
+	return &c
 }
 
 func (t readTx) allAccounts() ([]*openchime.Account, error) {
-	out := make([]*openchime.Account, 0, len(t.st.accounts))
-	for _, rec := range t.st.accounts {
-		a, err := decodeAccount(rec)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
+	out := make([]*openchime.Account, 0, len(t.st.decoded))
+	for _, a := range t.st.decoded {
+		out = append(out, copyAccount(a))
 	}
 	return out, nil
 }
