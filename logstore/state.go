@@ -13,12 +13,12 @@ import (
 // account; accounts and resources, which are few, are kept as encoded records
 // in maps and sorted when listed.
 type state struct {
-	accounts  map[string]string            // id → account record
+	accounts  map[string]string             // id → account record
 	decoded   map[string]*openchime.Account // id → the record decoded, never handed out (see copyAccount)
-	users     map[string]*userSet          // account id → its users
-	resources map[string]map[string]string // kind → id → resource record
-	cold      map[string]*coldSet          // kind → its records on disk (cold.go)
-	segLive   map[uint32]int               // cold segment → how many live records it holds
+	users     map[string]*userSet           // account id → its users
+	resources map[string]map[string]string  // kind → id → resource record
+	cold      map[string]*coldSet           // kind → its records on disk (cold.go)
+	segLive   map[uint32]int                // cold segment → how many live records it holds
 }
 
 func newState() *state {
