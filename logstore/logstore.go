@@ -436,11 +436,15 @@ func (s *Store) Checkpoint() error {
 
 	// The snapshot refers to cold records by place: they must be on disk
 	// first.
-	if err := s.cold.sync(); err != nil {
-		return err
+	err := s.cold.sync()
+	var size int64
+	if err == nil {
+		size, err = writeSnapshot(s.dir, data)
 	}
-	size, err := writeSnapshot(s.dir, data)
 	if err != nil {
+		s.wmu.Lock()
+		data.release()
+		s.wmu.Unlock()
 		return err
 	}
 	s.wmu.Lock()
@@ -448,6 +452,7 @@ func (s *Store) Checkpoint() error {
 	s.snapSize.Store(size)
 	s.mu.Lock()
 	s.compact(data)
+	data.release()
 	s.mu.Unlock()
 	s.wmu.Unlock()
 	snaps, wals, err := listFiles(s.dir)

@@ -34,10 +34,12 @@ type setBlock struct {
 	arena  *arena // the live set's, compacted once the snapshot is written
 	refs   *[]ref
 	chunks [][]byte // the sealed chunks
-	copied []ref
+	n      int      // slots captured
+	refAt  func(slot uint32) ref
 	order  []uint32
 	tables [][]uint64
 	live   int
+	users  *userSet // a user set, which must be told when the reading ends
 	// compacted holds the records; the writer fills it, writes it, and
 	// compact makes it the set's arena. A user set's records are laid out
 	// in listing order (clustered), so that a ListUsers page reads one
@@ -48,9 +50,9 @@ type setBlock struct {
 	at        []ref
 }
 
-// capture copies what a snapshot needs; the caller holds wmu, so nothing
-// changes meanwhile. Copying the integer slices costs a few milliseconds at a
-// million users, and the writer lock is held only for that.
+// capture takes what a snapshot needs; the caller holds wmu, so nothing
+// changes meanwhile. A user set is not copied (see userCapture); a cold set,
+// which is small, is.
 func (s *Store) capture(seq uint64) *snapshotData {
 	d := &snapshotData{seq: seq, coldCur: s.cold.cur, coldSize: s.cold.size, segLive: map[uint32]int{}}
 	for _, rec := range s.st.accounts {
@@ -66,17 +68,14 @@ func (s *Store) capture(seq uint64) *snapshotData {
 			d.segLive[seg] = n
 		}
 	}
-	block := func(kind byte, name string, a *arena, refs *[]ref, order []uint32, live int, tables ...index) *setBlock {
-		sealed := a.seal()
-		b := &setBlock{kind: kind, name: name, arena: a, refs: refs, chunks: a.chunks[:sealed:sealed],
-			copied: cloneSlice(*refs), order: cloneSlice(order), live: live}
-		for _, t := range tables {
-			b.tables = append(b.tables, cloneSlice(t.tab))
-		}
-		return b
-	}
 	for id, set := range s.st.users {
-		d.sets = append(d.sets, block(kindUserSet, id, &set.arena, &set.refs, set.order, set.live, set.ids, set.emails))
+		sealed := set.arena.seal()
+		c := &userCapture{refs: set.refs[:len(set.refs):len(set.refs)], sealed: sealed,
+			ids: set.ids.tab, emails: set.emails.tab, order: set.order[:len(set.order):len(set.order)], undo: map[uint32]ref{}}
+		set.reading = c
+		d.sets = append(d.sets, &setBlock{kind: kindUserSet, name: id, arena: &set.arena, refs: &set.refs,
+			chunks: set.arena.chunks[:sealed:sealed], n: len(c.refs), refAt: c.ref, order: c.order,
+			tables: [][]uint64{c.ids, c.emails}, live: set.live, users: set})
 	}
 	for kind, set := range s.st.cold {
 		if set.dead > len(set.order)/2 {
@@ -87,9 +86,22 @@ func (s *Store) capture(seq uint64) *snapshotData {
 			s.mu.Unlock()
 			set = fresh
 		}
-		d.sets = append(d.sets, block(kindColdSet, kind, &set.arena, &set.refs, set.order, set.live, set.ids))
+		sealed := set.arena.seal()
+		refs := cloneSlice(set.refs)
+		d.sets = append(d.sets, &setBlock{kind: kindColdSet, name: kind, arena: &set.arena, refs: &set.refs,
+			chunks: set.arena.chunks[:sealed:sealed], n: len(refs), refAt: func(slot uint32) ref { return refs[slot] },
+			order: cloneSlice(set.order), tables: [][]uint64{cloneSlice(set.ids.tab)}, live: set.live})
 	}
 	return d
+}
+
+// release ends the reading of the captured user sets; the caller holds wmu.
+func (d *snapshotData) release() {
+	for _, b := range d.sets {
+		if b.users != nil {
+			b.users.reading = nil
+		}
+	}
 }
 
 // cloneSlice copies s exactly (slices.Clone may round the capacity up).
@@ -116,7 +128,7 @@ func (s *Store) compact(d *snapshotData) {
 		for i := range refs {
 			r := refs[i]
 			switch {
-			case i < len(b.copied) && r.chunk() < sealed:
+			case i < b.n && r.chunk() < sealed:
 				if b.at != nil {
 					refs[i] = b.at[i]
 				} else {
@@ -125,7 +137,7 @@ func (s *Store) compact(d *snapshotData) {
 			case r.chunk() >= sealed:
 				refs[i] = makeRef(r.chunk()-sealed+1, r.offset())
 			}
-			if i < len(b.copied) && b.at == nil {
+			if i < b.n && b.at == nil {
 				n, k := binary.Uvarint(b.compacted[off:])
 				off += k + int(n)
 			}
@@ -233,21 +245,22 @@ func writeSnapshot(dir string, d *snapshotData) (int64, error) {
 
 // compact copies the block's records into one buffer.
 func (b *setBlock) compact() {
-	buf := make([]byte, 0, b.live+len(b.copied))
-	add := func(r ref) {
+	buf := make([]byte, 0, b.live+b.n)
+	add := func(slot uint32) {
+		r := b.refAt(slot)
 		rec := recordAt(b.chunks[r.chunk()], r.offset())
 		buf = binary.AppendUvarint(buf, uint64(len(rec)))
 		buf = append(buf, rec...)
 	}
-	if b.kind == kindUserSet && len(b.order) == len(b.copied) {
-		b.at = make([]ref, len(b.copied))
+	if b.kind == kindUserSet && len(b.order) == b.n {
+		b.at = make([]ref, b.n)
 		for _, slot := range b.order {
 			b.at[slot] = makeRef(0, len(buf))
-			add(b.copied[slot])
+			add(slot)
 		}
 	} else {
-		for _, r := range b.copied {
-			add(r)
+		for slot := range b.n {
+			add(uint32(slot))
 		}
 	}
 	b.compacted = buf
@@ -261,7 +274,7 @@ func writeSet(put func([]byte), scratch []byte, b *setBlock) []byte {
 	scratch = append(scratch[:0], b.kind)
 	scratch = binary.AppendUvarint(scratch, uint64(len(b.name)))
 	scratch = append(scratch, b.name...)
-	scratch = binary.AppendUvarint(scratch, uint64(len(b.copied)))
+	scratch = binary.AppendUvarint(scratch, uint64(b.n))
 	scratch = binary.AppendUvarint(scratch, uint64(len(b.compacted)))
 	scratch = binary.AppendUvarint(scratch, uint64(len(b.order)))
 	put(scratch)

@@ -114,12 +114,44 @@ func TestStore_CompactionWhileWriting(t *testing.T) {
 			}
 		}()
 	}
+	// One writer also moves users in the order and changes their emails,
+	// which change the order and the email index in place.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for round := range 200 {
+			i := 2500 + round%50 // users only this writer touches
+			u := testUser(i, openchime.Registered)
+			u.PrimaryEmail = fmt.Sprintf("moved%d-%d@example.com", i, round)
+			u.CreatedAt = t0.Add(time.Duration(round%7) * time.Second)
+			mu.Lock()
+			err := put(u)
+			if err == nil {
+				want[u.ID] = u.RegistrationStatus
+			}
+			mu.Unlock()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
 	for range 5 {
 		if err := s.Checkpoint(); err != nil {
 			t.Fatal(err)
 		}
 	}
 	wg.Wait()
+	// As a crash would leave it: the last snapshot, written while the
+	// writers ran, and the log after it.
+	crashed := t.TempDir()
+	copyFiles(t, dir, crashed)
+	s3, err := Open(crashed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkUsers(t, s3, want)
+	s3.Close()
 	if err := s.Checkpoint(); err != nil {
 		t.Fatal(err)
 	}
@@ -191,4 +223,58 @@ func TestStore_ReadsSnapshotFormat1(t *testing.T) {
 	}
 	defer s2.Close()
 	checkUsers(t, s2, want)
+}
+
+// TestStore_CaptureStaysAsCaptured captures a snapshot, then changes users
+// in every way a writer can (status, email, creation time, new users)
+// before the snapshot is written, and checks the written snapshot holds the
+// state of the capture.
+func TestStore_CaptureStaysAsCaptured(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	put := func(u *openchime.User) {
+		t.Helper()
+		if err := s.Update(ctx, func(tx openchime.Tx) error { return tx.PutUser(ctx, u) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 300 {
+		put(testUser(i, openchime.Registered))
+	}
+	want := map[string]openchime.RegistrationStatus{}
+	for i := range 300 {
+		want[fmt.Sprintf("u%05d", i)] = openchime.Registered
+	}
+	s.wmu.Lock()
+	data := s.capture(s.seq)
+	s.wmu.Unlock()
+	for i := 0; i < 300; i += 3 {
+		put(testUser(i, openchime.Suspended))
+	}
+	for i := 1; i < 300; i += 10 {
+		u := testUser(i, openchime.Registered)
+		u.PrimaryEmail = fmt.Sprintf("moved%d@example.com", i)
+		u.CreatedAt = t0.Add(time.Hour)
+		put(u)
+	}
+	for i := 300; i < 400; i++ {
+		put(testUser(i, openchime.Registered))
+	}
+	dir := t.TempDir()
+	if _, err := writeSnapshot(dir, data); err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := loadSnapshot(filepath.Join(dir, snapName(data.seq)), data.seq, newColdFiles(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	captured := &Store{st: st, cold: newColdFiles(dir), wal: newWAL(nil, 0, 0, true)}
+	checkUsers(t, captured, want)
+	s.wmu.Lock()
+	data.release()
+	s.wmu.Unlock()
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	openchime "github.com/openchime/openchime"
 )
@@ -41,6 +43,51 @@ type userSet struct {
 	// live is the size of the records refs point at, which a compaction
 	// copies.
 	live int
+	// reading is set while a checkpoint writes the set out (see
+	// userCapture): writes then keep what it reads unchanged.
+	reading *userCapture
+}
+
+// userCapture is what a checkpoint reads of a user set without holding a
+// lock, and what the writer does meanwhile so that it stays as captured:
+// the records of sealed chunks never change; an index or the order is copied
+// before its first change in place (an append is past what was captured);
+// and a slot's ref, which the checkpoint reads atomically, has its captured
+// value saved in undo before its first change. No copy of the set is taken
+// under the writer lock: at a million users that took 25-75 ms, the batch
+// workload's worst latencies.
+type userCapture struct {
+	refs                  []ref // as captured: the first n slots
+	sealed                int   // chunks sealed
+	ids, emails           []uint64
+	order                 []uint32
+	tablesCopied, ordered bool // the writer has its own copy
+
+	mu   sync.Mutex
+	undo map[uint32]ref
+}
+
+// ref returns the slot's ref as it was when captured; the checkpoint calls
+// it concurrently with the writer. The writer may have moved refs to a larger
+// array since: then this one holds the values of that moment, which are
+// either the captured ones or already saved in undo.
+func (c *userCapture) ref(slot uint32) ref {
+	r := ref(atomic.LoadUint64((*uint64)(&c.refs[slot])))
+	if r.chunk() < c.sealed {
+		return r
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.undo[slot]
+}
+
+// beforeIndexChange copies the indexes a checkpoint reads before the writer
+// changes them.
+func (s *userSet) beforeIndexChange() {
+	if c := s.reading; c != nil && !c.tablesCopied {
+		s.ids.tab, s.emails.tab = cloneSlice(s.ids.tab), cloneSlice(s.emails.tab)
+		c.tablesCopied = true
+	}
 }
 
 func newUserSet(n int) *userSet {
@@ -111,22 +158,36 @@ func (s *userSet) put(rec string, fresh *[]uint32) {
 		old := s.rec(slot)
 		oc, oid, oemail := userHead(old)
 		if oc != created {
+			if c := s.reading; c != nil && !c.ordered {
+				s.order = cloneSlice(s.order)
+				c.ordered = true
+			}
 			if i := s.indexOf(oc, oid); i < len(s.order) && s.order[i] == slot {
 				s.order = slices.Delete(s.order, i, i+1)
 			}
 			*fresh = append(*fresh, slot)
 		}
 		if oemail = openchime.NormalizeEmail(oemail); oemail != email {
+			s.beforeIndexChange()
 			s.emails.remove(keyHash(oemail), slot)
 			s.emails.insert(keyHash(email), slot)
 		}
 		s.live += recordSize(len(rec)) - recordSize(len(old))
-		s.refs[slot] = s.arena.add(rec)
+		r := s.arena.add(rec)
+		if c := s.reading; c != nil && int(slot) < len(c.refs) {
+			if prev := s.refs[slot]; prev.chunk() < c.sealed {
+				c.mu.Lock()
+				c.undo[slot] = prev
+				c.mu.Unlock()
+			}
+		}
+		atomic.StoreUint64((*uint64)(&s.refs[slot]), uint64(r))
 		return
 	}
 	slot := uint32(len(s.refs))
 	s.refs = append(s.refs, s.arena.add(rec))
 	s.live += recordSize(len(rec))
+	s.beforeIndexChange()
 	s.ids.insert(keyHash(id), slot)
 	s.emails.insert(keyHash(email), slot)
 	*fresh = append(*fresh, slot)
