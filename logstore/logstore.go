@@ -301,12 +301,12 @@ func (s *Store) Update(ctx context.Context, fn func(openchime.Tx) error) error {
 		s.wmu.Unlock()
 		return unavailable(s.wal.wait(seen))
 	}
-	return s.commit(func(b []byte) []byte { return t.appendEntries(b) })
+	return s.commit(func(b []byte) []byte { return t.appendEntries(b) }, t.slotOf)
 }
 
 // commit writes one transaction whose entries appendEntries writes; the
 // caller holds wmu, which commit releases.
-func (s *Store) commit(appendEntries func([]byte) []byte) error {
+func (s *Store) commit(appendEntries func([]byte) []byte, slots func(accountID, id string) (uint32, bool)) error {
 	seq := s.seq + 1
 	b := appendFrameHeader(s.frame[:0])
 	b = binary.AppendUvarint(b, seq)
@@ -316,7 +316,7 @@ func (s *Store) commit(appendEntries func([]byte) []byte) error {
 		s.frame = b
 	}
 	s.mu.Lock()
-	ap := applier{st: s.st, cold: s.cold}
+	ap := applier{st: s.st, cold: s.cold, slots: slots}
 	_, err := ap.applyPayload(b[frameHeader:])
 	if err == nil {
 		s.seq = seq
@@ -362,7 +362,7 @@ func (s *Store) Reset(ctx context.Context) error {
 		s.wmu.Unlock()
 		return errClosed
 	}
-	return s.commit(func(b []byte) []byte { return append(b, kindReset, 0) })
+	return s.commit(func(b []byte) []byte { return append(b, kindReset, 0) }, nil)
 }
 
 // Close checkpoints, so the next start reads one snapshot, and releases the

@@ -105,12 +105,19 @@ func msTime(t time.Time) int64 {
 }
 
 func (t readTx) User(_ context.Context, accountID, userID string) (*openchime.User, error) {
+	u, _, err := t.userSlot(accountID, userID)
+	return u, err
+}
+
+// userSlot returns the user and its slot.
+func (t readTx) userSlot(accountID, userID string) (*openchime.User, uint32, error) {
 	if set := t.st.users[accountID]; set != nil {
-		if rec, ok := set.byID(userID); ok {
-			return decodeUser(accountID, rec)
+		if slot, ok := set.slotOf(userID); ok {
+			u, err := decodeUser(accountID, set.rec(slot))
+			return u, slot, err
 		}
 	}
-	return nil, userNotFound(userID)
+	return nil, 0, userNotFound(userID)
 }
 
 func (t readTx) UserByEmail(_ context.Context, accountID, email string) (*openchime.User, error) {
@@ -282,6 +289,14 @@ type wtx struct {
 	// cleared is set by DeleteAll: the transaction then starts from an
 	// empty state, and its log frame starts with a reset.
 	cleared bool
+	// seen remembers the users read from the base: a status change then
+	// needs no second lookup for the email check, nor a third to commit.
+	seen map[ukey]seenUser
+}
+
+type seenUser struct {
+	slot  uint32
+	email string // normalised
 }
 
 var _ openchime.Tx = (*wtx)(nil)
@@ -295,7 +310,7 @@ func (t *wtx) empty() bool {
 func (t *wtx) DeleteAll(context.Context) error {
 	t.cleared = true
 	t.base = readTx{st: newState(), cold: t.s.cold}
-	t.accounts, t.users, t.emails, t.resources, t.userOrder = nil, nil, nil, nil, nil
+	t.accounts, t.users, t.emails, t.resources, t.userOrder, t.seen = nil, nil, nil, nil, nil, nil
 	return nil
 }
 
@@ -342,10 +357,24 @@ func (t *wtx) PutAccount(_ context.Context, a *openchime.Account) error {
 }
 
 func (t *wtx) User(ctx context.Context, accountID, userID string) (*openchime.User, error) {
-	if u, ok := t.users[ukey{accountID, userID}]; ok {
+	k := ukey{accountID, userID}
+	if u, ok := t.users[k]; ok {
 		return u.Clone(), nil
 	}
-	return t.base.User(ctx, accountID, userID)
+	u, slot, err := t.base.userSlot(accountID, userID)
+	if err == nil {
+		if t.seen == nil {
+			t.seen = map[ukey]seenUser{}
+		}
+		t.seen[k] = seenUser{slot: slot, email: openchime.NormalizeEmail(u.PrimaryEmail)}
+	}
+	return u, err
+}
+
+// slotOf tells the commit where the transaction found a user.
+func (t *wtx) slotOf(accountID, id string) (uint32, bool) {
+	s, ok := t.seen[ukey{accountID, id}]
+	return s.slot, ok
 }
 
 // emailOwner returns the id of the user of the account who has the email in
@@ -435,6 +464,9 @@ func (t *wtx) PutUser(_ context.Context, u *openchime.User) error {
 func (t *wtx) currentEmail(k ukey) (string, bool) {
 	if u, ok := t.users[k]; ok {
 		return openchime.NormalizeEmail(u.PrimaryEmail), true
+	}
+	if s, ok := t.seen[k]; ok {
+		return s.email, true
 	}
 	if set := t.base.st.users[k.account]; set != nil {
 		if rec, ok := set.byID(k.id); ok {
