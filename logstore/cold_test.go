@@ -139,7 +139,7 @@ func TestStore_ColdRecords(t *testing.T) {
 	}
 	crashed := t.TempDir()
 	s.ckptWG.Wait() // a copy taken during a checkpoint could miss both snapshots
-	copyFiles(t, dir, crashed)
+	CopyFiles(t, dir, crashed)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -187,28 +187,4 @@ func TestStore_ColdWriteFailureAppliesNothing(t *testing.T) {
 		}
 		return nil
 	})
-}
-
-// copyFiles copies a store's files, as a crash would leave them.
-func copyFiles(t *testing.T, from, to string) {
-	t.Helper()
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.Name() == "LOCK" {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(from, e.Name()))
-		if os.IsNotExist(err) {
-			continue // a checkpoint's temporary file, renamed or removed
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }

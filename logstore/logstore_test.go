@@ -153,7 +153,7 @@ func TestStore_TornTail(t *testing.T) {
 	want := statuses(t, s)
 	// Simulate a crash: copy the files while the store is still open.
 	crashed := t.TempDir()
-	copyDir(t, dir, crashed)
+	logstore.CopyFiles(t, dir, crashed)
 	s.Close()
 	logs, _ := filepath.Glob(filepath.Join(crashed, "wal-*.log"))
 	if len(logs) != 1 {
@@ -162,7 +162,7 @@ func TestStore_TornTail(t *testing.T) {
 	data, _ := os.ReadFile(logs[0])
 	for _, tail := range [][]byte{{1, 2, 3}, data[:len(data)/2], append([]byte{200, 0, 0, 0, 1, 2, 3, 4}, make([]byte, 200)...)} {
 		torn := t.TempDir()
-		copyDir(t, crashed, torn)
+		logstore.CopyFiles(t, crashed, torn)
 		f, _ := os.OpenFile(filepath.Join(torn, filepath.Base(logs[0])), os.O_APPEND|os.O_WRONLY, 0)
 		f.Write(tail)
 		f.Close()
@@ -179,26 +179,6 @@ func TestStore_TornTail(t *testing.T) {
 		s3 := MustOpen(t, torn, logstore.Options{})
 		if got := statuses(t, s3); got["u00003"] != openchime.Suspended {
 			t.Errorf("write after recovery lost: %s", got["u00003"])
-		}
-	}
-}
-
-func copyDir(t *testing.T, from, to string) {
-	t.Helper()
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.Name() == "LOCK" {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(from, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o644); err != nil {
-			t.Fatal(err)
 		}
 	}
 }
@@ -243,7 +223,7 @@ func TestStore_CrashAfterCheckpoints(t *testing.T) {
 	}
 	want := statuses(t, s)
 	crashed := t.TempDir()
-	copyDir(t, dir, crashed)
+	logstore.CopyFiles(t, dir, crashed)
 	got := statuses(t, MustOpen(t, crashed, logstore.Options{}))
 	for id, st := range want {
 		if got[id] != st {

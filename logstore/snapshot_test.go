@@ -145,7 +145,7 @@ func TestStore_CompactionWhileWriting(t *testing.T) {
 	// As a crash would leave it: the last snapshot, written while the
 	// writers ran, and the log after it.
 	crashed := t.TempDir()
-	copyFiles(t, dir, crashed)
+	CopyFiles(t, dir, crashed)
 	s3, err := Open(crashed)
 	if err != nil {
 		t.Fatal(err)
@@ -160,15 +160,7 @@ func TestStore_CompactionWhileWriting(t *testing.T) {
 	if got := len(set.arena.chunks); got > 2 {
 		t.Errorf("after a quiet checkpoint the arena has %d chunks, want the compacted one (and at most one more)", got)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
-	checkUsers(t, s2, want)
+	reopenAndCheck(t, s, dir, want)
 }
 
 // TestStore_ReadsSnapshotFormat1 writes a snapshot in the first format (user
@@ -214,15 +206,7 @@ func TestStore_ReadsSnapshotFormat1(t *testing.T) {
 		t.Fatal(err)
 	}
 	want["u00001"] = openchime.Registered
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
-	checkUsers(t, s2, want)
+	reopenAndCheck(t, s, dir, want)
 }
 
 // TestStore_CaptureStaysAsCaptured captures a snapshot, then changes users
@@ -277,4 +261,18 @@ func TestStore_CaptureStaysAsCaptured(t *testing.T) {
 	s.wmu.Lock()
 	data.release()
 	s.wmu.Unlock()
+}
+
+// reopenAndCheck closes the store and checks the users of the reopened one.
+func reopenAndCheck(t *testing.T, s *Store, dir string, want map[string]openchime.RegistrationStatus) {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	checkUsers(t, s2, want)
 }
