@@ -52,10 +52,10 @@ func openNamedStore(db string) (s openchime.Store, ok bool, err error) {
 				return nil, true, fmt.Errorf("--db %q: checkpoint must be a positive number of bytes", db)
 			}
 		}
-		// The log store keeps every record in the heap, and Go's default
+		// The log store keeps every user in the heap, and Go's default
 		// GOGC=100 lets the heap grow to twice the live data before a
-		// collection: 1M users would take 550 MB instead of 300 MB. A lower
-		// target costs little CPU (a cycle mostly scans the index maps).
+		// collection. A lower target costs little CPU: the store's memory
+		// holds almost no pointers, so a cycle has little to mark.
 		gc := logGCPercent
 		if os.Getenv("GOGC") != "" {
 			gc = debug.SetGCPercent(-1)
