@@ -221,11 +221,20 @@ func userKey(rec string) (created int64, id string) {
 }
 
 func decodeUser(accountID, rec string) (*openchime.User, error) {
+	u := &openchime.User{}
+	if err := decodeUserInto(u, accountID, rec); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// decodeUserInto decodes into u, which a listing allocates a page at a time.
+func decodeUserInto(u *openchime.User, accountID, rec string) error {
 	if len(rec) == 0 || rec[0] != userFormat {
-		return nil, errCorrupt
+		return errCorrupt
 	}
 	d := decoder{s: rec[1:]}
-	u := &openchime.User{AccountID: accountID}
+	*u = openchime.User{AccountID: accountID}
 	u.CreatedAt = d.time()
 	u.ID = d.str()
 	u.PrimaryEmail = d.str()
@@ -244,10 +253,7 @@ func decodeUser(accountID, rec string) (*openchime.User, error) {
 	u.LastLogoutAt = d.time()
 	s := d.byte()
 	u.Settings = openchime.UserSettings{InboundCalling: s&1 != 0, OutboundCalling: s&2 != 0, SMS: s&4 != 0}
-	if d.err != nil {
-		return nil, d.err
-	}
-	return u, nil
+	return d.err
 }
 
 // userHead returns the ordering key and the email of a user record.

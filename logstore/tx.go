@@ -151,14 +151,24 @@ func (t readTx) Users(_ context.Context, f openchime.UserFilter) ([]*openchime.U
 	if f.After != nil {
 		i = set.search(msTime(f.After.CreatedAt), f.After.ID)
 	}
+	// Users are decoded into blocks rather than one allocation each.
+	var block []openchime.User
 	for ; i < len(set.order); i++ {
-		u, err := decodeUser(f.AccountID, set.rec(set.order[i]))
-		if err != nil {
+		if len(block) == 0 {
+			n := 128
+			if f.Limit > 0 {
+				n = min(n, f.Limit-len(out))
+			}
+			block = make([]openchime.User, n)
+		}
+		u := &block[0]
+		if err := decodeUserInto(u, f.AccountID, set.rec(set.order[i])); err != nil {
 			return nil, err
 		}
 		if !f.MatchUser(u) {
 			continue
 		}
+		block = block[1:]
 		out = append(out, u)
 		if f.Limit > 0 && len(out) == f.Limit {
 			break

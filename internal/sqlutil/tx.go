@@ -119,7 +119,7 @@ func (t *Tx) Accounts(ctx context.Context, f openchime.AccountFilter) ([]*opench
 	}
 	if f.After != nil {
 		c := arg(ms(f.After.CreatedAt))
-		where = append(where, "(created_at > "+c+" OR (created_at = "+c+" AND id > "+arg(f.After.ID)+"))")
+		where = append(where, afterCursor(c, arg(f.After.ID)))
 	}
 	q := `SELECT ` + accountColumns + ` FROM accounts`
 	if len(where) > 0 {
@@ -213,7 +213,7 @@ func (t *Tx) Users(ctx context.Context, f openchime.UserFilter) ([]*openchime.Us
 	}
 	if f.After != nil {
 		c := arg(ms(f.After.CreatedAt))
-		q += " AND (created_at > " + c + " OR (created_at = " + c + " AND id > " + arg(f.After.ID) + "))"
+		q += " AND " + afterCursor(c, arg(f.After.ID))
 	}
 	q += " ORDER BY created_at, id"
 	if f.Limit > 0 {
@@ -270,7 +270,7 @@ func (t *Tx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*open
 	}
 	if f.After != nil {
 		c := arg(ms(f.After.CreatedAt))
-		q += " AND (created_at > " + c + " OR (created_at = " + c + " AND id > " + arg(f.After.ID) + "))"
+		q += " AND " + afterCursor(c, arg(f.After.ID))
 	}
 	q += " ORDER BY created_at, id"
 	if f.Limit > 0 {
@@ -333,4 +333,13 @@ func scanResource(row scanner) (*openchime.Resource, error) {
 	}
 	r.CreatedAt, r.Data = fromMS(created), []byte(data)
 	return r, nil
+}
+
+// afterCursor is the keyset condition of a listing ordered by (created_at,
+// id). A row value comparison, which SQLite and PostgreSQL both turn into a
+// range of the (…, created_at, id) index; the equivalent "a > x OR (a = x AND
+// b > y)" made SQLite scan the account's rows from the start, so a ListUsers
+// page at 1M users took ~140 ms.
+func afterCursor(createdAt, id string) string {
+	return "(created_at, id) > (" + createdAt + ", " + id + ")"
 }
