@@ -2,12 +2,15 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/postgres"
@@ -177,4 +180,48 @@ func TestMigrations_MatchSQLite(t *testing.T) {
 	if !slices.Equal(pg, lite) {
 		t.Fatalf("postgres/migrations %v differ from sqlite/migrations %v: add the PostgreSQL version of each new migration", pg, lite)
 	}
+}
+
+// TestStore_AnalyzesAfterBulkWrite writes a bulk of users in one transaction
+// and checks that the users table's statistics are refreshed (the planner
+// otherwise sorts a whole account for each ListUsers page until autovacuum
+// runs).
+func TestStore_AnalyzesAfterBulkWrite(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	var before sql.NullTime
+	stats := "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'users'"
+	if err := s.DB().QueryRowContext(ctx, stats).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	created := time.Now().UTC().Truncate(time.Millisecond)
+	err := s.Update(ctx, func(tx openchime.Tx) error {
+		if err := tx.PutAccount(ctx, &openchime.Account{ID: "bulk", AwsAccountID: "111111111111", Name: "bulk",
+			Type: openchime.EnterpriseLWA, Status: openchime.AccountActive, DefaultLicense: openchime.Pro, CreatedAt: created}); err != nil {
+			return err
+		}
+		for i := range 1500 {
+			if err := tx.PutUser(ctx, &openchime.User{ID: fmt.Sprintf("u%05d", i), AccountID: "bulk", PrimaryEmail: fmt.Sprintf("u%d@bulk.example", i),
+				LicenseType: openchime.Pro, UserType: openchime.PrivateUser, RegistrationStatus: openchime.Registered, CreatedAt: created}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The ANALYZE runs in the background; poll for it (no timing is
+	// asserted, only that it happens).
+	for range 300 {
+		var after sql.NullTime
+		if err := s.DB().QueryRowContext(ctx, stats).Scan(&after); err != nil {
+			t.Fatal(err)
+		}
+		if after.Valid && (!before.Valid || after.Time.After(before.Time)) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the users table was not analyzed after a bulk write")
 }
