@@ -133,6 +133,11 @@ func TestStore_ColdRecords(t *testing.T) {
 		t.Error("audit events are held in memory")
 	}
 	checkAudit(t, s, want)
+	// Background checkpoints may lag on a busy machine: one more, in the
+	// foreground, removes the segments the pruning emptied.
+	if err := s.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
 	segs, _ := s.cold.segments()
 	if len(segs) < 2 || segs[0] == 1 {
 		t.Errorf("segments %v: want several, the first ones (all pruned) removed", segs)
