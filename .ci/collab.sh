@@ -4,10 +4,9 @@
 set -euo pipefail
 trap 'echo "collab: failed at line $LINENO" >&2' ERR
 cd "$(dirname "$0")/.."
-command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq >/dev/null; }
-command -v aws >/dev/null || { echo "collab: the aws CLI is missing" >&2; exit 1; }
-
 . .ci/lib.sh
+need_jq
+need_aws
 
 use_work_dir
 build_openchime

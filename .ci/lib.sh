@@ -10,6 +10,10 @@
 # setting its own EXIT trap (which would replace this one). Works with and
 # without `set -euo pipefail`; needs only bash, curl and python3.
 
+# The script's name for messages: "collab" for .ci/collab.sh.
+ci_name=${0##*/}
+ci_name=${ci_name%.sh}
+
 _ci_at_exit=()
 
 # at_exit CMD: evaluate CMD when the script exits (last registered runs first).
@@ -21,6 +25,12 @@ _ci_on_exit() {
 	for cmd in ${_ci_at_exit[@]+"${_ci_at_exit[@]}"}; do eval "$cmd" || true; done
 }
 trap _ci_on_exit EXIT
+
+# need_jq: installs jq from Debian when it is missing.
+need_jq() { command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq >/dev/null; }; }
+
+# need_aws: fails when the aws CLI is missing (the CI image brings it).
+need_aws() { command -v aws >/dev/null || { echo "$ci_name: the aws CLI is missing" >&2; exit 1; }; }
 
 # free_port: prints a TCP port free on 127.0.0.1, so a server runs beside the
 # others on this shared machine.
@@ -52,12 +62,12 @@ start_openchime() {
 	endpoint="http://127.0.0.1:$port"
 	until curl -fsS --max-time 2 "$endpoint/_openchime/health" >/dev/null 2>&1; do
 		if ! kill -0 "$server_pid" 2>/dev/null; then
-			echo "${0##*/}: openchime $name exited before answering $endpoint/_openchime/health; its log:" >&2
+			echo "$ci_name: openchime $name exited before answering $endpoint/_openchime/health; its log:" >&2
 			cat "$log" >&2
 			exit 1
 		fi
 		if [ "$SECONDS" -ge "$deadline" ]; then
-			echo "${0##*/}: openchime $name did not answer $endpoint/_openchime/health within ${CI_SERVER_TIMEOUT:-10}s; its log:" >&2
+			echo "$ci_name: openchime $name did not answer $endpoint/_openchime/health within ${CI_SERVER_TIMEOUT:-10}s; its log:" >&2
 			cat "$log" >&2
 			exit 1
 		fi

@@ -3,10 +3,9 @@
 # against a freshly built server, so the README cannot drift from the code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq >/dev/null; }
-command -v aws >/dev/null || { echo "quickstart: the aws CLI is missing" >&2; exit 1; }
-
 . .ci/lib.sh
+need_jq
+need_aws
 
 use_work_dir
 build_openchime

@@ -13,7 +13,7 @@ echo "== a user's module tested with chimetest"
 (cd examples/usermodule && go vet ./... && go test -count=1 ./...)
 
 echo "== the README's testing block against a seeded, frozen server"
-command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq >/dev/null; }
+need_jq
 use_work_dir
 build_openchime
 start_openchime server "$(free_port)" --db :memory: --log-level warn \
