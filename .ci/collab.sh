@@ -4,19 +4,14 @@
 set -euo pipefail
 trap 'echo "collab: failed at line $LINENO" >&2' ERR
 cd "$(dirname "$0")/.."
-command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq >/dev/null; }
-command -v aws >/dev/null || { echo "collab: the aws CLI is missing" >&2; exit 1; }
+. .ci/lib.sh
+need_jq
+need_aws
 
-work=$(mktemp -d)
-# A free port, so this runs beside other servers on the machine.
-addr=127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-U=http://$addr
-go build -o "$work/openchime" ./cmd/openchime
-"$work/openchime" serve --db :memory: --addr $addr --log-level warn 2>"$work/server.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 50); do curl -sf $U/_openchime/health >/dev/null && break; sleep 0.1; done
-kill -0 $pid 2>/dev/null || { echo "collab: the server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+use_work_dir
+build_openchime
+start_openchime server "$(free_port)" --db :memory: --log-level warn
+U=$endpoint
 export AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=secret AWS_DEFAULT_REGION=us-east-1
 chime() { aws chime --endpoint-url $U --output json "$@"; }
 

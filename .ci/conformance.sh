@@ -11,15 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
-work=$(mktemp -d)
-servers=""
-clients=""
-cleanup() {
-	for p in $clients; do kill "$p" 2>/dev/null || true; done
-	for p in $servers; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. .ci/lib.sh
+use_work_dir
 
 echo "== conformance: install clients, build openchime and the Go client (${SECONDS}s)"
 # Installing and building overlap: apt and npm wait on the network, Go on the CPU.
@@ -31,7 +24,7 @@ echo "== conformance: install clients, build openchime and the Go client (${SECO
 	cd conformance/js && npm ci --no-audit --no-fund --loglevel=error
 ) >"$work/install.log" 2>&1 &
 install_pid=$!
-go build -o "$work/openchime" ./cmd/openchime
+build_openchime
 go test -c -o "$work/gosdk.test" ./conformance/gosdk
 if ! wait "$install_pid"; then
 	cat "$work/install.log"
@@ -55,24 +48,7 @@ echo "boto3: $(python3 -c 'import boto3, botocore; print(boto3.__version__, "bot
 echo "node: $(node --version), @aws-sdk/client-chime $(node -p 'require("./conformance/js/node_modules/@aws-sdk/client-chime/package.json").version')"
 
 echo "== conformance: start openchime, --auth none and --auth sigv4 (${SECONDS}s)"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-# start_server NAME ARGS...: serves from memory on a free port, waits for
-# health and sets $endpoint.
-start_server() {
-	local name=$1 port
-	shift
-	port=$(free_port)
-	"$work/openchime" serve --db :memory: --addr "127.0.0.1:$port" "$@" >"$work/$name.log" 2>&1 &
-	servers="$servers $!"
-	endpoint="http://127.0.0.1:$port"
-	for _ in $(seq 100); do
-		if curl -fsS "$endpoint/_openchime/health" >/dev/null 2>&1; then return; fi
-		if ! kill -0 "$!" 2>/dev/null; then cat "$work/$name.log"; echo "$name exited"; exit 1; fi
-		sleep 0.1
-	done
-	curl -fsS "$endpoint/_openchime/health" >/dev/null
-}
-start_server server
+start_openchime server "$(free_port)" --db :memory:
 plain=$endpoint
 # The phone scenarios of the five clients each move the shared clock 72h
 # forward once; a deletion queue longer than all of them together keeps a
@@ -85,10 +61,13 @@ sigv4_secret=$(python3 -c 'import secrets; print(secrets.token_hex(20))')
 cat >"$work/credentials.json" <<JSON
 {"Credentials":[{"AccessKeyId":"AKIDCONFORMANCE","SecretAccessKey":"$sigv4_secret","AwsAccountId":"123456789012"}]}
 JSON
-start_server server-sigv4 --auth sigv4 --credentials "$work/credentials.json" --admin-token "$admin_token"
+start_openchime server-sigv4 "$(free_port)" --db :memory: --auth sigv4 --credentials "$work/credentials.json" --admin-token "$admin_token"
 signed=$endpoint
 sigv4_env=(env OPENCHIME_ENDPOINT="$signed" OPENCHIME_PASS=sigv4 OPENCHIME_ACCESS_KEY_ID=AKIDCONFORMANCE
 	OPENCHIME_SECRET_ACCESS_KEY="$sigv4_secret" OPENCHIME_ADMIN_TOKEN="$admin_token")
+
+clients=""
+at_exit 'for p in $clients; do kill "$p" 2>/dev/null || true; done'
 
 results="$work/results.jsonl"
 : >"$results"

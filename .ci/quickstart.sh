@@ -3,18 +3,16 @@
 # against a freshly built server, so the README cannot drift from the code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq >/dev/null; }
-command -v aws >/dev/null || { echo "quickstart: the aws CLI is missing" >&2; exit 1; }
+. .ci/lib.sh
+need_jq
+need_aws
 
-work=$(mktemp -d)
-go build -o "$work/openchime" ./cmd/openchime
-"$work/openchime" serve --db "$work/qs.db" --addr 127.0.0.1:4580 --log-level warn 2>"$work/server.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 50); do curl -sf http://127.0.0.1:4580/_openchime/health >/dev/null && break; sleep 0.1; done
+use_work_dir
+build_openchime
+# The README's own port: the quick start talks to 127.0.0.1:4580.
+start_openchime server 4580 --db "$work/qs.db" --log-level warn
 
-awk '/<!-- quickstart -->/{f=1; next} f && /^```bash/{in_=1; next} in_ && /^```/{exit} in_{print}' README.md > "$work/qs.sh"
-[ -s "$work/qs.sh" ] || { echo "quickstart: no block found in README.md" >&2; exit 1; }
+readme_block quickstart "$work/qs.sh"
 bash -euo pipefail "$work/qs.sh" | tee "$work/out.txt"
 
 # The quick start must have done what it says.

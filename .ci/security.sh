@@ -6,29 +6,19 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
+. .ci/lib.sh
 
-tmp=$(mktemp -d)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-go build -o "$tmp/openchime" ./cmd/openchime || exit 1
-cat > "$tmp/credentials.json" <<JSON
+use_work_dir
+build_openchime || exit 1
+cat > "$work/credentials.json" <<JSON
 {"Credentials":[
   {"AccessKeyId":"AKIDCIALPHA","SecretAccessKey":"ci-secret-alpha","AwsAccountId":"111122223333"},
   {"AccessKeyId":"AKIDCIREAD","SecretAccessKey":"ci-secret-read","AwsAccountId":"111122223333","AllowedOperations":["ListAccounts"]}
 ]}
 JSON
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-endpoint="http://127.0.0.1:$port"
 token="ci-admin-token"
-"$tmp/openchime" serve --db :memory: --addr "127.0.0.1:$port" --auth sigv4 \
-  --credentials "$tmp/credentials.json" --admin-token "$token" 2>"$tmp/server.log" &
-pid=$!
-for _ in $(seq 100); do
-  curl -fsS "$endpoint/_openchime/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+start_openchime server "$(free_port)" --db :memory: --auth sigv4 \
+  --credentials "$work/credentials.json" --admin-token "$token"
 
 fail=0
 report() { # report NAME OK(0/1) DETAIL
@@ -59,12 +49,12 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" 
 code=$(curl -s -o /dev/null -w '%{http_code}' "$endpoint/accounts")
 [ "$code" = 403 ]; report "unsigned API request -> 403" $? "$code"
 
-"$tmp/openchime" serve --db :memory: --addr "0.0.0.0:0" >"$tmp/refuse.log" 2>&1
-[ $? != 0 ] && grep -q -- "--credentials" "$tmp/refuse.log"
-report "refuses a non-loopback --addr without credentials" $? "$(head -c 80 "$tmp/refuse.log")"
+"$work/openchime" serve --db :memory: --addr "0.0.0.0:0" >"$work/refuse.log" 2>&1
+[ $? != 0 ] && grep -q -- "--credentials" "$work/refuse.log"
+report "refuses a non-loopback --addr without credentials" $? "$(head -c 80 "$work/refuse.log")"
 
 if [ "$fail" != 0 ]; then
-  echo "security checks FAILED; server log:"; tail -20 "$tmp/server.log"
+  echo "security checks FAILED; server log:"; tail -20 "$work/server.log"
   exit 1
 fi
 echo "security checks passed"
