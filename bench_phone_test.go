@@ -2,6 +2,7 @@ package openchime_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	openchime "github.com/openchime/openchime"
@@ -30,13 +31,23 @@ func BenchmarkService_PhoneConfig(b *testing.B) {
 			return s
 		},
 	}
-	for _, name := range []string{"sqlite", "logstore"} {
-		b.Run(name, func(b *testing.B) {
+	for _, bench := range []struct {
+		name   string
+		stored bool // false: the store holds no configuration
+	}{{"sqlite", false}, {"sqlite-stored", true}, {"logstore", false}, {"logstore-stored", true}} {
+		name, stored := strings.TrimSuffix(bench.name, "-stored"), bench.stored
+		b.Run(bench.name, func(b *testing.B) {
 			store := stores[name]()
 			defer store.Close()
 			svc := openchime.NewService(store)
 			if _, err := svc.AdminSeedPhoneNumber(ctx, openchime.SeedPhoneNumber{E164PhoneNumber: "+13125550100"}); err != nil {
 				b.Fatal(err)
+			}
+			if stored {
+				// A stored configuration is decoded from JSON on every read.
+				if err := svc.SetPhoneConfig(ctx, openchime.PhoneConfig{SupportedCountries: openchime.DefaultSupportedCountries()}); err != nil {
+					b.Fatal(err)
+				}
 			}
 			b.Run("UpdatePhoneNumber", func(b *testing.B) {
 				products := []string{openchime.VoiceConnector, openchime.BusinessCalling}

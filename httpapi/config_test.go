@@ -1,7 +1,10 @@
 package httpapi_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -32,6 +35,9 @@ func TestControlPlane_Config(t *testing.T) {
 		{`{"PhoneNumberOrderDelay":"-1s"}`, `duration \"-1s\"`},
 		{`{"Nope":1}`, `unknown field \"Nope\"`},
 		{`{"MaxPhoneNumbers":`, "Invalid JSON"},
+		// Refused after the body decoded into the configuration: nothing
+		// of it may stay, not even in the SupportedCountries map.
+		{`{"SupportedCountries":{"BusinessCalling":[]},"MaxPhoneNumbers":-1}`, "Limits must not be negative."},
 	} {
 		got := rawRequest(t, ts, "PUT", "/_openchime/config", bad.body)
 		if got.status != 400 || got.errorType != "BadRequestException" || !strings.Contains(got.body, bad.message) {
@@ -40,5 +46,49 @@ func TestControlPlane_Config(t *testing.T) {
 	}
 	if got := rawRequest(t, ts, "GET", "/_openchime/config", ""); got.status != 200 || strings.TrimSpace(got.body) != merged {
 		t.Fatalf("GET after bad PUTs: %d %s", got.status, got.body)
+	}
+}
+
+// TestControlPlane_ConfigConcurrentPuts checks that concurrent PUTs of
+// different fields all land: each merges into the configuration as it
+// stands when its own transaction runs.
+func TestControlPlane_ConfigConcurrentPuts(t *testing.T) {
+	ts, _, _ := newPhoneServer(t)
+	for round := 1; round <= 5; round++ {
+		bodies := []string{
+			fmt.Sprintf(`{"PhoneNumberOrderDelay":"%ds"}`, round),
+			fmt.Sprintf(`{"CallingNameUpdateDelay":"%ds"}`, round),
+			fmt.Sprintf(`{"DeletionQueueRetention":"%ds"}`, round),
+			fmt.Sprintf(`{"CallingNameCooldown":"%ds"}`, round),
+			fmt.Sprintf(`{"MaxPhoneNumbers":%d}`, round),
+			fmt.Sprintf(`{"MaxDialOutsPerMeeting":%d}`, round),
+			fmt.Sprintf(`{"StrictMeetings":%v}`, round%2 == 1),
+			fmt.Sprintf(`{"SupportedCountries":{"VoiceConnector":[{"Country":"US","Types":["%d"]}]}}`, round),
+		}
+		var wg sync.WaitGroup
+		for _, body := range bodies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if got := rawRequest(t, ts, "PUT", "/_openchime/config", body); got.status != 200 {
+					t.Errorf("PUT %s: %d %s", body, got.status, got.body)
+				}
+			}()
+		}
+		wg.Wait()
+		want := map[string]any{}
+		for _, body := range bodies {
+			if err := json.Unmarshal([]byte(body), &want); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := rawRequest(t, ts, "GET", "/_openchime/config", "")
+		var have map[string]any
+		if err := json.Unmarshal([]byte(got.body), &have); err != nil {
+			t.Fatalf("GET: %d %s", got.status, got.body)
+		}
+		if fmt.Sprint(have) != fmt.Sprint(want) {
+			t.Fatalf("round %d: a PUT was lost:\n got %v\nwant %v", round, have, want)
+		}
 	}
 }
