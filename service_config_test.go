@@ -2,8 +2,10 @@ package openchime_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -156,6 +158,35 @@ func TestService_PhoneConfig_Snapshot(t *testing.T) {
 	}
 	if got, _ := svc.PhoneConfigSnapshot(ctx); !cmp.Equal(got, svc.Phone) {
 		t.Fatalf("after restoring an empty snapshot: %+v, want Service.Phone %+v", got, svc.Phone)
+	}
+}
+
+// TestService_RestoreSnapshot_ErrBadPhoneConfig checks that a snapshot
+// whose telephony configuration would fail every phone operation is refused
+// and changes nothing.
+func TestService_RestoreSnapshot_ErrBadPhoneConfig(t *testing.T) {
+	ctx := context.Background()
+	svc := MustService(t)
+	set := openchime.PhoneConfig{MaxPhoneNumbers: 3}
+	if err := svc.SetPhoneConfig(ctx, set); err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range []string{`{"MaxPhoneNumbers":-2}`, `{"PhoneNumberOrderDelay":"soon"}`, `[]`} {
+		snap, err := svc.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range snap.Resources {
+			if snap.Resources[i].Kind == "config" {
+				snap.Resources[i].Data = json.RawMessage(data)
+			}
+		}
+		if err := svc.RestoreSnapshot(ctx, snap); openchime.ErrorCode(err) != openchime.BadRequest || !strings.Contains(err.Error(), "telephony configuration") {
+			t.Errorf("restore with config %s: %v, want BadRequest about the telephony configuration", data, err)
+		}
+	}
+	if got, err := svc.PhoneConfigSnapshot(ctx); err != nil || !cmp.Equal(got, set) {
+		t.Fatalf("after refused restores: %+v, %v; want %+v", got, err, set)
 	}
 }
 

@@ -92,3 +92,30 @@ func TestControlPlane_ConfigConcurrentPuts(t *testing.T) {
 		}
 	}
 }
+
+// TestControlPlane_ConfigSnapshotReset checks that the configuration
+// travels in GET/PUT /_openchime/snapshot and that POST /_openchime/reset
+// returns it to the defaults.
+func TestControlPlane_ConfigSnapshotReset(t *testing.T) {
+	ts, _, _ := newPhoneServer(t)
+	set := rawRequest(t, ts, "PUT", "/_openchime/config", `{"MaxDialOutsPerMeeting":4,"CallingNameCooldown":"1h0m0s"}`)
+	if set.status != 200 {
+		t.Fatalf("PUT config: %d %s", set.status, set.body)
+	}
+	snap := rawRequest(t, ts, "GET", "/_openchime/snapshot", "")
+	if snap.status != 200 || !strings.Contains(snap.body, `"Kind": "config"`) {
+		t.Fatalf("snapshot: %d %s", snap.status, snap.body)
+	}
+	if got := rawRequest(t, ts, "POST", "/_openchime/reset", ""); got.status/100 != 2 {
+		t.Fatalf("reset: %d %s", got.status, got.body)
+	}
+	if got := rawRequest(t, ts, "GET", "/_openchime/config", ""); !strings.Contains(got.body, `"MaxDialOutsPerMeeting":0`) {
+		t.Fatalf("config after reset: %d %s", got.status, got.body)
+	}
+	if got := rawRequest(t, ts, "PUT", "/_openchime/snapshot", snap.body); got.status/100 != 2 {
+		t.Fatalf("restore: %d %s\n%s", got.status, got.body, snap.body)
+	}
+	if got := rawRequest(t, ts, "GET", "/_openchime/config", ""); got.body != set.body {
+		t.Fatalf("config after restore: %d %s, want %s", got.status, got.body, set.body)
+	}
+}
