@@ -275,7 +275,7 @@ func DefaultSupportedCountries() map[string][]CountryTypes {
 }
 
 // PhoneConfig holds the telephony durations and limits (decisions D40, D41),
-// set with PUT /_openchime/config. Zero durations mean the defaults except
+// set with PUT /_openchime/config and kept in the store (service_config.go). Zero durations mean the defaults except
 // PhoneNumberOrderDelay, whose default is 0.
 type PhoneConfig struct {
 	PhoneNumberOrderDelay  Duration

@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,10 +24,12 @@ type Service struct {
 	// Faults holds the injected faults; batch operations consult it per
 	// user (nil: none).
 	Faults *Faults
-	// Phone holds the telephony durations and limits (decisions D40, D41);
-	// set it before serving, or through SetPhoneConfig while serving.
-	Phone   PhoneConfig
-	phoneMu sync.RWMutex
+	// Phone holds the telephony durations and limits (decisions D40, D41)
+	// that apply while the store holds no configuration: before the first
+	// SetPhoneConfig or UpdatePhoneConfig, and after a reset. Set it before
+	// serving; changes while serving go to the store.
+	Phone     PhoneConfig
+	phoneMemo atomic.Pointer[phoneMemo] // the last stored configuration decoded (service_config.go)
 	// Collab holds the limits of bots, rooms and memberships and the
 	// retention grace period (decisions D37, D41); zero fields take defaults.
 	Collab CollabConfig

@@ -117,14 +117,9 @@ func (s *Service) SearchAvailablePhoneNumbers(ctx context.Context, in SearchInpu
 		if in.PhoneNumberType == "" || in.AreaCode != "" || in.City != "" || in.State != "" || in.TollFreePrefix != "" {
 			return nil, "", Errorf(BadRequest, "A search outside the US takes PhoneNumberType and no other filter.")
 		}
-		supported := false
-		for _, product := range []string{BusinessCalling, VoiceConnector, SipMediaApplicationDialIn} {
-			supported = supported || s.phoneConfig().supports(product, country, in.PhoneNumberType)
-		}
-		if !supported {
-			return nil, "", Errorf(BadRequest, "Phone numbers of country %s and type %s are not offered.", country, in.PhoneNumberType)
-		}
-		// No synthetic pool outside the NANP by default: the search is empty.
+		// Whether the country and type are offered is checked in the
+		// transaction, which reads the configuration. No synthetic pool
+		// outside the NANP by default: the search is empty.
 	} else {
 		switch {
 		case in.AreaCode == "" && in.City == "" && in.State == "" && in.TollFreePrefix == "":
@@ -191,6 +186,19 @@ func (s *Service) SearchAvailablePhoneNumbers(ctx context.Context, in SearchInpu
 	next := ""
 	err := s.Store.View(ctx, func(tx ReadTx) error {
 		out = out[:0]
+		if country != "US" {
+			cfg, err := s.phoneConfig(ctx, tx)
+			if err != nil {
+				return err
+			}
+			supported := false
+			for _, product := range []string{BusinessCalling, VoiceConnector, SipMediaApplicationDialIn} {
+				supported = supported || cfg.supports(product, country, in.PhoneNumberType)
+			}
+			if !supported {
+				return Errorf(BadRequest, "Phone numbers of country %s and type %s are not offered.", country, in.PhoneNumberType)
+			}
+		}
 		if err := s.checkRestricted(ctx, tx, s.awsAccount(ctx)); err != nil {
 			return err
 		}
@@ -216,11 +224,18 @@ func (s *Service) SearchAvailablePhoneNumbers(ctx context.Context, in SearchInpu
 
 // ListSupportedPhoneNumberCountries lists the D27 table for a product.
 func (s *Service) ListSupportedPhoneNumberCountries(ctx context.Context, product string) ([]CountryTypes, error) {
-	err := s.Store.View(ctx, func(tx ReadTx) error { return s.checkRestricted(ctx, tx, s.awsAccount(ctx)) })
+	var cfg *PhoneConfig
+	err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+		if err := s.checkRestricted(ctx, tx, s.awsAccount(ctx)); err != nil {
+			return err
+		}
+		cfg, err = s.phoneConfig(ctx, tx)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return s.phoneConfig().SupportedCountriesFor(product), nil
+	return cfg.SupportedCountriesFor(product), nil
 }
 
 // PhoneOrderView is an order as it stands at the time it was read.
@@ -257,24 +272,24 @@ func (s *Service) inventoryCount(ctx context.Context, tx ReadTx, aws string) (in
 	return n, nil
 }
 
-func (s *Service) numberLimit(st AwsAccountSettings) int {
+func numberLimit(cfg *PhoneConfig, st AwsAccountSettings) int {
 	if st.MaxPhoneNumbers > 0 {
 		return st.MaxPhoneNumbers
 	}
-	return s.phoneConfig().MaxPhoneNumbers
+	return cfg.MaxPhoneNumbers
 }
 
 // checkProduct applies the product rules of CreatePhoneNumberOrder and
 // UpdatePhoneNumber (toll-free is not BusinessCalling, outside the US only
 // SipMediaApplicationDialIn) and the D27 table.
-func (s *Service) checkProduct(product, e164 string) error {
+func checkProduct(cfg *PhoneConfig, product, e164 string) error {
 	country, typ := numberKind(e164)
 	switch {
 	case typ == "TollFree" && product == BusinessCalling:
 		return Errorf(BadRequest, "Toll-free number %s cannot have product type BusinessCalling.", e164)
 	case country != "US" && product != SipMediaApplicationDialIn:
 		return Errorf(BadRequest, "Number %s is outside the US; only SipMediaApplicationDialIn can use it.", e164)
-	case !s.phoneConfig().supports(product, country, typ):
+	case !cfg.supports(product, country, typ):
 		return Errorf(BadRequest, "%s numbers of country %s and type %s are not offered.", product, country, typ)
 	}
 	return nil
@@ -301,10 +316,14 @@ func (s *Service) CreatePhoneNumberOrder(ctx context.Context, product string, nu
 			list = append(list, e164)
 		}
 	}
-	order := &PhoneOrder{ID: s.IDs.UUID(), AwsAccountID: aws, ProductType: product, CreatedAt: now, UpdatedAt: now,
-		DueAt: now.Add(time.Duration(s.phoneConfig().PhoneNumberOrderDelay))}
+	order := &PhoneOrder{ID: s.IDs.UUID(), AwsAccountID: aws, ProductType: product, CreatedAt: now, UpdatedAt: now}
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		order.Numbers = order.Numbers[:0]
+		cfg, err := s.phoneConfig(ctx, tx)
+		if err != nil {
+			return err
+		}
+		order.DueAt = now.Add(time.Duration(cfg.PhoneNumberOrderDelay))
 		st, err := s.awsSettings(ctx, tx, aws)
 		if err != nil {
 			return err
@@ -313,7 +332,7 @@ func (s *Service) CreatePhoneNumberOrder(ctx context.Context, product string, nu
 			return Errorf(AccessDenied, "Service is restricted for AWSAccountId %s", aws)
 		}
 		for _, e164 := range list {
-			if err := s.checkProduct(product, e164); err != nil {
+			if err := checkProduct(cfg, product, e164); err != nil {
 				return err
 			}
 			if _, err := s.heldNumber(ctx, tx, e164); err == nil {
@@ -322,7 +341,7 @@ func (s *Service) CreatePhoneNumberOrder(ctx context.Context, product string, nu
 				return err
 			}
 		}
-		if limit := s.numberLimit(st); limit > 0 {
+		if limit := numberLimit(cfg, st); limit > 0 {
 			n, err := s.inventoryCount(ctx, tx, aws)
 			if err != nil {
 				return err
@@ -478,7 +497,7 @@ type PhoneNumberUpdate struct {
 }
 
 // applyUpdate applies one update to a number (decision D34).
-func (s *Service) applyUpdate(p *PhoneNumber, u PhoneNumberUpdate, now time.Time) error {
+func applyUpdate(cfg *PhoneConfig, p *PhoneNumber, u PhoneNumberUpdate, now time.Time) error {
 	if (u.ProductType == "") == (u.CallingName == nil) {
 		return Errorf(BadRequest, "Give exactly one of ProductType and CallingName.")
 	}
@@ -489,7 +508,7 @@ func (s *Service) applyUpdate(p *PhoneNumber, u PhoneNumberUpdate, now time.Time
 		if p.Status != PhoneUnassigned {
 			return Errorf(BadRequest, "The product type of %s can change only while it is Unassigned (it is %s).", p.E164, p.Status)
 		}
-		if err := s.checkProduct(u.ProductType, p.E164); err != nil {
+		if err := checkProduct(cfg, u.ProductType, p.E164); err != nil {
 			return err
 		}
 		p.ProductType, p.UpdatedAt = u.ProductType, now
@@ -499,7 +518,7 @@ func (s *Service) applyUpdate(p *PhoneNumber, u PhoneNumberUpdate, now time.Time
 		return Errorf(Conflict, "A calling-name change of %s is still in progress; it completes at %s.", p.E164, p.CallingNameDue.Format(time.RFC3339))
 	}
 	p.CallingName, p.CallingNameStatus, p.UpdatedAt = *u.CallingName, "UpdateInProgress", now
-	p.CallingNameDue = now.Add(s.phoneConfig().callingNameDelay())
+	p.CallingNameDue = now.Add(cfg.callingNameDelay())
 	return nil
 }
 
@@ -510,7 +529,11 @@ func (s *Service) UpdatePhoneNumber(ctx context.Context, u PhoneNumberUpdate) (*
 		if p, err = s.ownNumber(ctx, tx, u.ID); err != nil {
 			return err
 		}
-		if err := s.applyUpdate(p, u, s.now()); err != nil {
+		cfg, err := s.phoneConfig(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := applyUpdate(cfg, p, u, s.now()); err != nil {
 			return err
 		}
 		return s.putNumber(ctx, tx, p)
@@ -535,10 +558,14 @@ func (s *Service) BatchUpdatePhoneNumber(ctx context.Context, items []PhoneNumbe
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		errs = errs[:0]
 		now := s.now()
+		cfg, err := s.phoneConfig(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, it := range items {
 			p, err := s.ownNumber(ctx, tx, it.ID)
 			if err == nil {
-				err = s.applyUpdate(p, it, now)
+				err = applyUpdate(cfg, p, it, now)
 			}
 			if err == nil {
 				err = s.putNumber(ctx, tx, p)
@@ -555,7 +582,7 @@ func (s *Service) BatchUpdatePhoneNumber(ctx context.Context, items []PhoneNumbe
 }
 
 // deleteNumber moves a number to the deletion queue (decision D32).
-func (s *Service) deleteNumber(ctx context.Context, tx Tx, id string, now time.Time) error {
+func (s *Service) deleteNumber(ctx context.Context, tx Tx, cfg *PhoneConfig, id string, now time.Time) error {
 	p, err := s.ownNumber(ctx, tx, id)
 	if err != nil {
 		return err
@@ -569,7 +596,7 @@ func (s *Service) deleteNumber(ctx context.Context, tx Tx, id string, now time.T
 		return &Error{Code: PhoneNumberAssociationsExist, Message: fmt.Sprintf("The phone number %s is associated; disassociate it before deleting it.", p.E164)}
 	case PhoneUnassigned, PhoneDeleteFailed:
 		p.Status, p.DeletionAt, p.UpdatedAt = PhoneDeleteInProgress, now, now
-		p.PurgeDue = now.Add(s.phoneConfig().deletionRetention())
+		p.PurgeDue = now.Add(cfg.deletionRetention())
 		return s.putNumber(ctx, tx, p)
 	}
 	return Errorf(BadRequest, "The phone number %s cannot be deleted while it is %s.", p.E164, p.Status)
@@ -577,7 +604,13 @@ func (s *Service) deleteNumber(ctx context.Context, tx Tx, id string, now time.T
 
 // DeletePhoneNumber moves a number to the deletion queue.
 func (s *Service) DeletePhoneNumber(ctx context.Context, id string) error {
-	return s.Store.Update(ctx, func(tx Tx) error { return s.deleteNumber(ctx, tx, id, s.now()) })
+	return s.Store.Update(ctx, func(tx Tx) error {
+		cfg, err := s.phoneConfig(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return s.deleteNumber(ctx, tx, cfg, id, s.now())
+	})
 }
 
 // BatchDeletePhoneNumber deletes numbers, with per-id errors.
@@ -586,8 +619,12 @@ func (s *Service) BatchDeletePhoneNumber(ctx context.Context, ids []string) ([]P
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		errs = errs[:0]
 		now := s.now()
+		cfg, err := s.phoneConfig(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, id := range ids {
-			err := s.deleteNumber(ctx, tx, id, now)
+			err := s.deleteNumber(ctx, tx, cfg, id, now)
 			if c := ErrorCode(err); c == NotFound || c == BadRequest || c == PhoneNumberAssociationsExist {
 				errs = append(errs, PhoneNumberError{id, c, ErrorMessage(err)})
 			} else if err != nil {
@@ -613,7 +650,11 @@ func (s *Service) RestorePhoneNumber(ctx context.Context, id string) (*PhoneNumb
 		if err != nil {
 			return err
 		}
-		if limit := s.numberLimit(st); limit > 0 {
+		cfg, err := s.phoneConfig(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if limit := numberLimit(cfg, st); limit > 0 {
 			n, err := s.inventoryCount(ctx, tx, p.AwsAccountID)
 			if err != nil {
 				return err
@@ -799,7 +840,11 @@ func (s *Service) UpdatePhoneNumberSettings(ctx context.Context, name string) er
 			if ps.CallingName == name {
 				return nil // the same value: no change, the timer is not reset
 			}
-			if now.Before(ps.UpdatedAt.Add(s.phoneConfig().callingNameCooldown())) {
+			cfg, err := s.phoneConfig(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if now.Before(ps.UpdatedAt.Add(cfg.callingNameCooldown())) {
 				return Errorf(BadRequest, "The default calling name can be updated once every 7 days")
 			}
 		} else if !IsCode(err, NotFound) {
@@ -851,7 +896,11 @@ func (s *Service) CreateMeetingDialOut(ctx context.Context, meetingID, from, to,
 		if err != nil || p.AwsAccountID != aws || (p.Status != PhoneUnassigned && p.Status != PhoneAssigned) {
 			return Errorf(AccessDenied, "The From number does not belong to the customer")
 		}
-		if s.phoneConfig().StrictMeetings {
+		cfg, err := s.phoneConfig(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if cfg.StrictMeetings {
 			var m Meeting
 			if _, err := getDoc(ctx, tx, kindMeeting, d.MeetingID, &m); err != nil || m.AwsAccountID != aws {
 				return Errorf(BadRequest, "Meeting %s is not registered.", meetingID)
@@ -860,7 +909,7 @@ func (s *Service) CreateMeetingDialOut(ctx context.Context, meetingID, from, to,
 				return Errorf(BadRequest, "The JoinToken is not valid for meeting %s.", meetingID)
 			}
 		}
-		if max := s.phoneConfig().MaxDialOutsPerMeeting; max > 0 {
+		if max := cfg.MaxDialOutsPerMeeting; max > 0 {
 			list, err := tx.Resources(ctx, ResourceFilter{Kind: kindDialOut, Scope: d.MeetingID})
 			if err != nil {
 				return err

@@ -7,25 +7,6 @@ import (
 	"time"
 )
 
-// phoneConfig returns the telephony configuration; PUT /_openchime/config
-// changes it while requests run.
-func (s *Service) phoneConfig() *PhoneConfig {
-	s.phoneMu.RLock()
-	defer s.phoneMu.RUnlock()
-	c := s.Phone
-	return &c
-}
-
-// PhoneConfigSnapshot returns the telephony configuration.
-func (s *Service) PhoneConfigSnapshot() PhoneConfig { return *s.phoneConfig() }
-
-// SetPhoneConfig replaces the telephony configuration.
-func (s *Service) SetPhoneConfig(c PhoneConfig) {
-	s.phoneMu.Lock()
-	defer s.phoneMu.Unlock()
-	s.Phone = c
-}
-
 // SeedPhoneNumber describes a number the control plane puts straight into an
 // inventory (ported numbers, decision D42).
 type SeedPhoneNumber struct {
@@ -75,10 +56,14 @@ func (s *Service) AdminSeedPhoneNumber(ctx context.Context, in SeedPhoneNumber) 
 	if err := setAssociations(p, in.Associations, now); err != nil {
 		return nil, err
 	}
-	if p.Status == PhoneDeleteInProgress {
-		p.DeletionAt, p.PurgeDue = now, now.Add(s.phoneConfig().deletionRetention())
-	}
 	err := s.Store.Update(ctx, func(tx Tx) error {
+		if p.Status == PhoneDeleteInProgress {
+			cfg, err := s.phoneConfig(ctx, tx)
+			if err != nil {
+				return err
+			}
+			p.DeletionAt, p.PurgeDue = now, now.Add(cfg.deletionRetention())
+		}
 		if _, err := s.heldNumber(ctx, tx, e164); err == nil {
 			return Errorf(Conflict, "The phone number %s is already held.", e164)
 		} else if !IsCode(err, NotFound) {
@@ -142,7 +127,11 @@ func (s *Service) AdminPatchPhoneNumber(ctx context.Context, id string, patch Ph
 			}
 			p.Status = *patch.Status
 			if p.Status == PhoneDeleteInProgress && p.DeletionAt.IsZero() {
-				p.DeletionAt, p.PurgeDue = now, now.Add(s.phoneConfig().deletionRetention())
+				cfg, err := s.phoneConfig(ctx, tx)
+				if err != nil {
+					return err
+				}
+				p.DeletionAt, p.PurgeDue = now, now.Add(cfg.deletionRetention())
 			}
 		}
 		if patch.CallingNameStatus != nil {

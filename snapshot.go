@@ -41,6 +41,9 @@ type SnapshotResource struct {
 func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 	snap := &Snapshot{Version: SnapshotVersion, Accounts: []*Account{}, Users: []*User{}, Resources: []SnapshotResource{}}
 	err := s.Store.View(ctx, func(tx ReadTx) error {
+		// The callback may run again (a store retries a conflicting
+		// transaction): start from empty lists each time.
+		snap.Accounts, snap.Users, snap.Resources = snap.Accounts[:0], snap.Users[:0], snap.Resources[:0]
 		accounts, err := tx.Accounts(ctx, AccountFilter{IncludeDeleted: true})
 		if err != nil {
 			return err
@@ -164,6 +167,17 @@ func (snap *Snapshot) validate() error {
 			return Errorf(BadRequest, "Resources[%d]: %s %s appears twice.", i, r.Kind, r.ID)
 		}
 		resources[[2]string{r.Kind, r.ID}] = true
+		if r.Kind == kindConfig && r.ID == configPhoneID {
+			// Every phone operation reads it: refuse it here rather than
+			// fail them all after the restore.
+			var c PhoneConfig
+			if err := json.Unmarshal(r.Data, &c); err != nil {
+				return Errorf(BadRequest, "Resources[%d]: the telephony configuration does not decode: %v.", i, err)
+			}
+			if err := c.Validate(); err != nil {
+				return Errorf(BadRequest, "Resources[%d]: the telephony configuration: %s", i, ErrorMessage(err))
+			}
+		}
 	}
 	return nil
 }

@@ -54,6 +54,12 @@ func DecodeJSON(r *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
+	return decodeJSONBody(body, v)
+}
+
+// decodeJSONBody is DecodeJSON of a body already read, for handlers that
+// decode it inside a transaction that may run more than once.
+func decodeJSONBody(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}

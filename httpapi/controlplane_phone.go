@@ -145,20 +145,28 @@ func (cp *controlPlane) listDialOuts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (cp *controlPlane) getConfig(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, cp.svc.PhoneConfigSnapshot())
-}
-
-// putConfig merges the given fields into the configuration (decision D43).
-func (cp *controlPlane) putConfig(w http.ResponseWriter, r *http.Request) {
-	c := cp.svc.PhoneConfigSnapshot()
-	if err := DecodeJSON(r, &c); err != nil { // absent fields keep their values
+	c, err := cp.svc.PhoneConfigSnapshot(r.Context())
+	if err != nil {
 		WriteError(w, err)
 		return
 	}
-	if c.MaxPhoneNumbers < 0 || c.MaxDialOutsPerMeeting < 0 {
-		WriteError(w, openchime.Errorf(openchime.BadRequest, "Limits must not be negative."))
+	writeJSON(w, http.StatusOK, c)
+}
+
+// putConfig merges the given fields into the configuration (decision D43)
+// in one transaction, so concurrent PUTs of different fields all land.
+func (cp *controlPlane) putConfig(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r, DefaultMaxBodyBytes*16)
+	if err != nil {
+		WriteError(w, err)
 		return
 	}
-	cp.svc.SetPhoneConfig(c)
+	c, err := cp.svc.UpdatePhoneConfig(r.Context(), func(c *openchime.PhoneConfig) error {
+		return decodeJSONBody(body, c) // absent fields keep their values
+	})
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, c)
 }
