@@ -35,6 +35,14 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight plain bytes at a time: most strings (ids, emails, names)
+		// need no escaping at all.
+		for i+8 <= len(s) && plain8(s[i:]) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if jsonSafe[c] {
@@ -125,4 +133,21 @@ func (e errorBody) appendJSON(b []byte) []byte {
 	b = append(b, `,"Message":`...)
 	b = appendJSONString(b, e.Message)
 	return append(b, '}')
+}
+
+// plain8 reports whether the first eight bytes of s are ASCII that JSON writes
+// as they are (jsonSafe): none below 0x20 or above 0x7f, no '"' and no '\\'.
+// Each test is the classic "some byte is zero / below n" word trick, exact
+// as a yes or no.
+func plain8(s string) bool {
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	if x&highs != 0 {
+		return false // not ASCII
+	}
+	quote, backslash := x^(ones*'"'), x^(ones*'\\')
+	return (x-ones*0x20)&^x&highs == 0 && // no byte below 0x20
+		(quote-ones)&^quote&highs == 0 &&
+		(backslash-ones)&^backslash&highs == 0
 }
