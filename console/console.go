@@ -139,8 +139,6 @@ func (h *Handler) newSession(w http.ResponseWriter, r *http.Request) string {
 
 func (h *Handler) csrf(session string) string { return h.sign("csrf", session) }
 
-type ctxKey struct{}
-
 // auth runs next with a session: it sends to the login page when the admin
 // token is required and there is none, opens a session directly otherwise,
 // and refuses a state-changing form without its CSRF token.

@@ -200,6 +200,9 @@ func TestConsole_OperatorViews(t *testing.T) {
 		t.Fatal("user page without its audit history")
 	}
 	st, page = e.get(t, console.Prefix+"operator")
+	if st != 200 {
+		t.Fatalf("operator page: %d %s", st, page)
+	}
 	token := csrf(t, page)
 	st, page = e.post(t, console.Prefix+"faults", url.Values{"csrf": {token}, "operation": {"BatchUnsuspendUser"}, "exception": {"ThrottledClientException"}, "count": {"2"}})
 	if st != 200 || !strings.Contains(page, "exception Throttled") {

@@ -325,17 +325,16 @@ func (a *applier) apply(kind byte, body string) error {
 		a.user(acct, d.s) // the arena copies it
 	case kindResource:
 		d := decoder{s: body}
-		k, id := d.str(), d.str()
-		if d.err != nil {
-			return d.err
-		}
-		if isCold(k) {
+		if k := d.str(); d.err == nil && isCold(k) {
 			return a.coldResource(body)
 		}
 		// The keys must share the kept copy, not the frame.
 		body = strings.Clone(body)
 		d = decoder{s: body}
-		k, id = d.str(), d.str()
+		k, id := d.str(), d.str()
+		if d.err != nil {
+			return d.err
+		}
 		m := a.st.resources[k]
 		if m == nil {
 			m = map[string]string{}

@@ -57,12 +57,11 @@ type suite struct {
 	c        *awschime.Client
 	tag      string
 
-	teamID           string
-	aliceID, bobID   string
-	aliceEmail, bob  string
-	lwaID            string
-	lwaUsers         []string
-	suspendedAccount string
+	teamID          string
+	aliceID, bobID  string
+	aliceEmail, bob string
+	lwaID           string
+	lwaUsers        []string
 
 	accessKey, secret, adminToken string
 	found                         []string // the numbers phone.search offered
