@@ -443,6 +443,9 @@ func readBody(resp *http.Response) ([]byte, error) {
 // built, signed and written by net/http and the AWS SDK's signer, and the
 // answer parsed by net/http.
 func (c *benchClient) doOn(ctx context.Context, w int, method, path, query string, body []byte) (int, []byte, error) {
+	if !strings.HasPrefix(c.base, "http://") {
+		return c.do(ctx, method, path, query, body) // TLS: the transport's
+	}
 	req, err := c.request(ctx, method, path, query, body)
 	if err != nil {
 		return 0, nil, err
