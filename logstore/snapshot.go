@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"unsafe"
 )
 
@@ -326,6 +327,12 @@ func loadSnapshot(path string, seq uint64, cold *coldFiles) (*state, int64, erro
 	if err != nil {
 		return nil, 0, err
 	}
+	return parseSnapshot(path, data, seq, cold)
+}
+
+// parseSnapshot builds the state from a snapshot file's bytes, which the
+// user and cold sets keep as their first arena chunk.
+func parseSnapshot(path string, data []byte, seq uint64, cold *coldFiles) (*state, int64, error) {
 	bad := func(why string) (*state, int64, error) {
 		return nil, 0, fmt.Errorf("logstore: snapshot %s is corrupt: %s", path, why)
 	}
@@ -379,7 +386,9 @@ func loadSnapshot(path string, seq uint64, cold *coldFiles) (*state, int64, erro
 				return bad("users of " + acct + ": index size")
 			}
 			set.live = len(set.arena.chunks[0])
-			st.users[acct] = set
+			// The key must not pin the snapshot buffer once compaction has
+			// replaced the records it holds.
+			st.users[strings.Clone(acct)] = set
 		case kindColdSet:
 			k := d.str()
 			set := &coldSet{}
@@ -397,7 +406,7 @@ func loadSnapshot(path string, seq uint64, cold *coldFiles) (*state, int64, erro
 					set.dead++
 				}
 			}
-			st.cold[k] = set
+			st.cold[strings.Clone(k)] = set
 		case kindUserBlock: // format 1: records in order, indexes rebuilt
 			acct := d.str()
 			n := d.uint()
