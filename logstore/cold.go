@@ -226,15 +226,15 @@ func (c *coldFiles) close() error {
 
 // coldSet is the in-memory entries of one cold kind, laid out as a user set
 // is: an arena of entries (created ms, id, scope, segment, offset, length), a
-// slot per record, an id index and the slots in (CreatedAt, ID) order. A
-// deleted record's slot points at an empty entry and stays in the order until
-// a checkpoint rebuilds the set.
+// slot per record, an id index (which holds the live slots only) and the slots
+// in (CreatedAt, ID) order. A deleted record's slot points at an empty entry;
+// it leaves the order at once when it is the first (retention deletes the
+// oldest), otherwise when a checkpoint rebuilds the set.
 type coldSet struct {
 	arena arena
 	refs  []ref
 	ids   index
 	order []uint32
-	dead  int
 	live  int // size of the live entries
 }
 
@@ -335,12 +335,20 @@ func (s *coldSet) delete(slot uint32) {
 	s.ids.remove(keyHash(id), slot)
 	s.live -= recordSize(len(rec))
 	s.refs[slot] = s.arena.add("")
-	s.dead++
+	// Drop the dead slots at the head of the order, so that pruning the
+	// oldest events never leaves listings a dead prefix to step over.
+	for len(s.order) > 0 && s.arena.get(s.refs[s.order[0]]) == "" {
+		s.order = s.order[1:]
+	}
 }
+
+// mostlyDead reports whether most slots are deleted: then a checkpoint
+// rebuilds the set.
+func (s *coldSet) mostlyDead() bool { return len(s.refs)-s.ids.n > len(s.refs)/2 }
 
 // rebuilt returns the set without its dead slots.
 func (s *coldSet) rebuilt() *coldSet {
-	n := &coldSet{ids: newIndex(len(s.order) - s.dead)}
+	n := &coldSet{ids: newIndex(s.ids.n)}
 	for _, slot := range s.order {
 		rec := s.arena.get(s.refs[slot])
 		if rec == "" {

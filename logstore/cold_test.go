@@ -193,3 +193,32 @@ func TestStore_ColdWriteFailureAppliesNothing(t *testing.T) {
 		return nil
 	})
 }
+
+// TestColdSet_PruningLeavesNoDeadHead deletes the oldest entries, as audit
+// retention does, and checks that the order starts at the oldest live one
+// (a dead prefix would make every listing from the start step over it) and
+// that the set is rebuilt once most of it is deleted.
+func TestColdSet_PruningLeavesNoDeadHead(t *testing.T) {
+	var s coldSet
+	for i := range 100 {
+		s.put(coldEntry{created: int64(i), id: fmt.Sprintf("e%03d", i), scope: "a", loc: coldLoc{seg: 1, off: int64(i), len: 1}})
+	}
+	for i := range 60 {
+		if _, ok := s.remove(fmt.Sprintf("e%03d", i)); !ok {
+			t.Fatalf("e%03d not found", i)
+		}
+	}
+	if len(s.order) != 40 {
+		t.Fatalf("order holds %d slots after deleting the 60 oldest of 100, want the 40 live ones", len(s.order))
+	}
+	if e, _ := s.entry(s.order[0]); e.id != "e060" {
+		t.Fatalf("order starts at %q, want e060", e.id)
+	}
+	if !s.mostlyDead() {
+		t.Fatal("60 of 100 deleted, yet the set does not ask for a rebuild")
+	}
+	r := s.rebuilt()
+	if len(r.refs) != 40 || r.ids.n != 40 || r.mostlyDead() {
+		t.Fatalf("rebuilt set: %d slots, %d ids", len(r.refs), r.ids.n)
+	}
+}

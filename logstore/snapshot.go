@@ -79,7 +79,7 @@ func (s *Store) capture(seq uint64) *snapshotData {
 			tables: [][]uint64{c.ids, c.emails}, live: set.live, users: set})
 	}
 	for kind, set := range s.st.cold {
-		if set.dead > len(set.order)/2 {
+		if set.mostlyDead() {
 			// Most of it deleted (audit retention): drop the dead slots.
 			fresh := set.rebuilt()
 			s.mu.Lock()
@@ -402,8 +402,6 @@ func parseSnapshot(path string, data []byte, seq uint64, cold *coldFiles) (*stat
 				if e, ok := decodeColdEntry(rec); ok {
 					st.segLive[e.loc.seg]++
 					set.live += recordSize(len(rec))
-				} else {
-					set.dead++
 				}
 			}
 			st.cold[strings.Clone(k)] = set
