@@ -364,7 +364,7 @@ func (s *coldSet) rebuilt() *coldSet {
 	return n
 }
 
-// coldRead reads the cold record of an entry.
+// coldResource reads the cold record of an entry.
 func (t readTx) coldResource(e coldEntry) (*openchime.Resource, error) {
 	rec, err := t.cold.read(e.loc)
 	if err != nil {
