@@ -687,7 +687,7 @@ func (s *Service) AssociatePhoneNumberWithUser(ctx context.Context, accountID, u
 		if err != nil {
 			return err
 		}
-		before := cloneUser(u)
+		before := u.Clone()
 		p, err := s.ownNumber(ctx, tx, number)
 		if err != nil {
 			return err
@@ -725,7 +725,7 @@ func (s *Service) DisassociatePhoneNumberFromUser(ctx context.Context, accountID
 		if err != nil {
 			return err
 		}
-		before := cloneUser(u)
+		before := u.Clone()
 		if err := s.releaseUserNumber(ctx, tx, u, s.now()); err != nil || before.ProvisionedNumber == "" {
 			return err
 		}
