@@ -435,11 +435,7 @@ func (up *UserUpdate) apply(a *Account, u *User) error {
 func (s *Service) UpdateUser(ctx context.Context, accountID string, up UserUpdate) (*User, error) {
 	var out *User
 	err := s.Store.Update(ctx, func(tx Tx) error {
-		a, err := s.writableAccount(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
-		u, err := visibleUser(ctx, tx, accountID, up.UserID)
+		a, u, err := s.userForWrite(ctx, tx, accountID, up.UserID)
 		if err != nil {
 			return err
 		}

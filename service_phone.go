@@ -679,11 +679,7 @@ func (s *Service) AssociatePhoneNumberWithUser(ctx context.Context, accountID, u
 		if err := s.checkRestricted(ctx, tx, aws); err != nil {
 			return err
 		}
-		a, err := s.writableAccount(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
-		u, err := visibleUser(ctx, tx, a.ID, userID)
+		a, u, err := s.userForWrite(ctx, tx, accountID, userID)
 		if err != nil {
 			return err
 		}
@@ -717,11 +713,7 @@ func (s *Service) AssociatePhoneNumberWithUser(ctx context.Context, accountID, u
 // DisassociatePhoneNumberFromUser removes the user's primary number.
 func (s *Service) DisassociatePhoneNumberFromUser(ctx context.Context, accountID, userID string) error {
 	return s.Store.Update(ctx, func(tx Tx) error {
-		a, err := s.writableAccount(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
-		u, err := visibleUser(ctx, tx, a.ID, userID)
+		a, u, err := s.userForWrite(ctx, tx, accountID, userID)
 		if err != nil {
 			return err
 		}
