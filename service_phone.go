@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -554,6 +555,25 @@ func (s *Service) BatchUpdatePhoneNumber(ctx context.Context, items []PhoneNumbe
 	if len(items) == 0 {
 		return nil, Errorf(BadRequest, "UpdatePhoneNumberRequestItems must hold at least one item.")
 	}
+	return batchNumbers(ctx, s, items, func(it PhoneNumberUpdate) string { return it.ID }, []Code{NotFound, BadRequest, Conflict},
+		func(tx Tx, cfg *PhoneConfig, it PhoneNumberUpdate, now time.Time) error {
+			p, err := s.ownNumber(ctx, tx, it.ID)
+			if err != nil {
+				return err
+			}
+			if err := applyUpdate(cfg, p, it, now); err != nil {
+				return err
+			}
+			return s.putNumber(ctx, tx, p)
+		})
+}
+
+// batchNumbers runs step on each item, in order, in one transaction
+// (decision D34): an item failing with one of itemCodes is reported in the
+// answer under its id and the others still apply; any other failure aborts
+// the whole batch.
+func batchNumbers[T any](ctx context.Context, s *Service, items []T, itemID func(T) string, itemCodes []Code,
+	step func(tx Tx, cfg *PhoneConfig, it T, now time.Time) error) ([]PhoneNumberError, error) {
 	errs := []PhoneNumberError{}
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		errs = errs[:0]
@@ -563,15 +583,9 @@ func (s *Service) BatchUpdatePhoneNumber(ctx context.Context, items []PhoneNumbe
 			return err
 		}
 		for _, it := range items {
-			p, err := s.ownNumber(ctx, tx, it.ID)
-			if err == nil {
-				err = applyUpdate(cfg, p, it, now)
-			}
-			if err == nil {
-				err = s.putNumber(ctx, tx, p)
-			}
-			if c := ErrorCode(err); c == NotFound || c == BadRequest || c == Conflict {
-				errs = append(errs, PhoneNumberError{it.ID, c, ErrorMessage(err)})
+			err := step(tx, cfg, it, now)
+			if c := ErrorCode(err); err != nil && slices.Contains(itemCodes, c) {
+				errs = append(errs, PhoneNumberError{itemID(it), c, ErrorMessage(err)})
 			} else if err != nil {
 				return err
 			}
@@ -615,25 +629,10 @@ func (s *Service) DeletePhoneNumber(ctx context.Context, id string) error {
 
 // BatchDeletePhoneNumber deletes numbers, with per-id errors.
 func (s *Service) BatchDeletePhoneNumber(ctx context.Context, ids []string) ([]PhoneNumberError, error) {
-	errs := []PhoneNumberError{}
-	err := s.Store.Update(ctx, func(tx Tx) error {
-		errs = errs[:0]
-		now := s.now()
-		cfg, err := s.phoneConfig(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			err := s.deleteNumber(ctx, tx, cfg, id, now)
-			if c := ErrorCode(err); c == NotFound || c == BadRequest || c == PhoneNumberAssociationsExist {
-				errs = append(errs, PhoneNumberError{id, c, ErrorMessage(err)})
-			} else if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return errs, err
+	return batchNumbers(ctx, s, ids, func(id string) string { return id }, []Code{NotFound, BadRequest, PhoneNumberAssociationsExist},
+		func(tx Tx, cfg *PhoneConfig, id string, now time.Time) error {
+			return s.deleteNumber(ctx, tx, cfg, id, now)
+		})
 }
 
 // RestorePhoneNumber brings a number back from the deletion queue (D32).
