@@ -896,7 +896,7 @@ func (s *Service) CreateMeetingDialOut(ctx context.Context, meetingID, from, to,
 			if _, err := getDoc(ctx, tx, kindMeeting, d.MeetingID, &m); err != nil || m.AwsAccountID != aws {
 				return Errorf(BadRequest, "Meeting %s is not registered.", meetingID)
 			}
-			if !contains(m.JoinTokens, joinToken) {
+			if !slices.Contains(m.JoinTokens, joinToken) {
 				return Errorf(BadRequest, "The JoinToken is not valid for meeting %s.", meetingID)
 			}
 		}
@@ -915,15 +915,6 @@ func (s *Service) CreateMeetingDialOut(ctx context.Context, meetingID, from, to,
 		return "", err
 	}
 	return d.TransactionID, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // pageBoundsDefault is pageBounds with an operation's own default page size.
