@@ -395,27 +395,18 @@ func (s *Service) GetPhoneNumberOrder(ctx context.Context, id string) (*PhoneOrd
 // ListPhoneNumberOrders lists the caller's orders in creation order (D29, D35).
 func (s *Service) ListPhoneNumberOrders(ctx context.Context, p Page) ([]*PhoneOrderView, string, error) {
 	aws := s.awsAccount(ctx)
-	scope := "phone-orders\x00" + aws
-	limit, after, err := pageBoundsDefault(p, scope, 99)
-	if err != nil {
-		return nil, "", err
-	}
-	var rs []*Resource
-	err = s.Store.View(ctx, func(tx ReadTx) (err error) {
-		rs, err = tx.Resources(ctx, ResourceFilter{Kind: kindPhoneOrder, Scope: aws, After: after, Limit: limit + 1})
+	var orders []*PhoneOrder
+	var next string
+	err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+		orders, next, err = listPage[PhoneOrder](ctx, tx, kindPhoneOrder, aws, p, 99, "phone-orders\x00"+aws)
 		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	rs, next := cutPage(rs, limit, scope, func(r *Resource) Cursor { return Cursor{r.CreatedAt, r.ID} })
-	out := make([]*PhoneOrderView, 0, len(rs))
-	for _, r := range rs {
-		var o PhoneOrder
-		if err := json.Unmarshal(r.Data, &o); err != nil {
-			return nil, "", err
-		}
-		out = append(out, s.viewOrder(&o))
+	out := make([]*PhoneOrderView, len(orders))
+	for i, o := range orders {
+		out[i] = s.viewOrder(o)
 	}
 	return out, next, nil
 }
