@@ -286,13 +286,6 @@ func cloneAccount(a *Account) *Account {
 	return &c
 }
 
-// cloneUser copies a user (a User holds no reference) before it is changed
-// in place.
-func cloneUser(u *User) *User {
-	c := *u
-	return &c
-}
-
 // putAccount writes a and records its change from before (nil: created).
 func (s *Service) putAccount(ctx context.Context, tx Tx, op string, before, a *Account) error {
 	if err := tx.PutAccount(ctx, a); err != nil {

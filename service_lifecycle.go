@@ -290,7 +290,7 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 			u, err := tx.UserByEmail(ctx, a.ID, NormalizeEmail(email))
 			var before *User
 			if err == nil {
-				before = cloneUser(u)
+				before = u.Clone()
 			}
 			switch {
 			case IsCode(err, NotFound):
@@ -435,15 +435,11 @@ func (up *UserUpdate) apply(a *Account, u *User) error {
 func (s *Service) UpdateUser(ctx context.Context, accountID string, up UserUpdate) (*User, error) {
 	var out *User
 	err := s.Store.Update(ctx, func(tx Tx) error {
-		a, err := s.writableAccount(ctx, tx, accountID)
+		a, u, err := s.userForWrite(ctx, tx, accountID, up.UserID)
 		if err != nil {
 			return err
 		}
-		u, err := visibleUser(ctx, tx, accountID, up.UserID)
-		if err != nil {
-			return err
-		}
-		before := cloneUser(u)
+		before := u.Clone()
 		if err := up.apply(a, u); err != nil {
 			return err
 		}
@@ -488,7 +484,7 @@ func (s *Service) BatchUpdateUser(ctx context.Context, accountID string, items [
 			u, err := visibleUser(ctx, tx, accountID, up.UserID)
 			var before *User
 			if err == nil {
-				before = cloneUser(u)
+				before = u.Clone()
 				err = up.apply(a, u)
 			}
 			if c := ErrorCode(err); c == NotFound || c == BadRequest {
@@ -534,7 +530,7 @@ func (s *Service) LogoutUser(ctx context.Context, accountID, userID string) erro
 		if err != nil {
 			return err
 		}
-		before := cloneUser(u)
+		before := u.Clone()
 		u.LastLogoutAt = now
 		return s.putUser(ctx, tx, "LogoutUser", before, u)
 	})
@@ -553,7 +549,7 @@ func (s *Service) ResetPersonalPIN(ctx context.Context, accountID, userID string
 		if err != nil {
 			return err
 		}
-		before := cloneUser(u)
+		before := u.Clone()
 		old := u.PersonalPIN
 		// A repeat has odds of 1 in 10^10 per draw; the bound only guards
 		// against an IDGen that always answers the same.
@@ -606,7 +602,7 @@ func (s *Service) UpdateUserSettings(ctx context.Context, accountID, userID stri
 		if err != nil {
 			return err
 		}
-		before := cloneUser(u)
+		before := u.Clone()
 		if up.InboundCalling != nil {
 			u.Settings.InboundCalling = *up.InboundCalling
 		}
@@ -647,7 +643,7 @@ func (s *Service) AdminRegisterUser(ctx context.Context, accountID, userID strin
 		if err != nil {
 			return err
 		}
-		before := cloneUser(u)
+		before := u.Clone()
 		out = u
 		next, changed := nextStatus("Register", u.RegistrationStatus)
 		if !changed {
@@ -713,7 +709,7 @@ func (s *Service) AdminSetClaimedDomains(ctx context.Context, accountID string, 
 				if u.RegistrationStatus == Suspended || !slices.ContainsFunc(released, func(d string) bool { return strings.HasSuffix(email, d) }) {
 					continue
 				}
-				b := cloneUser(u)
+				b := u.Clone()
 				u.RegistrationStatus = Suspended
 				if err := tx.PutUser(ctx, u); err != nil {
 					return err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -394,27 +395,18 @@ func (s *Service) GetPhoneNumberOrder(ctx context.Context, id string) (*PhoneOrd
 // ListPhoneNumberOrders lists the caller's orders in creation order (D29, D35).
 func (s *Service) ListPhoneNumberOrders(ctx context.Context, p Page) ([]*PhoneOrderView, string, error) {
 	aws := s.awsAccount(ctx)
-	scope := "phone-orders\x00" + aws
-	limit, after, err := pageBoundsDefault(p, scope, 99)
-	if err != nil {
-		return nil, "", err
-	}
-	var rs []*Resource
-	err = s.Store.View(ctx, func(tx ReadTx) (err error) {
-		rs, err = tx.Resources(ctx, ResourceFilter{Kind: kindPhoneOrder, Scope: aws, After: after, Limit: limit + 1})
+	var orders []*PhoneOrder
+	var next string
+	err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+		orders, next, err = listPage[PhoneOrder](ctx, tx, kindPhoneOrder, aws, p, 99, "phone-orders\x00"+aws)
 		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	rs, next := cutPage(rs, limit, scope, func(r *Resource) Cursor { return Cursor{r.CreatedAt, r.ID} })
-	out := make([]*PhoneOrderView, 0, len(rs))
-	for _, r := range rs {
-		var o PhoneOrder
-		if err := json.Unmarshal(r.Data, &o); err != nil {
-			return nil, "", err
-		}
-		out = append(out, s.viewOrder(&o))
+	out := make([]*PhoneOrderView, len(orders))
+	for i, o := range orders {
+		out[i] = s.viewOrder(o)
 	}
 	return out, next, nil
 }
@@ -554,6 +546,25 @@ func (s *Service) BatchUpdatePhoneNumber(ctx context.Context, items []PhoneNumbe
 	if len(items) == 0 {
 		return nil, Errorf(BadRequest, "UpdatePhoneNumberRequestItems must hold at least one item.")
 	}
+	return batchNumbers(ctx, s, items, func(it PhoneNumberUpdate) string { return it.ID }, []Code{NotFound, BadRequest, Conflict},
+		func(tx Tx, cfg *PhoneConfig, it PhoneNumberUpdate, now time.Time) error {
+			p, err := s.ownNumber(ctx, tx, it.ID)
+			if err != nil {
+				return err
+			}
+			if err := applyUpdate(cfg, p, it, now); err != nil {
+				return err
+			}
+			return s.putNumber(ctx, tx, p)
+		})
+}
+
+// batchNumbers runs step on each item, in order, in one transaction
+// (decision D34): an item failing with one of itemCodes is reported in the
+// answer under its id and the others still apply; any other failure aborts
+// the whole batch.
+func batchNumbers[T any](ctx context.Context, s *Service, items []T, itemID func(T) string, itemCodes []Code,
+	step func(tx Tx, cfg *PhoneConfig, it T, now time.Time) error) ([]PhoneNumberError, error) {
 	errs := []PhoneNumberError{}
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		errs = errs[:0]
@@ -563,15 +574,9 @@ func (s *Service) BatchUpdatePhoneNumber(ctx context.Context, items []PhoneNumbe
 			return err
 		}
 		for _, it := range items {
-			p, err := s.ownNumber(ctx, tx, it.ID)
-			if err == nil {
-				err = applyUpdate(cfg, p, it, now)
-			}
-			if err == nil {
-				err = s.putNumber(ctx, tx, p)
-			}
-			if c := ErrorCode(err); c == NotFound || c == BadRequest || c == Conflict {
-				errs = append(errs, PhoneNumberError{it.ID, c, ErrorMessage(err)})
+			err := step(tx, cfg, it, now)
+			if c := ErrorCode(err); err != nil && slices.Contains(itemCodes, c) {
+				errs = append(errs, PhoneNumberError{itemID(it), c, ErrorMessage(err)})
 			} else if err != nil {
 				return err
 			}
@@ -615,25 +620,10 @@ func (s *Service) DeletePhoneNumber(ctx context.Context, id string) error {
 
 // BatchDeletePhoneNumber deletes numbers, with per-id errors.
 func (s *Service) BatchDeletePhoneNumber(ctx context.Context, ids []string) ([]PhoneNumberError, error) {
-	errs := []PhoneNumberError{}
-	err := s.Store.Update(ctx, func(tx Tx) error {
-		errs = errs[:0]
-		now := s.now()
-		cfg, err := s.phoneConfig(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			err := s.deleteNumber(ctx, tx, cfg, id, now)
-			if c := ErrorCode(err); c == NotFound || c == BadRequest || c == PhoneNumberAssociationsExist {
-				errs = append(errs, PhoneNumberError{id, c, ErrorMessage(err)})
-			} else if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return errs, err
+	return batchNumbers(ctx, s, ids, func(id string) string { return id }, []Code{NotFound, BadRequest, PhoneNumberAssociationsExist},
+		func(tx Tx, cfg *PhoneConfig, id string, now time.Time) error {
+			return s.deleteNumber(ctx, tx, cfg, id, now)
+		})
 }
 
 // RestorePhoneNumber brings a number back from the deletion queue (D32).
@@ -679,15 +669,11 @@ func (s *Service) AssociatePhoneNumberWithUser(ctx context.Context, accountID, u
 		if err := s.checkRestricted(ctx, tx, aws); err != nil {
 			return err
 		}
-		a, err := s.writableAccount(ctx, tx, accountID)
+		a, u, err := s.userForWrite(ctx, tx, accountID, userID)
 		if err != nil {
 			return err
 		}
-		u, err := visibleUser(ctx, tx, a.ID, userID)
-		if err != nil {
-			return err
-		}
-		before := cloneUser(u)
+		before := u.Clone()
 		p, err := s.ownNumber(ctx, tx, number)
 		if err != nil {
 			return err
@@ -717,15 +703,11 @@ func (s *Service) AssociatePhoneNumberWithUser(ctx context.Context, accountID, u
 // DisassociatePhoneNumberFromUser removes the user's primary number.
 func (s *Service) DisassociatePhoneNumberFromUser(ctx context.Context, accountID, userID string) error {
 	return s.Store.Update(ctx, func(tx Tx) error {
-		a, err := s.writableAccount(ctx, tx, accountID)
+		a, u, err := s.userForWrite(ctx, tx, accountID, userID)
 		if err != nil {
 			return err
 		}
-		u, err := visibleUser(ctx, tx, a.ID, userID)
-		if err != nil {
-			return err
-		}
-		before := cloneUser(u)
+		before := u.Clone()
 		if err := s.releaseUserNumber(ctx, tx, u, s.now()); err != nil || before.ProvisionedNumber == "" {
 			return err
 		}
@@ -905,7 +887,7 @@ func (s *Service) CreateMeetingDialOut(ctx context.Context, meetingID, from, to,
 			if _, err := getDoc(ctx, tx, kindMeeting, d.MeetingID, &m); err != nil || m.AwsAccountID != aws {
 				return Errorf(BadRequest, "Meeting %s is not registered.", meetingID)
 			}
-			if !contains(m.JoinTokens, joinToken) {
+			if !slices.Contains(m.JoinTokens, joinToken) {
 				return Errorf(BadRequest, "The JoinToken is not valid for meeting %s.", meetingID)
 			}
 		}
@@ -924,15 +906,6 @@ func (s *Service) CreateMeetingDialOut(ctx context.Context, meetingID, from, to,
 		return "", err
 	}
 	return d.TransactionID, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // pageBoundsDefault is pageBounds with an operation's own default page size.

@@ -3,6 +3,7 @@ package openchime
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
@@ -36,13 +37,13 @@ func (s *Service) AdminSeedPhoneNumber(ctx context.Context, in SeedPhoneNumber) 
 	if in.ProductType == "" {
 		in.ProductType = BusinessCalling
 	}
-	if !contains([]string{BusinessCalling, VoiceConnector, SipMediaApplicationDialIn}, in.ProductType) {
+	if !slices.Contains([]string{BusinessCalling, VoiceConnector, SipMediaApplicationDialIn}, in.ProductType) {
 		return nil, Errorf(BadRequest, "ProductType %q is not one of BusinessCalling, VoiceConnector, SipMediaApplicationDialIn.", in.ProductType)
 	}
 	if in.Status == "" {
 		in.Status = PhoneUnassigned // decision D43
 	}
-	if !contains(phoneStatuses, in.Status) {
+	if !slices.Contains(phoneStatuses, in.Status) {
 		return nil, Errorf(BadRequest, "Status %q is not a phone number status (%s).", in.Status, strings.Join(phoneStatuses, ", "))
 	}
 	now := s.now()
@@ -82,7 +83,7 @@ func setAssociations(p *PhoneNumber, list []PhoneAssociation, now time.Time) err
 		return nil
 	}
 	for i := range list {
-		if !contains(associationNames, list[i].Name) || list[i].Value == "" {
+		if !slices.Contains(associationNames, list[i].Name) || list[i].Value == "" {
 			return Errorf(BadRequest, "Associations[%d] needs a Name among %s and a Value.", i, strings.Join(associationNames, ", "))
 		}
 		if list[i].At.IsZero() {
@@ -122,7 +123,7 @@ func (s *Service) AdminPatchPhoneNumber(ctx context.Context, id string, patch Ph
 		}
 		now := s.now()
 		if patch.Status != nil {
-			if !contains(phoneStatuses, *patch.Status) {
+			if !slices.Contains(phoneStatuses, *patch.Status) {
 				return Errorf(BadRequest, "Status %q is not a phone number status.", *patch.Status)
 			}
 			p.Status = *patch.Status
@@ -135,7 +136,7 @@ func (s *Service) AdminPatchPhoneNumber(ctx context.Context, id string, patch Ph
 			}
 		}
 		if patch.CallingNameStatus != nil {
-			if !contains([]string{"Unassigned", "UpdateInProgress", "UpdateSucceeded", "UpdateFailed"}, *patch.CallingNameStatus) {
+			if !slices.Contains([]string{"Unassigned", "UpdateInProgress", "UpdateSucceeded", "UpdateFailed"}, *patch.CallingNameStatus) {
 				return Errorf(BadRequest, "CallingNameStatus %q is not valid.", *patch.CallingNameStatus)
 			}
 			p.CallingNameStatus, p.CallingNameDue = *patch.CallingNameStatus, time.Time{}

@@ -2,6 +2,7 @@ package openchime
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -331,7 +332,7 @@ func (s *Service) AdminPostConversationMessage(ctx context.Context, accountID, c
 		if err != nil {
 			return err
 		}
-		if n.SenderID != "" && !contains(c.MemberIDs, n.SenderID) {
+		if n.SenderID != "" && !slices.Contains(c.MemberIDs, n.SenderID) {
 			return Errorf(BadRequest, "SenderId %s is not a member of conversation %s.", n.SenderID, conversationID)
 		}
 		return putDoc(ctx, tx, kindMessage, m.ID, conversationID, m.CreatedAt, m)
