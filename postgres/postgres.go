@@ -232,11 +232,9 @@ func (s *Store) View(ctx context.Context, fn func(openchime.ReadTx) error) error
 	return s.run(ctx, readOnly, func(tx *sqlutil.Tx) error { return fn(tx) })
 }
 
-// Reset implements openchime.Store.
+// Reset implements openchime.Store. sqlutil.Tx.DeleteAll knows the tables.
 func (s *Store) Reset(ctx context.Context) error {
-	return s.run(ctx, readWrite, func(tx *sqlutil.Tx) error {
-		return sqlutil.ResetTables(ctx, tx.Tx, "resources", "users", "accounts")
-	})
+	return s.run(ctx, readWrite, func(tx *sqlutil.Tx) error { return tx.DeleteAll(ctx) })
 }
 
 // run runs fn in a transaction, again after a randomised exponential backoff

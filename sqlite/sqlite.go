@@ -114,17 +114,9 @@ func (s *Store) View(ctx context.Context, fn func(openchime.ReadTx) error) error
 	return fn(&sqlutil.Tx{Tx: tx, MapErr: mapErr})
 }
 
-// Reset implements openchime.Store.
+// Reset implements openchime.Store. sqlutil.Tx.DeleteAll knows the tables.
 func (s *Store) Reset(ctx context.Context) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := sqlutil.ResetTables(ctx, tx, "resources", "users", "accounts"); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return s.Update(ctx, func(tx openchime.Tx) error { return tx.DeleteAll(ctx) })
 }
 
 // mapErr translates SQLite result codes (never message text) into domain codes.

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"AllResourcesAndDeleteAll", testAllResourcesAndDeleteAll},
 		{"AccountLifecycleFields", testAccountLifecycleFields},
 		{"UserLifecycleFields", testUserLifecycleFields},
+		{"CountUsers", testCountUsers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -265,11 +266,20 @@ func testRollback(t *testing.T, s openchime.Store) {
 func testReset(t *testing.T, s openchime.Store) {
 	MustPutAccount(t, s, account("a", "111111111111", "A", base))
 	MustPutUser(t, s, user("a", "u1", "a@example.com", base))
-	if err := s.Reset(context.Background()); err != nil {
+	ctx := context.Background()
+	r := &openchime.Resource{Kind: "bot", ID: "b1", Scope: "a", CreatedAt: base, Data: []byte(`{}`)}
+	if err := s.Update(ctx, func(tx openchime.Tx) error { return tx.PutResource(ctx, r) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := listAccounts(t, s, openchime.AccountFilter{IncludeDeleted: true}); len(got) != 0 {
 		t.Fatalf("accounts after reset = %v", got)
+	}
+	var rs []*openchime.Resource
+	if err := s.View(ctx, func(tx openchime.ReadTx) (err error) { rs, err = tx.AllResources(ctx); return err }); err != nil || len(rs) != 0 {
+		t.Fatalf("resources after reset = %v, %v; want none", rs, err)
 	}
 }
 
@@ -517,5 +527,46 @@ func testAllResourcesAndDeleteAll(t *testing.T, s openchime.Store) {
 	err = s.View(ctx, func(tx openchime.ReadTx) (err error) { got, err = tx.AllResources(ctx); return err })
 	if err != nil || len(got) != 0 {
 		t.Errorf("resources after DeleteAll = %v, %v; want none", got, err)
+	}
+}
+
+// hideCounter hides a ReadTx's UserCounter capability, so that
+// openchime.CountUsers takes its generic path of reading every user.
+type hideCounter struct{ openchime.ReadTx }
+
+// testCountUsers checks a store's own user count (its UserCounter, when its
+// transactions have one) against the count from reading every user.
+func testCountUsers(t *testing.T, s openchime.Store) {
+	ctx := context.Background()
+	MustPutAccount(t, s, account("a", "111111111111", "A", base))
+	MustPutAccount(t, s, account("b", "111111111111", "B", base))
+	statuses := []openchime.RegistrationStatus{openchime.Registered, openchime.Registered, openchime.Suspended}
+	for i, st := range statuses {
+		u := user("a", fmt.Sprint("u", i), fmt.Sprintf("u%d@example.com", i), base)
+		u.RegistrationStatus = st
+		MustPutUser(t, s, u)
+	}
+	gone := user("b", "gone", "gone@example.com", base)
+	gone.RegistrationStatus = openchime.Unregistered // held by no live user: not listed
+	gone.RemovedAt = base.Add(time.Minute)
+	MustPutUser(t, s, gone)
+	var own, generic openchime.UserCounts
+	err := s.View(ctx, func(tx openchime.ReadTx) (err error) {
+		if own, err = openchime.CountUsers(ctx, tx); err != nil {
+			return err
+		}
+		generic, err = openchime.CountUsers(ctx, hideCounter{tx})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := openchime.UserCounts{Removed: 1, ByStatus: map[openchime.RegistrationStatus]int{
+		openchime.Registered: 2, openchime.Suspended: 1}}
+	if diff := cmp.Diff(want, generic); diff != "" {
+		t.Fatalf("counts from reading every user (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, own); diff != "" {
+		t.Fatalf("the store's own counts (-want +got):\n%s", diff)
 	}
 }

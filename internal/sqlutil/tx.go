@@ -241,16 +241,6 @@ func (t *Tx) PutUser(ctx context.Context, u *openchime.User) error {
 	return t.wrap("put user", err)
 }
 
-// ResetTables deletes every row of the given tables.
-func ResetTables(ctx context.Context, tx *sql.Tx, tables ...string) error {
-	for _, table := range tables {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
-			return fmt.Errorf("reset %s: %w", table, err)
-		}
-	}
-	return nil
-}
-
 // Resource implements openchime.ResourceStore.
 func (t *Tx) Resource(ctx context.Context, kind, id string) (*openchime.Resource, error) {
 	r, err := scanResource(t.Tx.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources WHERE kind = $1 AND id = $2`, kind, id))
@@ -284,10 +274,16 @@ func (t *Tx) AllResources(ctx context.Context) ([]*openchime.Resource, error) {
 	return queryAll(ctx, t, "list all resources", `SELECT `+resourceColumns+` FROM resources ORDER BY kind, created_at, id`, nil, scanResource)
 }
 
-// DeleteAll implements openchime.Tx. Users go before accounts in case a
-// store declares the foreign key.
+// DeleteAll implements openchime.Tx, and is what both SQL stores' Reset
+// runs: the one list of tables. Users go before accounts in case a store
+// declares the foreign key.
 func (t *Tx) DeleteAll(ctx context.Context) error {
-	return t.wrap("delete all", ResetTables(ctx, t.Tx, "resources", "users", "accounts"))
+	for _, table := range []string{"resources", "users", "accounts"} {
+		if _, err := t.Tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+			return t.wrap("delete all "+table, err)
+		}
+	}
+	return nil
 }
 
 // PutResource implements openchime.ResourceWriter.
