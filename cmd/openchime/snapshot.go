@@ -23,7 +23,7 @@ func runSnapshot(ctx context.Context, args []string, stdin io.Reader, stdout io.
 	}
 	verb := args[0]
 	fs := flag.NewFlagSet("openchime snapshot "+verb, flag.ContinueOnError)
-	db := fs.String("db", envOr("OPENCHIME_DB", DefaultConfig().DB), "database: a SQLite file path or a postgres:// URL (env OPENCHIME_DB)")
+	db := fs.String("db", envOr("OPENCHIME_DB", DefaultConfig().DB), dbUsage)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
