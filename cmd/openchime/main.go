@@ -34,7 +34,9 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+	// A first argument that is a flag belongs to serve, the default
+	// command, except -h and --help, which ask for the list of commands.
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] != "" && args[0][0] != '-') {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {

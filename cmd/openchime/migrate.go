@@ -16,7 +16,7 @@ import (
 // is safe).
 func runMigrate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("openchime migrate", flag.ContinueOnError)
-	db := fs.String("db", envOr("OPENCHIME_DB", DefaultConfig().DB), "database: a SQLite file path or a postgres:// URL (env OPENCHIME_DB)")
+	db := fs.String("db", envOr("OPENCHIME_DB", DefaultConfig().DB), dbUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func envOr(name, def string) string {
 func (m *Main) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("openchime serve", flag.ContinueOnError)
 	fs.StringVar(&m.Config.Addr, "addr", envOr("OPENCHIME_ADDR", m.Config.Addr), "address to listen on (env OPENCHIME_ADDR)")
-	fs.StringVar(&m.Config.DB, "db", envOr("OPENCHIME_DB", m.Config.DB), "database: a SQLite file path (or sqlite:PATH), :memory:, log:DIR for the log-structured store, or a postgres:// URL (env OPENCHIME_DB)")
+	fs.StringVar(&m.Config.DB, "db", envOr("OPENCHIME_DB", m.Config.DB), dbUsage)
 	fs.StringVar(&m.Config.DefaultAwsAccountID, "default-aws-account", envOr("OPENCHIME_DEFAULT_AWS_ACCOUNT", m.Config.DefaultAwsAccountID), "AWS account of callers whose access key is not a 12-digit account id (env OPENCHIME_DEFAULT_AWS_ACCOUNT)")
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
 	fs.DurationVar(&m.Config.AuditRetention, "audit-retention", envDuration("OPENCHIME_AUDIT_RETENTION", m.Config.AuditRetention), "delete audit events older than this, e.g. 168h; 0 keeps them for ever (env OPENCHIME_AUDIT_RETENTION)")

@@ -23,7 +23,7 @@ func runSnapshot(ctx context.Context, args []string, stdin io.Reader, stdout io.
 	}
 	verb := args[0]
 	fs := flag.NewFlagSet("openchime snapshot "+verb, flag.ContinueOnError)
-	db := fs.String("db", envOr("OPENCHIME_DB", DefaultConfig().DB), "database: a SQLite file path or a postgres:// URL (env OPENCHIME_DB)")
+	db := fs.String("db", envOr("OPENCHIME_DB", DefaultConfig().DB), dbUsage)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func runSnapshot(ctx context.Context, args []string, stdin io.Reader, stdout io.
 func snapshotSave(ctx context.Context, db, file string, stdout io.Writer) error {
 	store, err := OpenStore(ctx, db)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", db, err)
+		return fmt.Errorf("open %s: %w", redactDB(db), err)
 	}
 	defer store.Close()
 	snap, err := openchime.NewService(store).Snapshot(ctx)
@@ -85,7 +85,7 @@ func snapshotLoad(ctx context.Context, db, file string, stdin io.Reader) error {
 	}
 	store, err := OpenStore(ctx, db)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", db, err)
+		return fmt.Errorf("open %s: %w", redactDB(db), err)
 	}
 	defer store.Close()
 	if err := openchime.NewService(store).RestoreSnapshot(ctx, snap); err != nil {

@@ -13,6 +13,10 @@ import (
 	"github.com/openchime/openchime/nostore"
 )
 
+// dbUsage is the help of every command's --db flag: they all open the
+// store with OpenStore, so they all accept the same values.
+const dbUsage = "database: a SQLite file path (or sqlite:PATH), :memory:, log:DIR for the log-structured store, or a postgres:// URL (env OPENCHIME_DB)"
+
 // logGCPercent is the GOGC the serve command uses with the log store unless
 // the GOGC environment variable is set.
 const logGCPercent = 25

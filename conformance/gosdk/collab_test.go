@@ -54,14 +54,12 @@ func (s *suite) controlGet(path string, out any) error {
 
 func (s *suite) collabBot() error {
 	domain := s.collabDomain()
-	var acc struct{ Account struct{ AccountId string } }
-	if err := s.control("/_openchime/accounts", map[string]any{
-		"Name": "conf-" + s.tag + "-collab", "AccountType": "EnterpriseLWA", "AwsAccountId": awsAccountID, "ClaimedDomains": []string{domain},
-	}, &acc); err != nil {
+	accountID, err := s.controlAccount("collab", "EnterpriseLWA", map[string]any{"ClaimedDomains": []string{domain}})
+	if err != nil {
 		return err
 	}
 	var seeded struct{ Users []struct{ UserId string } }
-	if err := s.control("/_openchime/accounts/"+acc.Account.AccountId+"/users", map[string]any{"Users": []map[string]string{
+	if err := s.control("/_openchime/accounts/"+accountID+"/users", map[string]any{"Users": []map[string]string{
 		{"PrimaryEmail": "m0." + s.tag + "@" + domain, "UserRegistrationStatus": "Registered"},
 		{"PrimaryEmail": "m1." + s.tag + "@" + domain, "UserRegistrationStatus": "Registered"},
 	}}, &seeded); err != nil {
@@ -70,7 +68,7 @@ func (s *suite) collabBot() error {
 	if len(seeded.Users) != 2 {
 		return fmt.Errorf("control plane seeded %d users, want 2", len(seeded.Users))
 	}
-	s.collab.account = acc.Account.AccountId
+	s.collab.account = accountID
 	s.collab.members = []string{seeded.Users[0].UserId, seeded.Users[1].UserId}
 	a := &s.collab.account
 
@@ -303,13 +301,11 @@ func (s *suite) collabRedaction() error {
 }
 
 func (s *suite) collabTeamForbidden() error {
-	var acc struct{ Account struct{ AccountId string } }
-	if err := s.control("/_openchime/accounts", map[string]string{
-		"Name": "conf-" + s.tag + "-collab-team", "AccountType": "Team", "AwsAccountId": awsAccountID,
-	}, &acc); err != nil {
+	accountID, err := s.controlAccount("collab-team", "Team", nil)
+	if err != nil {
 		return err
 	}
-	_, err := s.c.ListRooms(s.ctx, &awschime.ListRoomsInput{AccountId: &acc.Account.AccountId})
+	_, err = s.c.ListRooms(s.ctx, &awschime.ListRoomsInput{AccountId: &accountID})
 	return wantError(err, "ForbiddenException", "Forbidden")
 }
 

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -232,6 +233,20 @@ func wantError(err error, shape, code string) error {
 		return fmt.Errorf("got %s Code=%q Message=%q, want %s Code=%q and a message (%v)", gotShape, gotCode, msg, shape, code, err)
 	}
 	return nil
+}
+
+// controlAccount creates an account in the test's AWS account through the
+// control plane, named conf-<tag>-<name> so that runs side by side never
+// collide, with any extra fields of the request (AccountStatus, ...), and
+// returns its id.
+func (s *suite) controlAccount(name, accountType string, extra map[string]any) (string, error) {
+	body := map[string]any{"Name": "conf-" + s.tag + "-" + name, "AccountType": accountType, "AwsAccountId": awsAccountID}
+	maps.Copy(body, extra)
+	var acc struct{ Account struct{ AccountId string } }
+	if err := s.control("/_openchime/accounts", body, &acc); err != nil {
+		return "", err
+	}
+	return acc.Account.AccountId, nil
 }
 
 // control calls the OpenChime control plane (plain JSON over HTTP).
@@ -534,10 +549,8 @@ func (s *suite) teamDelete() error {
 }
 
 func (s *suite) lwaSeed() error {
-	var acc struct{ Account struct{ AccountId string } }
-	if err := s.control("/_openchime/accounts", map[string]string{
-		"Name": "conf-" + s.tag + "-lwa", "AccountType": "EnterpriseLWA", "AwsAccountId": awsAccountID,
-	}, &acc); err != nil {
+	accountID, err := s.controlAccount("lwa", "EnterpriseLWA", nil)
+	if err != nil {
 		return err
 	}
 	var users []map[string]string
@@ -547,10 +560,10 @@ func (s *suite) lwaSeed() error {
 		})
 	}
 	var seeded struct{ Users []struct{ UserId string } }
-	if err := s.control("/_openchime/accounts/"+acc.Account.AccountId+"/users", map[string]any{"Users": users}, &seeded); err != nil {
+	if err := s.control("/_openchime/accounts/"+accountID+"/users", map[string]any{"Users": users}, &seeded); err != nil {
 		return err
 	}
-	got, err := s.c.GetAccount(s.ctx, &awschime.GetAccountInput{AccountId: &acc.Account.AccountId})
+	got, err := s.c.GetAccount(s.ctx, &awschime.GetAccountInput{AccountId: &accountID})
 	if err != nil {
 		return err
 	}
@@ -560,7 +573,7 @@ func (s *suite) lwaSeed() error {
 	if len(seeded.Users) != 5 {
 		return fmt.Errorf("control plane seeded %d users, want 5", len(seeded.Users))
 	}
-	s.lwaID = acc.Account.AccountId
+	s.lwaID = accountID
 	for _, u := range seeded.Users {
 		s.lwaUsers = append(s.lwaUsers, u.UserId)
 	}
@@ -687,30 +700,26 @@ func (s *suite) errBadRequest() error {
 }
 
 func (s *suite) errConflict() error {
-	var acc struct{ Account struct{ AccountId string } }
-	if err := s.control("/_openchime/accounts", map[string]string{
-		"Name": "conf-" + s.tag + "-directory", "AccountType": "EnterpriseDirectory", "AwsAccountId": awsAccountID,
-	}, &acc); err != nil {
+	accountID, err := s.controlAccount("directory", "EnterpriseDirectory", nil)
+	if err != nil {
 		return err
 	}
 	email := "taken." + s.tag + "@example.com"
-	if err := s.control("/_openchime/accounts/"+acc.Account.AccountId+"/users", map[string]string{
+	if err := s.control("/_openchime/accounts/"+accountID+"/users", map[string]string{
 		"PrimaryEmail": email, "UserRegistrationStatus": "Registered",
 	}, nil); err != nil {
 		return err
 	}
-	_, err := s.c.CreateUser(s.ctx, &awschime.CreateUserInput{AccountId: &acc.Account.AccountId, Email: &email, UserType: types.UserTypePrivateUser})
+	_, err = s.c.CreateUser(s.ctx, &awschime.CreateUserInput{AccountId: &accountID, Email: &email, UserType: types.UserTypePrivateUser})
 	return wantError(err, "ConflictException", "Conflict")
 }
 
 func (s *suite) errForbiddenSuspended() error {
-	var acc struct{ Account struct{ AccountId string } }
-	if err := s.control("/_openchime/accounts", map[string]string{
-		"Name": "conf-" + s.tag + "-suspended", "AccountType": "EnterpriseLWA", "AwsAccountId": awsAccountID, "AccountStatus": "Suspended",
-	}, &acc); err != nil {
+	accountID, err := s.controlAccount("suspended", "EnterpriseLWA", map[string]any{"AccountStatus": "Suspended"})
+	if err != nil {
 		return err
 	}
-	_, err := s.c.BatchSuspendUser(s.ctx, &awschime.BatchSuspendUserInput{AccountId: &acc.Account.AccountId, UserIdList: []string{unknownID}})
+	_, err = s.c.BatchSuspendUser(s.ctx, &awschime.BatchSuspendUserInput{AccountId: &accountID, UserIdList: []string{unknownID}})
 	return wantError(err, "ForbiddenException", "Forbidden")
 }
 
@@ -810,14 +819,12 @@ func (s *suite) phoneAssign() error {
 	if err := s.need(s.number); err != nil {
 		return err
 	}
-	var acc struct{ Account struct{ AccountId string } }
-	if err := s.control("/_openchime/accounts", map[string]string{
-		"Name": "conf-" + s.tag + "-phone", "AccountType": "EnterpriseLWA", "AwsAccountId": awsAccountID,
-	}, &acc); err != nil {
+	accountID, err := s.controlAccount("phone", "EnterpriseLWA", nil)
+	if err != nil {
 		return err
 	}
 	var seeded struct{ Users []struct{ UserId string } }
-	if err := s.control("/_openchime/accounts/"+acc.Account.AccountId+"/users", map[string]any{"Users": []map[string]string{{
+	if err := s.control("/_openchime/accounts/"+accountID+"/users", map[string]any{"Users": []map[string]string{{
 		"PrimaryEmail": "caller." + s.tag + "@example.com", "UserRegistrationStatus": "Registered",
 	}}}, &seeded); err != nil {
 		return err
@@ -825,7 +832,7 @@ func (s *suite) phoneAssign() error {
 	if len(seeded.Users) != 1 {
 		return fmt.Errorf("control plane seeded %d users, want 1", len(seeded.Users))
 	}
-	s.phoneAccount, s.phoneUser = acc.Account.AccountId, seeded.Users[0].UserId
+	s.phoneAccount, s.phoneUser = accountID, seeded.Users[0].UserId
 	if _, err := s.c.AssociatePhoneNumberWithUser(s.ctx, &awschime.AssociatePhoneNumberWithUserInput{
 		AccountId: &s.phoneAccount, UserId: &s.phoneUser, E164PhoneNumber: &s.number,
 	}); err != nil {
