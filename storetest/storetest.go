@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"AccountLifecycleFields", testAccountLifecycleFields},
 		{"UserLifecycleFields", testUserLifecycleFields},
 		{"CountUsers", testCountUsers},
+		{"ReadsAreCopies", testReadsAreCopies},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -568,5 +569,62 @@ func testCountUsers(t *testing.T, s openchime.Store) {
 	}
 	if diff := cmp.Diff(want, own); diff != "" {
 		t.Fatalf("the store's own counts (-want +got):\n%s", diff)
+	}
+}
+
+// testReadsAreCopies changes what reads return, lists included, and checks
+// that the store's records did not change: a store that hands out what it
+// keeps (the log store keeps decoded accounts) must copy them.
+func testReadsAreCopies(t *testing.T, s openchime.Store) {
+	ctx := context.Background()
+	a := account("a1", "111122223333", "Acme", base)
+	a.SigninDelegateGroups = []string{"g1"}
+	a.ClaimedDomains = []string{"acme.example"}
+	MustPutAccount(t, s, a)
+	MustPutUser(t, s, user("a1", "u1", "u1@acme.example", base))
+	spoil := func() {
+		err := s.View(ctx, func(tx openchime.ReadTx) error {
+			got, err := tx.Account(ctx, "a1")
+			if err != nil {
+				return err
+			}
+			listed, err := tx.Accounts(ctx, openchime.AccountFilter{})
+			if err != nil {
+				return err
+			}
+			for _, x := range append(listed, got) {
+				x.Name = "spoiled"
+				x.SupportedLicenses[0] = openchime.ProTrial
+				x.SigninDelegateGroups[0] = "spoiled"
+				x.ClaimedDomains[0] = "spoiled.example"
+			}
+			u, err := tx.User(ctx, "a1", "u1")
+			if err != nil {
+				return err
+			}
+			u.DisplayName = "spoiled"
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	spoil()
+	got, err := getAccount(t, s, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "Acme" || got.SupportedLicenses[0] != openchime.Basic || got.SigninDelegateGroups[0] != "g1" || got.ClaimedDomains[0] != "acme.example" {
+		t.Errorf("changing a read account changed the store's: %+v", got)
+	}
+	err = s.View(ctx, func(tx openchime.ReadTx) error {
+		u, err := tx.User(ctx, "a1", "u1")
+		if err == nil && u.DisplayName != "" {
+			t.Errorf("changing a read user changed the store's: %q", u.DisplayName)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
