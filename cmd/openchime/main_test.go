@@ -115,6 +115,7 @@ func TestMain_RestartPersistence(t *testing.T) {
 func TestConfig_Validate(t *testing.T) {
 	for _, args := range [][]string{
 		{"--addr", "nonsense"},
+		{"--log-level", "nonsense"},
 		{"--db", ""},
 		{"--default-aws-account", "12"},
 		{"--audit-retention", "-1s"},

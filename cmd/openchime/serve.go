@@ -62,6 +62,10 @@ func (c *Config) Validate() error {
 	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
 		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
 	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("--log-level %q must be debug, info, warn or error", c.LogLevel)
+	}
 	if c.AuditRetention < 0 {
 		return fmt.Errorf("--audit-retention %s must not be negative", c.AuditRetention)
 	}
