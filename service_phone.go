@@ -937,11 +937,16 @@ func (s *Service) releaseAccountNumbers(ctx context.Context, tx Tx, a *Account, 
 			if as.Name != "UserId" {
 				continue
 			}
-			if u, err := tx.User(ctx, a.ID, as.Value); err == nil {
-				u.ProvisionedNumber = ""
-				if err := tx.PutUser(ctx, u); err != nil {
-					return err
-				}
+			u, err := tx.User(ctx, a.ID, as.Value)
+			if IsCode(err, NotFound) {
+				continue // the association outlived its user
+			}
+			if err != nil {
+				return err // not a half release: the transaction fails whole
+			}
+			u.ProvisionedNumber = ""
+			if err := tx.PutUser(ctx, u); err != nil {
+				return err
 			}
 		}
 		p.Associations, p.Status, p.UpdatedAt = []PhoneAssociation{}, PhoneUnassigned, now
