@@ -197,3 +197,24 @@ func TestServer_RequestIDs(t *testing.T) {
 		t.Fatalf("request ids %q and %q, want equal and set", a, b)
 	}
 }
+
+// A clock past year 9999 would make every later write fail to encode its
+// timestamps, so such a change is refused and leaves the clock as it was.
+func TestServer_ClockPastYear9999(t *testing.T) {
+	srv := chimetest.NewServer(t)
+	url := srv.URL() + "/_openchime/clock"
+	const at = `{"Time":"9999-12-30T00:00:00.000Z","Frozen":true}`
+	if status, _, body := MustDo(t, "POST", url, at); status != http.StatusOK || string(body) != at {
+		t.Fatalf("set = %d %s, want 200 %s", status, body, at)
+	}
+	for _, bad := range []string{`{"Advance":"48h"}`, `{"Time":"9999-12-31T23:00:00Z","Advance":"2h"}`} {
+		status, errType, body := MustDo(t, "POST", url, bad)
+		if status != http.StatusBadRequest || errType != "BadRequestException" || !strings.Contains(string(body), "9999-12-31") {
+			t.Errorf("%s: %d %s %s, want 400 BadRequestException naming the limit", bad, status, errType, body)
+		}
+	}
+	if _, _, body := MustDo(t, "GET", url, ""); string(body) != at {
+		t.Fatalf("clock after refused changes = %s, want %s", body, at)
+	}
+	srv.CreateAccount(t, openchime.Team) // writes still encode their timestamps
+}
