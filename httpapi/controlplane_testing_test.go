@@ -218,3 +218,25 @@ func TestServer_ClockPastYear9999(t *testing.T) {
 	}
 	srv.CreateAccount(t, openchime.Team) // writes still encode their timestamps
 }
+
+// A control-plane body is one JSON value, as on the API: what follows it is
+// refused, not ignored after the first value has been acted on.
+func TestDecodeJSON_TrailingData(t *testing.T) {
+	srv := chimetest.NewServer(t)
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/_openchime/accounts", `{"Name":"first"} {"Name":"second"}`},
+		{"POST", "/_openchime/accounts", `{"Name":"first"} garbage`},
+		{"PUT", "/_openchime/config", `{"MaxPhoneNumbers":7} x`},
+	} {
+		status, errType, body := MustDo(t, c.method, srv.URL()+c.path, c.body)
+		if status != http.StatusBadRequest || errType != "BadRequestException" || !strings.Contains(string(body), "JSON") {
+			t.Errorf("%s %s %s: %d %s %s, want 400 BadRequestException", c.method, c.path, c.body, status, errType, body)
+		}
+	}
+	if _, _, body := MustDo(t, "GET", srv.URL()+"/_openchime/accounts", ""); strings.Contains(string(body), "first") {
+		t.Errorf("accounts after refused bodies = %s, want none named first", body)
+	}
+	if _, _, body := MustDo(t, "GET", srv.URL()+"/_openchime/config", ""); strings.Contains(string(body), `"MaxPhoneNumbers":7`) {
+		t.Errorf("config after a refused body = %s, want MaxPhoneNumbers unchanged", body)
+	}
+}
