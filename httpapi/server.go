@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -218,7 +217,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	caller.RequestID = requestID
 	ctx := openchime.NewContextWithCaller(r.Context(), caller)
-	ctx = context.WithValue(ctx, operationKey{}, op.Name)
 	rq := &request{op: op, labels: labels, q: q, body: body}
 	if err := s.Service.Faults.BeforeRequest(ctx, op.Name, caller.AwsAccountID, rq.label("accountId")); err != nil {
 		WriteError(sw, err)
@@ -237,14 +235,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(sw, op.Status, out)
-}
-
-type operationKey struct{}
-
-// OperationFromContext returns the name of the operation a request context serves.
-func OperationFromContext(ctx context.Context) string {
-	s, _ := ctx.Value(operationKey{}).(string)
-	return s
 }
 
 func (s *Server) maxBody() int64 {
