@@ -240,3 +240,16 @@ func TestDecodeJSON_TrailingData(t *testing.T) {
 		t.Errorf("config after a refused body = %s, want MaxPhoneNumbers unchanged", body)
 	}
 }
+
+// A timestamp that does not parse is named with an example of the form, not
+// with Go's layout string.
+func TestTimestamp_UnmarshalJSONMessage(t *testing.T) {
+	srv := chimetest.NewServer(t)
+	for _, bad := range []string{`{"Time":"tomorrow"}`, `{"Time":12}`} {
+		status, errType, body := MustDo(t, "POST", srv.URL()+"/_openchime/clock", bad)
+		if status != http.StatusBadRequest || errType != "BadRequestException" ||
+			!strings.Contains(string(body), "2030-01-02T03:04:05Z") || strings.Contains(string(body), "2006") {
+			t.Errorf("%s: %d %s %s, want 400 with an example time and no Go layout", bad, status, errType, body)
+		}
+	}
+}

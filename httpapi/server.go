@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -310,11 +311,13 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return errors.New("timestamp must be a string")
+		return errors.New("a timestamp must be a string such as \"2030-01-02T03:04:05Z\"")
 	}
 	v, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return err
+		// time.Parse's own error names its Go layout, which means nothing
+		// to a caller.
+		return fmt.Errorf("timestamp %q is not an RFC 3339 time such as \"2030-01-02T03:04:05Z\"", s)
 	}
 	*t = Timestamp(v)
 	return nil
