@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	openchime "github.com/openchime/openchime"
 )
@@ -65,13 +64,7 @@ func decodeJSONBody(body []byte, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		if strings.HasPrefix(err.Error(), "json: unknown field") {
-			return openchime.Errorf(openchime.BadRequest, "Invalid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
-		}
-		return bodyError(err)
-	}
-	return nil
+	return decodeOne(dec, v)
 }
 
 // WriteJSON writes v as a JSON response with the given status.

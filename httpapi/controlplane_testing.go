@@ -74,6 +74,16 @@ func (s *Server) setClock(w http.ResponseWriter, r *http.Request) {
 		}
 		advance = d
 	}
+	// A time past year 9999 has no RFC 3339 form: every later write would
+	// fail to encode its timestamps (500s), so refuse it before any change.
+	to := c.Now()
+	if in.Time != nil {
+		to = time.Time(*in.Time)
+	}
+	if to = to.Add(advance); to.Year() > 9999 {
+		WriteError(w, openchime.Errorf(openchime.BadRequest, "The clock would stand at %s, past the last time a timestamp can show (9999-12-31T23:59:59.999Z); advance it less.", to.UTC().Format(time.RFC3339)))
+		return
+	}
 	// Freezing goes before setting so that {"Time":T,"Frozen":true} stops
 	// the clock exactly at T; unfreezing goes after, so the clock runs on
 	// from T.

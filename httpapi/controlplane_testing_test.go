@@ -197,3 +197,59 @@ func TestServer_RequestIDs(t *testing.T) {
 		t.Fatalf("request ids %q and %q, want equal and set", a, b)
 	}
 }
+
+// A clock past year 9999 would make every later write fail to encode its
+// timestamps, so such a change is refused and leaves the clock as it was.
+func TestServer_ClockPastYear9999(t *testing.T) {
+	srv := chimetest.NewServer(t)
+	url := srv.URL() + "/_openchime/clock"
+	const at = `{"Time":"9999-12-30T00:00:00.000Z","Frozen":true}`
+	if status, _, body := MustDo(t, "POST", url, at); status != http.StatusOK || string(body) != at {
+		t.Fatalf("set = %d %s, want 200 %s", status, body, at)
+	}
+	for _, bad := range []string{`{"Advance":"48h"}`, `{"Time":"9999-12-31T23:00:00Z","Advance":"2h"}`} {
+		status, errType, body := MustDo(t, "POST", url, bad)
+		if status != http.StatusBadRequest || errType != "BadRequestException" || !strings.Contains(string(body), "9999-12-31") {
+			t.Errorf("%s: %d %s %s, want 400 BadRequestException naming the limit", bad, status, errType, body)
+		}
+	}
+	if _, _, body := MustDo(t, "GET", url, ""); string(body) != at {
+		t.Fatalf("clock after refused changes = %s, want %s", body, at)
+	}
+	srv.CreateAccount(t, openchime.Team) // writes still encode their timestamps
+}
+
+// A control-plane body is one JSON value, as on the API: what follows it is
+// refused, not ignored after the first value has been acted on.
+func TestDecodeJSON_TrailingData(t *testing.T) {
+	srv := chimetest.NewServer(t)
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/_openchime/accounts", `{"Name":"first"} {"Name":"second"}`},
+		{"POST", "/_openchime/accounts", `{"Name":"first"} garbage`},
+		{"PUT", "/_openchime/config", `{"MaxPhoneNumbers":7} x`},
+	} {
+		status, errType, body := MustDo(t, c.method, srv.URL()+c.path, c.body)
+		if status != http.StatusBadRequest || errType != "BadRequestException" || !strings.Contains(string(body), "JSON") {
+			t.Errorf("%s %s %s: %d %s %s, want 400 BadRequestException", c.method, c.path, c.body, status, errType, body)
+		}
+	}
+	if _, _, body := MustDo(t, "GET", srv.URL()+"/_openchime/accounts", ""); strings.Contains(string(body), "first") {
+		t.Errorf("accounts after refused bodies = %s, want none named first", body)
+	}
+	if _, _, body := MustDo(t, "GET", srv.URL()+"/_openchime/config", ""); strings.Contains(string(body), `"MaxPhoneNumbers":7`) {
+		t.Errorf("config after a refused body = %s, want MaxPhoneNumbers unchanged", body)
+	}
+}
+
+// A timestamp that does not parse is named with an example of the form, not
+// with Go's layout string.
+func TestTimestamp_UnmarshalJSONMessage(t *testing.T) {
+	srv := chimetest.NewServer(t)
+	for _, bad := range []string{`{"Time":"tomorrow"}`, `{"Time":12}`} {
+		status, errType, body := MustDo(t, "POST", srv.URL()+"/_openchime/clock", bad)
+		if status != http.StatusBadRequest || errType != "BadRequestException" ||
+			!strings.Contains(string(body), "2030-01-02T03:04:05Z") || strings.Contains(string(body), "2006") {
+			t.Errorf("%s: %d %s %s, want 400 with an example time and no Go layout", bad, status, errType, body)
+		}
+	}
+}

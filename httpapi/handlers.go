@@ -16,11 +16,13 @@ type handlers struct {
 
 var _ Handlers = (*handlers)(nil)
 
-func deref(p *int) int {
-	if p == nil {
-		return 0
+// page is the Service's page of a list operation's max-results and
+// next-token (an absent max-results is 0, the Service's default).
+func page(maxResults *int, next string) openchime.Page {
+	if maxResults == nil {
+		return openchime.Page{NextToken: next}
 	}
-	return *p
+	return openchime.Page{MaxResults: *maxResults, NextToken: next}
 }
 
 func optional(s string) *string {
@@ -128,7 +130,7 @@ func (h *handlers) GetAccount(ctx context.Context, in *GetAccountRequest) (*GetA
 func (h *handlers) ListAccounts(ctx context.Context, in *ListAccountsRequest) (*ListAccountsResponse, error) {
 	list, next, err := h.svc.ListAccounts(ctx, openchime.ListAccountsInput{
 		Name: in.Name, UserEmail: in.UserEmail,
-		Page: openchime.Page{MaxResults: deref(in.MaxResults), NextToken: in.NextToken},
+		Page: page(in.MaxResults, in.NextToken),
 	})
 	if err != nil {
 		return nil, err
@@ -151,7 +153,7 @@ func (h *handlers) GetUser(ctx context.Context, in *GetUserRequest) (*GetUserRes
 func (h *handlers) ListUsers(ctx context.Context, in *ListUsersRequest) (*ListUsersResponse, error) {
 	list, next, err := h.svc.ListUsers(ctx, openchime.ListUsersInput{
 		AccountID: in.AccountId, UserEmail: in.UserEmail, UserType: openchime.UserType(in.UserType),
-		Page: openchime.Page{MaxResults: deref(in.MaxResults), NextToken: in.NextToken},
+		Page: page(in.MaxResults, in.NextToken),
 	})
 	if err != nil {
 		return nil, err

@@ -61,10 +61,6 @@ func toRoomMembership(m *openchime.RoomMembership) *RoomMembership {
 	}
 }
 
-func page(maxResults *int, next string) openchime.Page {
-	return openchime.Page{MaxResults: deref(maxResults), NextToken: next}
-}
-
 func (h *handlers) CreateBot(ctx context.Context, in *CreateBotRequest) (*CreateBotResponse, error) {
 	b, err := h.svc.CreateBot(ctx, in.AccountId, in.DisplayName, in.Domain)
 	if err != nil {

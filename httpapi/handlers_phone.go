@@ -64,7 +64,7 @@ func toPhoneErrors(errs []openchime.PhoneNumberError) []PhoneNumberError {
 func (h *handlers) SearchAvailablePhoneNumbers(ctx context.Context, in *SearchAvailablePhoneNumbersRequest) (*SearchAvailablePhoneNumbersResponse, error) {
 	list, next, err := h.svc.SearchAvailablePhoneNumbers(ctx, openchime.SearchInput{
 		AreaCode: in.AreaCode, City: in.City, Country: in.Country, State: in.State, TollFreePrefix: in.TollFreePrefix,
-		PhoneNumberType: in.PhoneNumberType, Page: openchime.Page{MaxResults: deref(in.MaxResults), NextToken: in.NextToken},
+		PhoneNumberType: in.PhoneNumberType, Page: page(in.MaxResults, in.NextToken),
 	})
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (h *handlers) GetPhoneNumberOrder(ctx context.Context, in *GetPhoneNumberOr
 }
 
 func (h *handlers) ListPhoneNumberOrders(ctx context.Context, in *ListPhoneNumberOrdersRequest) (*ListPhoneNumberOrdersResponse, error) {
-	list, next, err := h.svc.ListPhoneNumberOrders(ctx, openchime.Page{MaxResults: deref(in.MaxResults), NextToken: in.NextToken})
+	list, next, err := h.svc.ListPhoneNumberOrders(ctx, page(in.MaxResults, in.NextToken))
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (h *handlers) GetPhoneNumber(ctx context.Context, in *GetPhoneNumberRequest
 func (h *handlers) ListPhoneNumbers(ctx context.Context, in *ListPhoneNumbersRequest) (*ListPhoneNumbersResponse, error) {
 	list, next, err := h.svc.ListPhoneNumbers(ctx, openchime.ListPhoneNumbersInput{
 		Status: in.Status, ProductType: in.ProductType, FilterName: in.FilterName, FilterValue: in.FilterValue,
-		Page: openchime.Page{MaxResults: deref(in.MaxResults), NextToken: in.NextToken},
+		Page: page(in.MaxResults, in.NextToken),
 	})
 	if err != nil {
 		return nil, err

@@ -103,7 +103,12 @@ func (rq *request) decodeBody(v any) error {
 // decodeBodyStd is decodeBody through encoding/json, which also words the
 // errors of every malformed body.
 func decodeBodyStd(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
+	return decodeOne(json.NewDecoder(bytes.NewReader(body)), v)
+}
+
+// decodeOne decodes the one JSON value of a body into v: anything after it,
+// even a second value, is a BadRequest rather than silently ignored.
+func decodeOne(dec *json.Decoder, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return bodyError(err)
 	}
@@ -128,6 +133,8 @@ func bodyError(err error) error {
 		return openchime.Errorf(openchime.BadRequest, "Invalid JSON in the request body at byte %d: %s.", syntaxErr.Offset, strings.TrimPrefix(syntaxErr.Error(), "json: "))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return openchime.Errorf(openchime.BadRequest, "Invalid JSON in the request body: it ends too early.")
+	case strings.HasPrefix(err.Error(), "json: unknown field"): // control-plane bodies disallow unknown fields
+		return openchime.Errorf(openchime.BadRequest, "Invalid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return openchime.Errorf(openchime.BadRequest, "Invalid JSON in the request body: %v.", err)
 }

@@ -2,9 +2,9 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -218,7 +218,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	caller.RequestID = requestID
 	ctx := openchime.NewContextWithCaller(r.Context(), caller)
-	ctx = context.WithValue(ctx, operationKey{}, op.Name)
 	rq := &request{op: op, labels: labels, q: q, body: body}
 	if err := s.Service.Faults.BeforeRequest(ctx, op.Name, caller.AwsAccountID, rq.label("accountId")); err != nil {
 		WriteError(sw, err)
@@ -237,14 +236,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(sw, op.Status, out)
-}
-
-type operationKey struct{}
-
-// OperationFromContext returns the name of the operation a request context serves.
-func OperationFromContext(ctx context.Context) string {
-	s, _ := ctx.Value(operationKey{}).(string)
-	return s
 }
 
 func (s *Server) maxBody() int64 {
@@ -320,11 +311,13 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return errors.New("timestamp must be a string")
+		return errors.New("a timestamp must be a string such as \"2030-01-02T03:04:05Z\"")
 	}
 	v, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return err
+		// time.Parse's own error names its Go layout, which means nothing
+		// to a caller.
+		return fmt.Errorf("timestamp %q is not an RFC 3339 time such as \"2030-01-02T03:04:05Z\"", s)
 	}
 	*t = Timestamp(v)
 	return nil
