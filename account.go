@@ -1,6 +1,7 @@
 package openchime
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -98,12 +99,14 @@ func (a *Account) Supports(l License) bool {
 	return false
 }
 
-// Clone returns a deep copy, so a store can hand out records without sharing them.
+// Clone returns a deep copy, so a store can hand out records without sharing
+// them. An empty list stays empty and a nil one nil: stores read lists back
+// as [] and the wire and audit encodings tell the two apart.
 func (a *Account) Clone() *Account {
 	c := *a
-	c.SupportedLicenses = append([]License(nil), a.SupportedLicenses...)
-	c.SigninDelegateGroups = append([]string(nil), a.SigninDelegateGroups...)
-	c.ClaimedDomains = append([]string(nil), a.ClaimedDomains...)
+	c.SupportedLicenses = slices.Clone(a.SupportedLicenses)
+	c.SigninDelegateGroups = slices.Clone(a.SigninDelegateGroups)
+	c.ClaimedDomains = slices.Clone(a.ClaimedDomains)
 	return &c
 }
 

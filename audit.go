@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"slices"
 	"sync"
 	"time"
 )
@@ -274,16 +273,6 @@ func (s *auditStream) Update(ctx context.Context, fn func(tx Tx) error) error {
 		}
 	}
 	return nil
-}
-
-// cloneAccount copies an account, slices included, before it is changed in
-// place, for the Before of its audit change.
-func cloneAccount(a *Account) *Account {
-	c := *a
-	c.SupportedLicenses = slices.Clone(a.SupportedLicenses)
-	c.SigninDelegateGroups = slices.Clone(a.SigninDelegateGroups)
-	c.ClaimedDomains = slices.Clone(a.ClaimedDomains)
-	return &c
 }
 
 // putAccount writes a and records its change from before (nil: created).

@@ -134,3 +134,18 @@ func TestRandomIDs_Digits(t *testing.T) {
 		}
 	}
 }
+
+func TestAccount_Clone(t *testing.T) {
+	a := &Account{ID: "a", SupportedLicenses: []License{Pro}, SigninDelegateGroups: []string{}, ClaimedDomains: nil}
+	c := a.Clone()
+	c.SupportedLicenses[0] = Basic
+	if a.SupportedLicenses[0] != Pro {
+		t.Error("the clone shares SupportedLicenses")
+	}
+	if c.SigninDelegateGroups == nil || len(c.SigninDelegateGroups) != 0 {
+		t.Errorf("an empty list cloned as %#v: stores read lists back as [], the wire tells [] from null", c.SigninDelegateGroups)
+	}
+	if c.ClaimedDomains != nil {
+		t.Errorf("a nil list cloned as %#v", c.ClaimedDomains)
+	}
+}

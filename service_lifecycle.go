@@ -28,7 +28,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, up AccountUpdate
 		if err != nil {
 			return err
 		}
-		before := cloneAccount(a)
+		before := a.Clone()
 		if up.Name != nil {
 			if strings.TrimSpace(*up.Name) == "" {
 				return Errorf(BadRequest, "Name must contain a non-space character.")
@@ -95,7 +95,7 @@ func (s *Service) DeleteAccount(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		before := cloneAccount(a)
+		before := a.Clone()
 		if a.Type == Team {
 			users, err := tx.Users(ctx, UserFilter{AccountID: a.ID, Limit: 1})
 			if err != nil {
@@ -147,7 +147,7 @@ func (s *Service) UpdateAccountSettings(ctx context.Context, id string, up Accou
 		if err != nil {
 			return err
 		}
-		before := cloneAccount(a)
+		before := a.Clone()
 		if up.DisableRemoteControl != nil {
 			a.Settings.DisableRemoteControl = *up.DisableRemoteControl
 		}
@@ -188,7 +188,7 @@ func (s *Service) AssociateSigninDelegateGroups(ctx context.Context, id string, 
 		if err != nil {
 			return err
 		}
-		before := cloneAccount(a)
+		before := a.Clone()
 		for _, g := range groups {
 			if !slices.Contains(a.SigninDelegateGroups, g) {
 				a.SigninDelegateGroups = append(a.SigninDelegateGroups, g)
@@ -209,7 +209,7 @@ func (s *Service) DisassociateSigninDelegateGroups(ctx context.Context, id strin
 		if err != nil {
 			return err
 		}
-		before := cloneAccount(a)
+		before := a.Clone()
 		a.SigninDelegateGroups = slices.DeleteFunc(a.SigninDelegateGroups, func(g string) bool { return slices.Contains(names, g) })
 		if a.SigninDelegateGroups == nil {
 			a.SigninDelegateGroups = []string{}
@@ -686,7 +686,7 @@ func (s *Service) AdminSetClaimedDomains(ctx context.Context, accountID string, 
 		if err != nil {
 			return err
 		}
-		before := cloneAccount(a)
+		before := a.Clone()
 		var changes []AuditChange
 		old := a.ClaimedDomains
 		a.ClaimedDomains = normalizeDomains(domains)

@@ -16,7 +16,7 @@ import (
 // in maps and sorted when listed.
 type state struct {
 	accounts  map[string]string             // id → account record
-	decoded   map[string]*openchime.Account // id → the record decoded, never handed out (see copyAccount)
+	decoded   map[string]*openchime.Account // id → the record decoded, never handed out (reads get a Clone)
 	users     map[string]*userSet           // account id → its users
 	resources map[string]map[string]string  // kind → id → resource record
 	cold      map[string]*coldSet           // kind → its records on disk (cold.go)

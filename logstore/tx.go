@@ -31,23 +31,13 @@ func (t readTx) Account(_ context.Context, id string) (*openchime.Account, error
 	if !ok {
 		return nil, accountNotFound(id)
 	}
-	return copyAccount(a), nil
-}
-
-// copyAccount copies a decoded account deeply, keeping empty and nil lists
-// as decodeAccount made them.
-func copyAccount(a *openchime.Account) *openchime.Account {
-	c := *a
-	c.SupportedLicenses = slices.Clone(a.SupportedLicenses)
-	c.SigninDelegateGroups = slices.Clone(a.SigninDelegateGroups)
-	c.ClaimedDomains = slices.Clone(a.ClaimedDomains)
-	return &c
+	return a.Clone(), nil
 }
 
 func (t readTx) allAccounts() ([]*openchime.Account, error) {
 	out := make([]*openchime.Account, 0, len(t.st.decoded))
 	for _, a := range t.st.decoded {
-		out = append(out, copyAccount(a))
+		out = append(out, a.Clone())
 	}
 	return out, nil
 }
