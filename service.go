@@ -304,7 +304,7 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 	now := s.now()
 	awsAccount := s.awsAccount(ctx)
 	faults := s.perUserFaults(op, awsAccount, accountID, len(ids))
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.updateRows(ctx, func(tx Tx) error {
 		errs = errs[:0]
 		var changes []AuditChange
 		a, err := s.visibleAccount(ctx, tx, accountID)
@@ -321,19 +321,20 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 		if a.Status == AccountSuspended {
 			return Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", accountID)
 		}
+		found, err := usersByID(ctx, tx, accountID, ids)
+		if err != nil {
+			return err
+		}
 		var changed []*User
 		for i, id := range ids {
 			if ue := faults.forUser(i, id); ue != nil {
 				errs = append(errs, *ue)
 				continue
 			}
-			u, err := visibleUser(ctx, tx, accountID, id)
-			if IsCode(err, NotFound) {
-				errs = append(errs, UserError{UserID: id, Code: NotFound, Message: ErrorMessage(err)})
+			u := found[id]
+			if u == nil || u.Removed() {
+				errs = append(errs, UserError{UserID: id, Code: NotFound, Message: ErrorMessage(userNotFound(accountID, id))})
 				continue
-			}
-			if err != nil {
-				return err
 			}
 			before := *u
 			if op == "BatchSuspendUser" && a.Type == Team {
@@ -413,6 +414,7 @@ func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list [
 			return err
 		}
 		seen := make(map[string]bool, len(list))
+		emails := make([]string, 0, len(list))
 		for i, n := range list {
 			u, err := s.newUser(a, n, now)
 			if err != nil {
@@ -423,13 +425,18 @@ func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list [
 				return withIndex(Errorf(Conflict, "PrimaryEmail %s is given twice.", u.PrimaryEmail), i, len(list))
 			}
 			seen[email] = true
-			if _, err := tx.UserByEmail(ctx, a.ID, email); err == nil {
-				return withIndex(Errorf(Conflict, "A user with email %s already exists in account %s.", u.PrimaryEmail, a.ID), i, len(list))
-			} else if !IsCode(err, NotFound) {
-				return err
-			}
+			emails = append(emails, email)
 			users = append(users, u)
 			changes = append(changes, UserChange(nil, u))
+		}
+		existing, err := usersByEmail(ctx, tx, a.ID, emails)
+		if err != nil {
+			return err
+		}
+		for i, email := range emails {
+			if existing[email] != nil {
+				return withIndex(Errorf(Conflict, "A user with email %s already exists in account %s.", users[i].PrimaryEmail, a.ID), i, len(list))
+			}
 		}
 		if err := putUsersInOrder(ctx, tx, users); err != nil {
 			return err

@@ -285,21 +285,28 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 		if a.Type != Team {
 			return Errorf(Forbidden, "InviteUsers is for Team accounts; account %s is of type %s, whose users join by signing in.", a.ID, a.Type)
 		}
-		for _, email := range list {
+		norms := make([]string, len(list))
+		for i, email := range list {
+			norms[i] = NormalizeEmail(email)
+		}
+		existing, err := usersByEmail(ctx, tx, a.ID, norms)
+		if err != nil {
+			return err
+		}
+		var changed []*User
+		for i, email := range list {
 			inv := Invite{ID: s.IDs.UUID(), Email: email, Status: InvitePending, EmailStatus: EmailSent}
-			u, err := tx.UserByEmail(ctx, a.ID, NormalizeEmail(email))
+			u := existing[norms[i]]
 			var before *User
-			if err == nil {
+			if u != nil {
 				before = u.Clone()
 			}
 			switch {
-			case IsCode(err, NotFound):
+			case u == nil:
 				u, err = s.newUser(a, NewUser{PrimaryEmail: email, UserType: userType, RegistrationStatus: Unregistered}, now)
 				if err != nil {
 					return err
 				}
-			case err != nil:
-				return err
 			case u.Removed():
 				u.RemovedAt = time.Time{}
 				u.RegistrationStatus, u.InvitationStatus = Unregistered, InvitePending
@@ -315,12 +322,13 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 				u = nil
 			}
 			if u != nil {
-				if err := tx.PutUser(ctx, u); err != nil {
-					return err
-				}
+				changed = append(changed, u)
 				changes = append(changes, UserChange(before, u))
 			}
 			invites = append(invites, inv)
+		}
+		if err := putUsersInOrder(ctx, tx, changed); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, "InviteUsers", a.ID, changes...)
 	})
@@ -434,7 +442,7 @@ func (up *UserUpdate) apply(a *Account, u *User) error {
 // user (semantics Q6 default).
 func (s *Service) UpdateUser(ctx context.Context, accountID string, up UserUpdate) (*User, error) {
 	var out *User
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.updateRows(ctx, func(tx Tx) error {
 		a, u, err := s.userForWrite(ctx, tx, accountID, up.UserID)
 		if err != nil {
 			return err
@@ -468,25 +476,38 @@ func (s *Service) BatchUpdateUser(ctx context.Context, accountID string, items [
 	errs := []UserError{}
 	awsAccount := s.awsAccount(ctx)
 	faults := s.perUserFaults("BatchUpdateUser", awsAccount, accountID, len(items))
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	ids := make([]string, len(items))
+	for i := range items {
+		ids[i] = items[i].UserID
+	}
+	ids = distinct(ids)
+	err := s.updateRows(ctx, func(tx Tx) error {
 		errs = errs[:0]
 		var changes []AuditChange
 		a, err := s.writableAccount(ctx, tx, accountID)
 		if err != nil {
 			return err
 		}
+		// Read every named user at once; an item then sees what the items
+		// before it wrote, as when each read the store.
+		current, err := usersByID(ctx, tx, accountID, ids)
+		if err != nil {
+			return err
+		}
+		var changed []*User
 		for i := range items {
 			up := &items[i]
 			if ue := faults.forUser(i, up.UserID); ue != nil {
 				errs = append(errs, *ue)
 				continue
 			}
-			u, err := visibleUser(ctx, tx, accountID, up.UserID)
-			var before *User
-			if err == nil {
-				before = u.Clone()
-				err = up.apply(a, u)
+			before := current[up.UserID]
+			if before == nil || before.Removed() {
+				errs = append(errs, UserError{UserID: up.UserID, Code: NotFound, Message: ErrorMessage(userNotFound(accountID, up.UserID))})
+				continue
 			}
+			u := before.Clone()
+			err := up.apply(a, u)
 			if c := ErrorCode(err); c == NotFound || c == BadRequest {
 				errs = append(errs, UserError{UserID: up.UserID, Code: c, Message: ErrorMessage(err)})
 				continue
@@ -494,10 +515,12 @@ func (s *Service) BatchUpdateUser(ctx context.Context, accountID string, items [
 			if err != nil {
 				return err
 			}
-			if err := tx.PutUser(ctx, u); err != nil {
-				return err
-			}
+			current[up.UserID] = u
+			changed = append(changed, u)
 			changes = append(changes, UserChange(before, u))
+		}
+		if err := putUsersInOrder(ctx, tx, lastOfEach(changed)); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, "BatchUpdateUser", accountID, changes...)
 	})
@@ -525,7 +548,7 @@ func (s *Service) userForWrite(ctx context.Context, tx ReadTx, accountID, userID
 // changes; the time is kept as LastLogoutAt, which the control plane shows.
 func (s *Service) LogoutUser(ctx context.Context, accountID, userID string) error {
 	now := s.now()
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.updateRows(ctx, func(tx Tx) error {
 		_, u, err := s.userForWrite(ctx, tx, accountID, userID)
 		if err != nil {
 			return err
@@ -544,7 +567,7 @@ const pinLength = 10
 // Service's IDGen, so a seeded server hands out the same PINs every run.
 func (s *Service) ResetPersonalPIN(ctx context.Context, accountID, userID string) (*User, error) {
 	var out *User
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.updateRows(ctx, func(tx Tx) error {
 		_, u, err := s.userForWrite(ctx, tx, accountID, userID)
 		if err != nil {
 			return err
@@ -597,7 +620,7 @@ type UserSettingsUpdate struct {
 
 // UpdateUserSettings changes the user's telephony permissions.
 func (s *Service) UpdateUserSettings(ctx context.Context, accountID, userID string, up UserSettingsUpdate) error {
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.updateRows(ctx, func(tx Tx) error {
 		_, u, err := s.userForWrite(ctx, tx, accountID, userID)
 		if err != nil {
 			return err
@@ -635,7 +658,7 @@ func adminAccount(ctx context.Context, tx ReadTx, id string) (*Account, error) {
 func (s *Service) AdminRegisterUser(ctx context.Context, accountID, userID string) (*User, error) {
 	now := s.now()
 	var out *User
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.updateRows(ctx, func(tx Tx) error {
 		if _, err := adminAccount(ctx, tx, accountID); err != nil {
 			return err
 		}

@@ -32,6 +32,13 @@ func putUsersInOrder(ctx context.Context, tx Tx, users []*User) error {
 	slices.SortFunc(sorted, func(a, b keyed) int {
 		return cmp.Or(cmp.Compare(a.email, b.email), cmp.Compare(a.u.ID, b.u.ID))
 	})
+	if b, ok := tx.(UserBatchWriter); ok {
+		in := make([]*User, len(sorted))
+		for i, k := range sorted {
+			in[i] = k.u
+		}
+		return b.PutUsers(ctx, in)
+	}
 	for _, k := range sorted {
 		if err := tx.PutUser(ctx, k.u); err != nil {
 			return err

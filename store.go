@@ -170,3 +170,46 @@ type ResourceWriter interface {
 	// is not an error.
 	DeleteResource(ctx context.Context, kind, id string) error
 }
+
+// UserBatchReader is implemented by transactions that read many users in one
+// round trip (postgres: one statement instead of one per user). The Service
+// reads through usersByID and usersByEmail, which fall back to one User or
+// UserByEmail call per key on other stores.
+type UserBatchReader interface {
+	// UsersByID returns the users of the account with the ids, tombstones
+	// included, in any order; an id with no user is left out.
+	UsersByID(ctx context.Context, accountID string, ids []string) ([]*User, error)
+	// UsersByEmail returns the users of the account whose normalised email
+	// is one of emails, tombstones included, in any order.
+	UsersByEmail(ctx context.Context, accountID string, emails []string) ([]*User, error)
+}
+
+// UserBatchWriter is implemented by transactions that write many users in
+// one round trip. PutUsers is PutUser for each user, in order (of two users
+// with the same id the last wins), with the same Conflict rule.
+type UserBatchWriter interface {
+	PutUsers(ctx context.Context, users []*User) error
+}
+
+type rowLocksKey struct{}
+
+// WithRowLocks marks the Updates run with ctx as ones whose every invariant
+// is a lock on a row the callback reads by key: it reads the account and the
+// users or resources it names, never a listing or a count, and what it
+// writes is unique by key or by a unique index. It writes no account: the
+// account is only read, and locked against change, so concurrent row-locked
+// transactions on one account run side by side. A store that can run such a
+// transaction below SERIALIZABLE (postgres: READ COMMITTED, the account read
+// FOR SHARE, users and resources FOR UPDATE) may do so; the others ignore
+// the mark. The Service sets it on its per-user paths (the batches and the
+// single-user updates), which are most of the write traffic and which
+// serializable transactions made abort one another.
+func WithRowLocks(ctx context.Context) context.Context {
+	return context.WithValue(ctx, rowLocksKey{}, true)
+}
+
+// RowLocks reports whether ctx carries WithRowLocks.
+func RowLocks(ctx context.Context) bool {
+	v, _ := ctx.Value(rowLocksKey{}).(bool)
+	return v
+}

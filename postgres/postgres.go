@@ -160,26 +160,18 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Close closes the connection pool.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Writes run SERIALIZABLE: the Service's multi-row rules (one owner per phone
-// number, email uniqueness checks) hold across nodes without explicit locks.
-// Reads run on a REPEATABLE READ snapshot, which is what a View promises (one
-// consistent snapshot, as SQLite and the log store give) without taking
-// serializable predicate locks: read-only SERIALIZABLE transactions took
-// SIRead locks on every index page a ListUsers page or a GetUser touched, so
-// concurrent batch writers failed with serialization errors and retried.
-var (
-	readWrite = &sql.TxOptions{Isolation: sql.LevelSerializable}
-	readOnly  = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
-)
-
 // Update implements openchime.Store. The callback may run several times: it
-// must start from scratch on each call (the Service's callbacks do).
+// must start from scratch on each call (the Service's callbacks do). Its
+// isolation depends on the path (see rowLocked in tx.go).
 func (s *Store) Update(ctx context.Context, fn func(openchime.Tx) error) error {
+	opts := readWrite
+	if openchime.RowLocks(ctx) {
+		opts = rowLocked
+	}
 	var puts int
-	err := s.run(ctx, readWrite, func(tx *sqlutil.Tx) error {
-		c := &countingTx{Tx: tx}
-		err := fn(c)
-		puts = c.puts
+	err := s.run(ctx, opts, func(t *tx) error {
+		err := fn(t)
+		puts = t.puts
 		return err
 	})
 	if err == nil && puts >= bulkUsers {
@@ -191,17 +183,6 @@ func (s *Store) Update(ctx context.Context, fn func(openchime.Tx) error) error {
 // bulkUsers is how many users one transaction writes (a bulk seeding through
 // the control plane) before the table's statistics are refreshed.
 const bulkUsers = 1000
-
-// countingTx counts the users a transaction writes.
-type countingTx struct {
-	*sqlutil.Tx
-	puts int
-}
-
-func (t *countingTx) PutUser(ctx context.Context, u *openchime.User) error {
-	t.puts++
-	return t.Tx.PutUser(ctx, u)
-}
 
 // analyzeUsers refreshes the users table's statistics in the background,
 // one run at a time. Right after a bulk seeding the planner still believes an
@@ -228,17 +209,17 @@ func (s *Store) analyzeUsers() {
 // View implements openchime.Store. It is retried like Update should a
 // statement still fail with a retryable error.
 func (s *Store) View(ctx context.Context, fn func(openchime.ReadTx) error) error {
-	return s.run(ctx, readOnly, func(tx *sqlutil.Tx) error { return fn(tx) })
+	return s.run(ctx, readOnly, func(t *tx) error { return fn(t) })
 }
 
 // Reset implements openchime.Store. sqlutil.Tx.DeleteAll knows the tables.
 func (s *Store) Reset(ctx context.Context) error {
-	return s.run(ctx, readWrite, func(tx *sqlutil.Tx) error { return tx.DeleteAll(ctx) })
+	return s.run(ctx, readWrite, func(t *tx) error { return t.DeleteAll(ctx) })
 }
 
 // run runs fn in a transaction, again after a randomised exponential backoff
 // while the attempt failed for a reason a retry can cure.
-func (s *Store) run(ctx context.Context, opts *sql.TxOptions, fn func(*sqlutil.Tx) error) error {
+func (s *Store) run(ctx context.Context, opts *sql.TxOptions, fn func(*tx) error) error {
 	attempts := max(s.MaxAttempts, 1)
 	for i := 0; ; i++ {
 		retry, err := s.attempt(ctx, opts, fn)
@@ -276,18 +257,21 @@ func (s *Store) backoff(retry int) time.Duration {
 // attempt runs fn once. It reports retry when any statement of the attempt
 // failed with a serialization failure or a deadlock: PostgreSQL then aborted
 // the whole transaction, whatever fn made of the error.
-func (s *Store) attempt(ctx context.Context, opts *sql.TxOptions, fn func(*sqlutil.Tx) error) (retry bool, err error) {
+func (s *Store) attempt(ctx context.Context, opts *sql.TxOptions, fn func(*tx) error) (retry bool, err error) {
 	sqlTx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return retryable(err), fmt.Errorf("begin: %w", mapErr(err))
 	}
-	tx := &sqlutil.Tx{Tx: sqlTx, MapErr: func(err error) error {
+	t := &tx{Tx: &sqlutil.Tx{Tx: sqlTx, MapErr: func(err error) error {
 		if retryable(err) {
 			retry = true
 		}
 		return mapErr(err)
-	}}
-	if err := fn(tx); err != nil {
+	}}}
+	if opts == rowLocked {
+		t.AccountLock, t.RowLock = forShare, forUpdate
+	}
+	if err := fn(t); err != nil {
 		sqlTx.Rollback()
 		return retry || retryable(err), err
 	}

@@ -38,6 +38,8 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"UserLifecycleFields", testUserLifecycleFields},
 		{"CountUsers", testCountUsers},
 		{"ReadsAreCopies", testReadsAreCopies},
+		{"UserBatches", testUserBatches},
+		{"RowLockedUpdates", testRowLockedUpdates},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })

@@ -21,11 +21,17 @@ type Tx struct {
 	// MapErr turns a driver error into an openchime error by the driver's
 	// code (a unique violation becomes Conflict); nil keeps errors as they are.
 	MapErr func(error) error
+	// AccountLock and RowLock are locking clauses (PostgreSQL's "FOR SHARE",
+	// "FOR UPDATE") appended to the point reads of an account and of a user
+	// or resource; empty, the reads take no lock. A row-locked transaction
+	// (openchime.WithRowLocks) sets them.
+	AccountLock, RowLock string
 }
 
 var _ openchime.Tx = (*Tx)(nil)
 
-func (t *Tx) wrap(op string, err error) error {
+// Wrap maps err with MapErr, or wraps it as op; nil stays nil.
+func (t *Tx) Wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -36,6 +42,9 @@ func (t *Tx) wrap(op string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
+
+// Millis is a time as the tables keep it: Unix milliseconds, 0 for unset.
+func Millis(t time.Time) int64 { return ms(t) }
 
 func ms(t time.Time) int64 {
 	if t.IsZero() {
@@ -61,9 +70,10 @@ func b2i(b bool) int64 {
 const accountColumns = `id, aws_account_id, name, type, status, default_license, supported_licenses,
 	signin_delegate_groups, created_at, deleted_at, disable_remote_control, enable_dial_out, claimed_domains`
 
-type scanner interface{ Scan(dest ...any) error }
+// Scanner is a row to scan: *sql.Row or *sql.Rows.
+type Scanner interface{ Scan(dest ...any) error }
 
-func scanAccount(row scanner) (*openchime.Account, error) {
+func scanAccount(row Scanner) (*openchime.Account, error) {
 	var a openchime.Account
 	var licenses, groups, domains string
 	var created, deleted, drc, edo int64
@@ -91,11 +101,11 @@ func scanAccount(row scanner) (*openchime.Account, error) {
 
 // Account implements openchime.ReadTx.
 func (t *Tx) Account(ctx context.Context, id string) (*openchime.Account, error) {
-	a, err := scanAccount(t.Tx.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`, id))
+	a, err := scanAccount(t.Tx.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`+t.AccountLock, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, openchime.Errorf(openchime.NotFound, "account %s not found", id)
 	}
-	return a, t.wrap("get account", err)
+	return a, t.Wrap("get account", err)
 }
 
 // Accounts implements openchime.ReadTx.
@@ -129,7 +139,7 @@ func (t *Tx) Accounts(ctx context.Context, f openchime.AccountFilter) ([]*opench
 	if f.Limit > 0 {
 		q += " LIMIT " + arg(f.Limit)
 	}
-	return queryAll(ctx, t, "list accounts", q, args, scanAccount)
+	return QueryAll(ctx, t, "list accounts", q, args, scanAccount)
 }
 
 // PutAccount implements openchime.Tx.
@@ -148,7 +158,7 @@ func (t *Tx) PutAccount(ctx context.Context, a *openchime.Account) error {
 		a.ID, a.AwsAccountID, a.Name, a.Type, a.Status, a.DefaultLicense, string(licenses),
 		string(groups), ms(a.CreatedAt), ms(a.DeletedAt), b2i(a.Settings.DisableRemoteControl), b2i(a.Settings.EnableDialOut),
 		string(domains))
-	return t.wrap("put account", err)
+	return t.Wrap("put account", err)
 }
 
 func nonNil[T any](s []T) []T {
@@ -158,11 +168,14 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-const userColumns = `account_id, id, email, email_norm, display_name, license_type, user_type, registration_status,
+// UserColumns are the users table's columns in the order ScanUser reads
+// them.
+const UserColumns = `account_id, id, email, email_norm, display_name, license_type, user_type, registration_status,
 	invitation_status, registered_on, invited_on, personal_pin, a4b_enabled, a4b_room_arn, provisioned_number,
 	created_at, removed_at, last_logout_at, inbound_calling, outbound_calling, sms`
 
-func scanUser(row scanner) (*openchime.User, error) {
+// ScanUser reads a row of UserColumns.
+func ScanUser(row Scanner) (*openchime.User, error) {
 	var u openchime.User
 	var norm string
 	var registered, invited, a4b, created, removed, logout, in, out, sms int64
@@ -181,27 +194,27 @@ func scanUser(row scanner) (*openchime.User, error) {
 
 // User implements openchime.ReadTx.
 func (t *Tx) User(ctx context.Context, accountID, userID string) (*openchime.User, error) {
-	u, err := scanUser(t.Tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE account_id = $1 AND id = $2`, accountID, userID))
+	u, err := ScanUser(t.Tx.QueryRowContext(ctx, `SELECT `+UserColumns+` FROM users WHERE account_id = $1 AND id = $2`+t.RowLock, accountID, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, openchime.Errorf(openchime.NotFound, "user %s not found", userID)
 	}
-	return u, t.wrap("get user", err)
+	return u, t.Wrap("get user", err)
 }
 
 // UserByEmail implements openchime.ReadTx.
 func (t *Tx) UserByEmail(ctx context.Context, accountID, email string) (*openchime.User, error) {
-	u, err := scanUser(t.Tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE account_id = $1 AND email_norm = $2`, accountID, email))
+	u, err := ScanUser(t.Tx.QueryRowContext(ctx, `SELECT `+UserColumns+` FROM users WHERE account_id = $1 AND email_norm = $2`+t.RowLock, accountID, email))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, openchime.Errorf(openchime.NotFound, "user %s not found", email)
 	}
-	return u, t.wrap("get user by email", err)
+	return u, t.Wrap("get user by email", err)
 }
 
 // Users implements openchime.ReadTx.
 func (t *Tx) Users(ctx context.Context, f openchime.UserFilter) ([]*openchime.User, error) {
 	args := []any{f.AccountID}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	q := `SELECT ` + userColumns + ` FROM users WHERE account_id = $1`
+	q := `SELECT ` + UserColumns + ` FROM users WHERE account_id = $1`
 	if !f.IncludeRemoved {
 		q += " AND removed_at = 0"
 	}
@@ -219,12 +232,12 @@ func (t *Tx) Users(ctx context.Context, f openchime.UserFilter) ([]*openchime.Us
 	if f.Limit > 0 {
 		q += " LIMIT " + arg(f.Limit)
 	}
-	return queryAll(ctx, t, "list users", q, args, scanUser)
+	return QueryAll(ctx, t, "list users", q, args, ScanUser)
 }
 
 // PutUser implements openchime.Tx.
 func (t *Tx) PutUser(ctx context.Context, u *openchime.User) error {
-	_, err := t.Tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+	_, err := t.Tx.ExecContext(ctx, `INSERT INTO users (`+UserColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		ON CONFLICT (account_id, id) DO UPDATE SET email = excluded.email, email_norm = excluded.email_norm,
 			display_name = excluded.display_name, license_type = excluded.license_type, user_type = excluded.user_type,
@@ -238,16 +251,16 @@ func (t *Tx) PutUser(ctx context.Context, u *openchime.User) error {
 		u.UserType, u.RegistrationStatus, u.InvitationStatus, ms(u.RegisteredOn), ms(u.InvitedOn), u.PersonalPIN,
 		b2i(u.AlexaForBusiness.Enabled), u.AlexaForBusiness.RoomArn, u.ProvisionedNumber, ms(u.CreatedAt),
 		ms(u.RemovedAt), ms(u.LastLogoutAt), b2i(u.Settings.InboundCalling), b2i(u.Settings.OutboundCalling), b2i(u.Settings.SMS))
-	return t.wrap("put user", err)
+	return t.Wrap("put user", err)
 }
 
 // Resource implements openchime.ResourceStore.
 func (t *Tx) Resource(ctx context.Context, kind, id string) (*openchime.Resource, error) {
-	r, err := scanResource(t.Tx.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources WHERE kind = $1 AND id = $2`, kind, id))
+	r, err := scanResource(t.Tx.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources WHERE kind = $1 AND id = $2`+t.RowLock, kind, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, openchime.Errorf(openchime.NotFound, "%s %s not found", kind, id)
 	}
-	return r, t.wrap("get resource", err)
+	return r, t.Wrap("get resource", err)
 }
 
 // Resources implements openchime.ResourceStore.
@@ -266,12 +279,12 @@ func (t *Tx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*open
 	if f.Limit > 0 {
 		q += " LIMIT " + arg(f.Limit)
 	}
-	return queryAll(ctx, t, "list resources", q, args, scanResource)
+	return QueryAll(ctx, t, "list resources", q, args, scanResource)
 }
 
 // AllResources implements openchime.ReadTx.
 func (t *Tx) AllResources(ctx context.Context) ([]*openchime.Resource, error) {
-	return queryAll(ctx, t, "list all resources", `SELECT `+resourceColumns+` FROM resources ORDER BY kind, created_at, id`, nil, scanResource)
+	return QueryAll(ctx, t, "list all resources", `SELECT `+resourceColumns+` FROM resources ORDER BY kind, created_at, id`, nil, scanResource)
 }
 
 // DeleteAll implements openchime.Tx, and is what both SQL stores' Reset
@@ -280,7 +293,7 @@ func (t *Tx) AllResources(ctx context.Context) ([]*openchime.Resource, error) {
 func (t *Tx) DeleteAll(ctx context.Context) error {
 	for _, table := range []string{"resources", "users", "accounts"} {
 		if _, err := t.Tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
-			return t.wrap("delete all "+table, err)
+			return t.Wrap("delete all "+table, err)
 		}
 	}
 	return nil
@@ -291,36 +304,36 @@ func (t *Tx) PutResource(ctx context.Context, r *openchime.Resource) error {
 	_, err := t.Tx.ExecContext(ctx, `INSERT INTO resources (kind, id, scope, created_at, data) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (kind, id) DO UPDATE SET scope = excluded.scope, created_at = excluded.created_at, data = excluded.data`,
 		r.Kind, r.ID, r.Scope, ms(r.CreatedAt), string(r.Data))
-	return t.wrap("put resource", err)
+	return t.Wrap("put resource", err)
 }
 
 // DeleteResource implements openchime.ResourceWriter.
 func (t *Tx) DeleteResource(ctx context.Context, kind, id string) error {
 	_, err := t.Tx.ExecContext(ctx, `DELETE FROM resources WHERE kind = $1 AND id = $2`, kind, id)
-	return t.wrap("delete resource", err)
+	return t.Wrap("delete resource", err)
 }
 
-// queryAll runs q and scans every row with scan.
-func queryAll[T any](ctx context.Context, t *Tx, op, q string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+// QueryAll runs q and scans every row with scan; errors are wrapped as op.
+func QueryAll[T any](ctx context.Context, t *Tx, op, q string, args []any, scan func(Scanner) (T, error)) ([]T, error) {
 	rows, err := t.Tx.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, t.wrap(op, err)
+		return nil, t.Wrap(op, err)
 	}
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, t.wrap(op, err)
+			return nil, t.Wrap(op, err)
 		}
 		out = append(out, v)
 	}
-	return out, t.wrap(op, rows.Err())
+	return out, t.Wrap(op, rows.Err())
 }
 
 const resourceColumns = `kind, id, scope, created_at, data`
 
-func scanResource(row scanner) (*openchime.Resource, error) {
+func scanResource(row Scanner) (*openchime.Resource, error) {
 	r := &openchime.Resource{}
 	var created int64
 	var data string
