@@ -2,10 +2,12 @@
 // stateless openchime nodes can serve one deployment.
 //
 // It runs the same SQL as the SQLite store (internal/sqlutil.Tx) through
-// pgx's database/sql driver. Every transaction is SERIALIZABLE: PostgreSQL
-// then guarantees that concurrent transactions, on one node or many, have the
-// effect of some serial order, or fails one of them with a serialization
-// error, which Update and View retry by running the callback again.
+// pgx's database/sql driver, plus statements that read and write many users
+// at once (tx.go). The per-user paths (openchime.WithRowLocks) run READ
+// COMMITTED on row locks; every other write is SERIALIZABLE. Either way
+// concurrent transactions, on one node or many, have the effect of some
+// serial order; a transaction PostgreSQL fails with a serialization error or
+// a deadlock is run again by Update and View.
 package postgres
 
 import (
