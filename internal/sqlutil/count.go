@@ -11,10 +11,11 @@ var _ openchime.UserCounter = (*Tx)(nil)
 // CountUsers implements openchime.UserCounter with one aggregate query.
 func (t *Tx) CountUsers(ctx context.Context) (openchime.UserCounts, error) {
 	out := openchime.UserCounts{ByStatus: map[openchime.RegistrationStatus]int{}}
-	// One pass over the table counts both the live users by status and the
-	// removed ones. There is no index on the status any more (migration
-	// 0005: it made every status change rewrite index pages, and kept
-	// PostgreSQL from HOT updates); the metric that calls this caches it.
+	// Grouped by the leading column of users_by_status (registration_status,
+	// removed_at), so in SQLite one ordered pass over that covering index
+	// counts both the live users by status and the removed ones. PostgreSQL
+	// has no such index (its migration 0005: it kept status changes from
+	// being HOT updates) and scans the table; the metric caches the count.
 	rows, err := t.Tx.QueryContext(ctx, `SELECT registration_status,
 		sum(CASE WHEN removed_at = 0 THEN 1 ELSE 0 END), sum(CASE WHEN removed_at = 0 THEN 0 ELSE 1 END)
 		FROM users GROUP BY registration_status`)
