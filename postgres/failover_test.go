@@ -297,7 +297,7 @@ func TestFailover(t *testing.T) {
 		if a.end.After(killed) && a.end.Before(promoted) {
 			outage++
 			if a.status == http.StatusOK {
-				outageOK++ // sent before the kill, and replicated
+				outageOK++ // the standby takes writes a little before pg_ctl promote returns
 			}
 		}
 	}
