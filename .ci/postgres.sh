@@ -3,7 +3,8 @@
 # directory, trust authentication, 127.0.0.1 on a free port, stopped and
 # deleted on exit. It never touches the machine's own cluster.
 #
-#   bash .ci/postgres.sh                 go test ./... with OPENCHIME_TEST_POSTGRES_URL set
+#   bash .ci/postgres.sh                 go test ./... with OPENCHIME_TEST_POSTGRES_URL set,
+#                                        then the failover test (.ci/postgres-ha.sh)
 #   bash .ci/postgres.sh CMD ARGS...     runs CMD instead (e.g. go test -run TestMultiNode ./postgres)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,4 +47,6 @@ if [ $# -gt 0 ]; then
     "$@"
 else
     go test ./...
+    # Failover onto a synchronous standby: two more clusters of its own.
+    bash .ci/postgres-ha.sh
 fi

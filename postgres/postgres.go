@@ -16,7 +16,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -73,6 +72,20 @@ func OpenDB(url string) (*sql.DB, error) {
 	if err != nil {
 		// pgx redacts the password from its message.
 		return nil, fmt.Errorf("invalid PostgreSQL URL: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = connectTimeout
+	}
+	// pgx closes a connection after a FATAL error, and database/sql then
+	// drops it (stdlib's ResetSession answers driver.ErrBadConn). A session
+	// that answers read-only is also closed: it reached a standby or a
+	// demoted primary, and a new connection finds the read-write host.
+	onPgError := cfg.OnPgError
+	cfg.OnPgError = func(c *pgconn.PgConn, pe *pgconn.PgError) bool {
+		if pe.Code == readOnlyTransaction {
+			return false
+		}
+		return onPgError == nil || onPgError(c, pe)
 	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(16)
@@ -219,20 +232,36 @@ func (s *Store) Reset(ctx context.Context) error {
 	return s.run(ctx, readWrite, func(t *tx) error { return t.DeleteAll(ctx) })
 }
 
-// run runs fn in a transaction, again after a randomised exponential backoff
-// while the attempt failed for a reason a retry can cure.
+// run runs fn in a transaction, and again after a randomised exponential
+// backoff while the attempt certainly did not commit and failed for a reason
+// a retry can cure: a conflict with a concurrent transaction (MaxAttempts
+// times in all), or the database being unavailable (for unavailableFor, each
+// time on another connection, as database/sql discards a broken one).
 func (s *Store) run(ctx context.Context, opts *sql.TxOptions, fn func(*tx) error) error {
 	attempts := max(s.MaxAttempts, 1)
-	for i := 0; ; i++ {
-		retry, err := s.attempt(ctx, opts, fn)
-		if err == nil || !retry {
+	var down time.Time // when the database was first found unavailable
+	for conflicts, outages := 0, 0; ; {
+		retry, err := s.attemptBounded(ctx, opts, fn)
+		if err == nil || !retry || ctx.Err() != nil {
 			return err
 		}
-		if i+1 >= attempts {
-			return &openchime.Error{Code: openchime.ServiceUnavailable,
-				Message: fmt.Sprintf("The request kept conflicting with concurrent requests (%d attempts); retry it.", attempts), Err: err}
+		var wait time.Duration
+		if unavailable(err) {
+			if down.IsZero() {
+				down = time.Now()
+			}
+			if time.Since(down) >= unavailableFor {
+				return err // mapped to ServiceUnavailable already
+			}
+			wait = jitter(outages, unavailableBackoff, unavailableMaxBackoff)
+			outages++
+		} else {
+			if conflicts++; conflicts >= attempts {
+				return &openchime.Error{Code: openchime.ServiceUnavailable,
+					Message: fmt.Sprintf("The request kept conflicting with concurrent requests (%d attempts); retry it.", attempts), Err: err}
+			}
+			wait = s.backoff(conflicts - 1)
 		}
-		wait := s.backoff(i)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -242,23 +271,12 @@ func (s *Store) run(ctx context.Context, opts *sql.TxOptions, fn func(*tx) error
 }
 
 func (s *Store) backoff(retry int) time.Duration {
-	base, limit := s.BaseBackoff, s.MaxBackoff
-	if base <= 0 {
-		base = time.Millisecond
-	}
-	if limit < base {
-		limit = base
-	}
-	d := base << min(retry, 20)
-	if d <= 0 || d > limit {
-		d = limit
-	}
-	return rand.N(d) + 1
+	return jitter(retry, s.BaseBackoff, s.MaxBackoff)
 }
 
-// attempt runs fn once. It reports retry when any statement of the attempt
-// failed with a serialization failure or a deadlock: PostgreSQL then aborted
-// the whole transaction, whatever fn made of the error.
+// attempt runs fn once. It reports retry when BEGIN or any statement of the
+// attempt failed with a conflict or an unavailable database (retryable):
+// the transaction was then rolled back, whatever fn made of the error.
 func (s *Store) attempt(ctx context.Context, opts *sql.TxOptions, fn func(*tx) error) (retry bool, err error) {
 	sqlTx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
@@ -279,8 +297,10 @@ func (s *Store) attempt(ctx context.Context, opts *sql.TxOptions, fn func(*tx) e
 	}
 	if err := sqlTx.Commit(); err != nil {
 		// A serialization failure can surface only at commit; a commit that
-		// turned into a rollback means a statement failed earlier.
-		return retry || retryable(err), fmt.Errorf("commit: %w", mapErr(err))
+		// turned into a rollback means a statement failed earlier. A
+		// connection lost during COMMIT leaves the outcome unknown: not
+		// retried (retryableCommit).
+		return retry || retryableCommit(err), fmt.Errorf("commit: %w", mapCommitErr(err))
 	}
 	return false, nil
 }
