@@ -279,9 +279,11 @@ func bench(ctx context.Context, c benchConfig, out io.Writer) error {
 		base = runPhases(ctx, out, newBenchClients([]string{ns.url}, bc.Concurrency), bc, phases, acct, ids)
 		ns.stop()
 	}
-	printResults(out, results, base)
-	if c.Nodes > 1 {
-		printNodeResults(out, results)
+	if len(results) > 0 {
+		printResults(out, results, base)
+		if c.Nodes > 1 {
+			printNodeResults(out, results)
+		}
 	}
 	failed := printFailures(out, "", results)
 	if base != nil {
