@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -35,42 +36,109 @@ import (
 // and drives the Chime workload with SigV4-signed requests: alternating
 // 50-user BatchSuspendUser/BatchUnsuspendUser, ListUsers walks of 100-user
 // pages, and GetUser. It starts its own servers (this binary, `serve`) unless
-// --endpoint names one, and runs the same workload against a server whose
+// --endpoint names them, and runs the same workload against a server whose
 // store does nothing (--db nostore:), so every report carries the ratio to
 // that no-store baseline measured in the same run.
+//
+// With --nodes N it starts N servers on the one --db (a postgres:// URL, or
+// nostore:, which keeps nothing and so may run any number of times) and
+// spreads the load's connections over them round-robin: --concurrency is the
+// connections per node, so the load has N × --concurrency connections, and
+// the no-store baseline runs with as many against one no-store server. It
+// reports the total and each node's figures, and counts every answer other
+// than 200 by status and error type.
 
 type benchConfig struct {
-	Endpoint    string
-	DB          string
-	Users       int
-	Duration    time.Duration
-	Concurrency int
-	Phases      string
-	Baseline    bool
-	Batch       int
-	Seed        uint64
-	Keep        bool
+	Endpoint     string // comma-separated
+	DB           string
+	Nodes        int
+	Users        int
+	Duration     time.Duration
+	Concurrency  int // per node
+	Phases       string
+	Baseline     bool
+	Batch        int
+	Seed         uint64
+	Keep         bool
+	FailOnErrors bool
+	CPUProfile   string
+
+	endpoints []string // Endpoint's servers
+	bin       string   // the binary whose serve command runs the nodes
 }
 
-func runBench(ctx context.Context, args []string) error {
+// parseBenchFlags reads bench's flags and checks them.
+func parseBenchFlags(args []string) (benchConfig, error) {
 	var c benchConfig
 	fs := flag.NewFlagSet("openchime bench", flag.ContinueOnError)
-	fs.StringVar(&c.Endpoint, "endpoint", "", "drive this server instead of starting one (then restart is skipped)")
-	fs.StringVar(&c.DB, "db", "", "--db of the server to start (default log:<temporary directory>)")
+	fs.StringVar(&c.Endpoint, "endpoint", "", "drive this server, or these comma-separated servers (one node each), instead of starting any (then restart is skipped)")
+	fs.StringVar(&c.DB, "db", "", "--db of the servers to start (default log:<temporary directory>)")
+	fs.IntVar(&c.Nodes, "nodes", 1, "servers to start on the one --db, each on its own port; more than 1 needs a postgres:// URL (or nostore:)")
 	fs.IntVar(&c.Users, "users", 10000, "users to seed in the account")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "length of each load phase")
-	fs.IntVar(&c.Concurrency, "concurrency", 16, "concurrent connections")
+	fs.IntVar(&c.Concurrency, "concurrency", 16, "concurrent connections per node (the load has nodes × concurrency; the no-store baseline as many on one server)")
 	fs.StringVar(&c.Phases, "phases", "seed,restart,batch,list,get", "comma-separated phases: seed (through the control plane) or seed-direct (into the --db store in process, for 10M users), restart, batch, list, get")
 	fs.BoolVar(&c.Baseline, "baseline", true, "also run the load phases against a no-store server")
 	fs.IntVar(&c.Batch, "batch", 50, "user ids per batch request")
 	fs.Uint64Var(&c.Seed, "seed", 1, "random seed of the user picks")
 	fs.BoolVar(&c.Keep, "keep", false, "keep the temporary data directory")
-	cpuProfile := fs.String("cpuprofile", "", "write the load tool's own CPU profile (the client side) to this file")
+	fs.BoolVar(&c.FailOnErrors, "fail-on-errors", false, "exit with status 1 when any load request got no 200 answer")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the load tool's own CPU profile (the client side) to this file")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	nodesSet := false
+	fs.Visit(func(f *flag.Flag) { nodesSet = nodesSet || f.Name == "nodes" })
+	for _, e := range strings.Split(c.Endpoint, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			c.endpoints = append(c.endpoints, strings.TrimRight(e, "/"))
+		}
+	}
+	switch {
+	case c.Nodes < 1:
+		return c, fmt.Errorf("--nodes %d: needs at least 1", c.Nodes)
+	case c.Concurrency < 1:
+		return c, fmt.Errorf("--concurrency %d: needs at least 1", c.Concurrency)
+	case c.Endpoint != "" && len(c.endpoints) == 0:
+		return c, fmt.Errorf("--endpoint %q names no server", c.Endpoint)
+	case len(c.endpoints) > 0:
+		if nodesSet && c.Nodes != len(c.endpoints) {
+			return c, fmt.Errorf("--nodes %d with %d --endpoint servers: with --endpoint, its list is the nodes (leave --nodes out)", c.Nodes, len(c.endpoints))
+		}
+		c.Nodes = len(c.endpoints)
+	case c.Nodes > 1 && !sharedDB(c.DB):
+		db := "--db " + redactDB(c.DB)
+		if c.DB == "" {
+			db = "the default --db (the log store in a temporary directory)"
+		}
+		return c, fmt.Errorf("--nodes %d: %s is not a store several servers can share; several nodes need a postgres:// URL (or nostore:, which stores nothing)", c.Nodes, db)
+	}
+	return c, nil
+}
+
+// sharedDB reports whether several serve processes can run on db at once.
+func sharedDB(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") || strings.HasPrefix(db, "nostore:")
+}
+
+func runBench(ctx context.Context, args []string) error {
+	c, err := parseBenchFlags(args)
+	if err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+	if c.bin, err = os.Executable(); err != nil {
+		return err
+	}
+	return bench(ctx, c, os.Stdout)
+}
+
+// bench runs the phases c names and writes the report to out.
+func bench(ctx context.Context, c benchConfig, out io.Writer) error {
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
 		if err != nil {
 			return err
 		}
@@ -84,11 +152,7 @@ func runBench(ctx context.Context, args []string) error {
 	for _, p := range strings.Split(c.Phases, ",") {
 		phases[strings.TrimSpace(p)] = true
 	}
-	bin, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	if c.DB == "" && c.Endpoint == "" {
+	if c.DB == "" && len(c.endpoints) == 0 {
 		dir, err := os.MkdirTemp("", "openchime-bench-")
 		if err != nil {
 			return err
@@ -98,13 +162,19 @@ func runBench(ctx context.Context, args []string) error {
 		}
 		c.DB = "log:" + dir
 	}
-	fmt.Printf("openchime bench: %d users, %d connections, %s per phase, batches of %d\n", c.Users, c.Concurrency, c.Duration, c.Batch)
-	fmt.Printf("machine: %s\n", machine())
+	if c.Nodes == 1 {
+		fmt.Fprintf(out, "openchime bench: %d users, %d connections, %s per phase, batches of %d\n", c.Users, c.Concurrency, c.Duration, c.Batch)
+	} else {
+		fmt.Fprintf(out, "openchime bench: %d users, %d nodes × %d connections (%d in all), %s per phase, batches of %d\n",
+			c.Users, c.Nodes, c.Concurrency, c.Nodes*c.Concurrency, c.Duration, c.Batch)
+	}
+	fmt.Fprintf(out, "machine: %s\n", machine())
 
 	var acct string
 	var ids []string
+	var err error
 	if phases["seed-direct"] {
-		if c.Endpoint != "" {
+		if len(c.endpoints) > 0 {
 			return errors.New("seed-direct writes the store of --db directly; it cannot seed --endpoint")
 		}
 		start := time.Now()
@@ -112,62 +182,142 @@ func runBench(ctx context.Context, args []string) error {
 			return fmt.Errorf("seed-direct: %w", err)
 		}
 		d := time.Since(start)
-		fmt.Printf("seed-direct (in process, no HTTP): %d users in %s (%.0f users/s)\n", len(ids), d.Round(time.Millisecond), float64(len(ids))/d.Seconds())
+		fmt.Fprintf(out, "seed-direct (in process, no HTTP): %d users in %s (%.0f users/s)\n", len(ids), d.Round(time.Millisecond), float64(len(ids))/d.Seconds())
 	}
-	var srv *serverProc
-	endpoint := c.Endpoint
-	if endpoint == "" {
-		if srv, err = startServer(bin, c.DB); err != nil {
+	var nodes []*serverProc
+	defer func() { stopAll(nodes) }()
+	urls := c.endpoints
+	if len(urls) == 0 {
+		if nodes, err = startNodes(c.bin, c.DB, c.Nodes); err != nil {
 			return err
 		}
-		defer srv.stop()
-		endpoint = srv.url
-		fmt.Printf("store: --db %s (start %s)\n", c.DB, srv.startup.Round(time.Millisecond))
+		urls = make([]string, len(nodes))
+		for i, n := range nodes {
+			urls[i] = n.url
+		}
+		if c.Nodes == 1 {
+			fmt.Fprintf(out, "store: --db %s (start %s)\n", redactDB(c.DB), nodes[0].startup.Round(time.Millisecond))
+		} else {
+			fmt.Fprintf(out, "store: --db %s, %d nodes\n", redactDB(c.DB), c.Nodes)
+			for i, n := range nodes {
+				fmt.Fprintf(out, "  node %d: %s (start %s)\n", i+1, n.url, n.startup.Round(time.Millisecond))
+			}
+		}
+	} else if len(urls) > 1 {
+		fmt.Fprintf(out, "endpoints: %d nodes\n", len(urls))
+		for i, u := range urls {
+			fmt.Fprintf(out, "  node %d: %s\n", i+1, u)
+		}
 	}
-	cl := newBenchClient(endpoint, c.Concurrency)
+	clients := newBenchClients(urls, c.Concurrency)
 	if phases["seed"] {
 		start := time.Now()
-		acct, ids, err = cl.seed(ctx, c.Users, 2)
+		acct, ids, err = clients[0].seed(ctx, c.Users, 2)
 		if err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
 		d := time.Since(start)
-		fmt.Printf("seed: %d users in %s (%.0f users/s)\n", len(ids), d.Round(time.Millisecond), float64(len(ids))/d.Seconds())
+		via := ""
+		if len(clients) > 1 {
+			via = " (through node 1)"
+		}
+		fmt.Fprintf(out, "seed%s: %d users in %s (%.0f users/s)\n", via, len(ids), d.Round(time.Millisecond), float64(len(ids))/d.Seconds())
 	} else if acct == "" && (phases["batch"] || phases["list"] || phases["get"]) {
 		return errors.New("the load phases need the seed or seed-direct phase")
 	}
-	if phases["restart"] && srv != nil {
+	if phases["restart"] && nodes != nil {
+		// Every node stops (one after the other, gracefully), then every
+		// node starts again, one after the other, as a rolling restart would
+		// not: this measures a cold start of the whole cluster.
 		t0 := time.Now()
-		if err := srv.stop(); err != nil {
+		err := stopAll(nodes)
+		nodes = nil
+		if err != nil {
 			return fmt.Errorf("stop: %w", err)
 		}
 		stopT := time.Since(t0)
-		if srv, err = startServer(bin, c.DB); err != nil {
+		if nodes, err = startNodes(c.bin, c.DB, c.Nodes); err != nil {
 			return err
 		}
-		defer srv.stop()
-		rss, _ := srv.rss()
-		fmt.Printf("restart (graceful stop %s): start to first answered request %s (server CPU %s), RSS %d MB\n",
-			stopT.Round(time.Millisecond), srv.startup.Round(time.Millisecond), srv.startCPU, rss>>20)
-		cl = newBenchClient(srv.url, c.Concurrency)
+		for i, n := range nodes {
+			rss, _ := n.rss()
+			if c.Nodes == 1 {
+				fmt.Fprintf(out, "restart (graceful stop %s): start to first answered request %s (server CPU %s), RSS %d MB\n",
+					stopT.Round(time.Millisecond), n.startup.Round(time.Millisecond), n.startCPU, rss>>20)
+				break
+			}
+			if i == 0 {
+				fmt.Fprintf(out, "restart of all %d nodes (graceful stop of all %s), start to first answered request:\n", c.Nodes, stopT.Round(time.Millisecond))
+			}
+			fmt.Fprintf(out, "  node %d: %s %s (server CPU %s), RSS %d MB\n", i+1, n.url, n.startup.Round(time.Millisecond), n.startCPU, rss>>20)
+		}
+		for i, n := range nodes {
+			urls[i] = n.url
+		}
+		clients = newBenchClients(urls, c.Concurrency)
 	}
 
-	results := runPhases(ctx, cl, c, phases, acct, ids)
-	if srv != nil {
-		rss, peak := srv.rss()
-		fmt.Printf("server RSS after load: %d MB (peak %d MB)\n", rss>>20, peak>>20)
+	results := runPhases(ctx, out, clients, c, phases, acct, ids)
+	for i, n := range nodes {
+		rss, peak := n.rss()
+		if len(nodes) == 1 {
+			fmt.Fprintf(out, "server RSS after load: %d MB (peak %d MB)\n", rss>>20, peak>>20)
+		} else {
+			fmt.Fprintf(out, "node %d RSS after load: %d MB (peak %d MB)\n", i+1, rss>>20, peak>>20)
+		}
 	}
 	var base []phaseResult
-	if c.Baseline {
-		ns, err := startServer(bin, "nostore:?users="+strconv.Itoa(c.Users))
+	if c.Baseline && len(results) > 0 {
+		// One no-store server with all the connections of the nodes: the
+		// ceiling of what the HTTP layer answers on this machine.
+		ns, err := startServer(c.bin, "nostore:?users="+strconv.Itoa(c.Users))
 		if err != nil {
 			return err
 		}
-		base = runPhases(ctx, newBenchClient(ns.url, c.Concurrency), c, phases, acct, ids)
+		bc := c
+		bc.Concurrency = c.Nodes * c.Concurrency
+		base = runPhases(ctx, out, newBenchClients([]string{ns.url}, bc.Concurrency), bc, phases, acct, ids)
 		ns.stop()
 	}
-	printResults(os.Stdout, results, base)
+	if len(results) > 0 {
+		printResults(out, results, base)
+		if c.Nodes > 1 {
+			printNodeResults(out, results)
+		}
+	}
+	failed := printFailures(out, "", results)
+	if base != nil {
+		failed += printFailures(out, "no-store baseline: ", base)
+	}
+	if failed > 0 && c.FailOnErrors {
+		return fmt.Errorf("%d load requests got no 200 answer (--fail-on-errors)", failed)
+	}
 	return nil
+}
+
+// startNodes starts n servers on db one after the other (the first applies
+// the migrations alone).
+func startNodes(bin, db string, n int) ([]*serverProc, error) {
+	var nodes []*serverProc
+	for range n {
+		p, err := startServer(bin, db)
+		if err != nil {
+			stopAll(nodes)
+			return nil, err
+		}
+		nodes = append(nodes, p)
+	}
+	return nodes, nil
+}
+
+// stopAll stops the servers gracefully, one after the other, and returns
+// the first error.
+func stopAll(nodes []*serverProc) error {
+	var first error
+	for _, n := range nodes {
+		first = cmpOr(first, n.stop())
+	}
+	return first
 }
 
 func machine() string {
@@ -369,6 +519,16 @@ type benchClient struct {
 	conns  []rawConn // one per load worker, see doOn
 }
 
+// newBenchClients returns one client per server, each with conns
+// connections for the load workers.
+func newBenchClients(urls []string, conns int) []*benchClient {
+	cls := make([]*benchClient, len(urls))
+	for i, u := range urls {
+		cls[i] = newBenchClient(u, conns)
+	}
+	return cls
+}
+
 func newBenchClient(base string, conns int) *benchClient {
 	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, IdleConnTimeout: time.Minute}
 	return &benchClient{
@@ -413,17 +573,29 @@ func (c *benchClient) request(ctx context.Context, method, path, query string, b
 // do sends one request through the http.Client and returns the status and
 // body.
 func (c *benchClient) do(ctx context.Context, method, path, query string, body []byte) (int, []byte, error) {
+	a, err := c.doAnswer(ctx, method, path, query, body)
+	return a.status, a.body, err
+}
+
+// answer is a server's answer to one request.
+type answer struct {
+	status  int
+	errType string // the x-amzn-ErrorType header
+	body    []byte
+}
+
+func (c *benchClient) doAnswer(ctx context.Context, method, path, query string, body []byte) (answer, error) {
 	req, err := c.request(ctx, method, path, query, body)
 	if err != nil {
-		return 0, nil, err
+		return answer{}, err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	b, err := readBody(resp)
-	return resp.StatusCode, b, err
+	return answer{resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), b}, err
 }
 
 func readBody(resp *http.Response) ([]byte, error) {
@@ -442,20 +614,20 @@ func readBody(resp *http.Response) ([]byte, error) {
 // server, so that cost showed up as server latency. The request is still
 // built, signed and written by net/http and the AWS SDK's signer, and the
 // answer parsed by net/http.
-func (c *benchClient) doOn(ctx context.Context, w int, method, path, query string, body []byte) (int, []byte, error) {
+func (c *benchClient) doOn(ctx context.Context, w int, method, path, query string, body []byte) (answer, error) {
 	if !strings.HasPrefix(c.base, "http://") {
-		return c.do(ctx, method, path, query, body) // TLS: the transport's
+		return c.doAnswer(ctx, method, path, query, body) // TLS: the transport's
 	}
 	req, err := c.request(ctx, method, path, query, body)
 	if err != nil {
-		return 0, nil, err
+		return answer{}, err
 	}
 	rc := &c.conns[w]
-	status, b, err := rc.roundTrip(req)
+	a, err := rc.roundTrip(req)
 	if err != nil {
 		rc.close()
 	}
-	return status, b, err
+	return a, err
 }
 
 // rawConn is one load worker's connection.
@@ -465,31 +637,31 @@ type rawConn struct {
 	w    *bufio.Writer
 }
 
-func (rc *rawConn) roundTrip(req *http.Request) (int, []byte, error) {
+func (rc *rawConn) roundTrip(req *http.Request) (answer, error) {
 	if rc.conn == nil {
 		conn, err := net.Dial("tcp", req.URL.Host)
 		if err != nil {
-			return 0, nil, err
+			return answer{}, err
 		}
 		rc.conn, rc.r, rc.w = conn, bufio.NewReaderSize(conn, 64<<10), bufio.NewWriterSize(conn, 16<<10)
 	}
 	rc.conn.SetDeadline(time.Now().Add(5 * time.Minute))
 	if err := req.Write(rc.w); err != nil {
-		return 0, nil, err
+		return answer{}, err
 	}
 	if err := rc.w.Flush(); err != nil {
-		return 0, nil, err
+		return answer{}, err
 	}
 	resp, err := http.ReadResponse(rc.r, req)
 	if err != nil {
-		return 0, nil, err
+		return answer{}, err
 	}
 	b, err := readBody(resp)
 	resp.Body.Close()
 	if err == nil && resp.Close {
 		rc.close()
 	}
-	return resp.StatusCode, b, err
+	return answer{resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), b}, err
 }
 
 func (rc *rawConn) close() {
@@ -605,6 +777,11 @@ type phaseResult struct {
 	errors  int
 	elapsed time.Duration
 	lat     []time.Duration // sorted
+	// kinds counts the failed requests by failureKind.
+	kinds map[string]int
+	// nodes holds each node's share when the load was spread over several
+	// servers, in the order of the servers.
+	nodes []phaseResult
 }
 
 func (r phaseResult) rate() float64 { return float64(r.count) / r.elapsed.Seconds() }
@@ -616,44 +793,130 @@ func (r phaseResult) pct(p float64) time.Duration {
 	return r.lat[min(len(r.lat)-1, int(float64(len(r.lat))*p))]
 }
 
-// latencyRecorder collects latencies per operation from many workers.
-type latencyRecorder struct {
-	mu   sync.Mutex
-	ops  map[string]*phaseResult
-	errs map[string]string
+// merge adds o's requests to r (which must cover the same time).
+func (r *phaseResult) merge(o phaseResult) {
+	r.count += o.count
+	r.errors += o.errors
+	r.elapsed = o.elapsed
+	r.lat = append(r.lat, o.lat...)
+	for k, n := range o.kinds {
+		if r.kinds == nil {
+			r.kinds = map[string]int{}
+		}
+		r.kinds[k] += n
+	}
+	if r.nodes == nil && o.nodes != nil {
+		r.nodes = make([]phaseResult, len(o.nodes))
+	}
+	for i := range o.nodes {
+		r.nodes[i].op = r.op
+		r.nodes[i].merge(o.nodes[i])
+	}
 }
 
-func (r *latencyRecorder) add(op string, lat []time.Duration, errs int, firstErr string) {
+// sortLat sorts the latencies of r and of its nodes.
+func (r *phaseResult) sortLat() {
+	slices.Sort(r.lat)
+	for i := range r.nodes {
+		slices.Sort(r.nodes[i].lat)
+	}
+}
+
+// statusError is an answer other than 200.
+type statusError struct {
+	status  int
+	errType string // x-amzn-ErrorType, else the body's Code
+	body    []byte
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("status %d: %.200s", e.status, e.body) }
+
+// answerError is a 200 answer the load tool could not accept.
+type answerError struct{ msg string }
+
+func (e *answerError) Error() string { return e.msg }
+
+func badAnswer(format string, args ...any) error { return &answerError{fmt.Sprintf(format, args...)} }
+
+// failureKind names the class of a failed request for the report: the
+// status and error type of an answer ("503 ServiceUnavailableException"),
+// "200 unusable answer", or "no answer" and the cause.
+func failureKind(err error) string {
+	var se *statusError
+	var ae *answerError
+	var ne net.Error
+	switch {
+	case errors.As(err, &se):
+		t := se.errType
+		if t == "" {
+			var b struct{ Code string }
+			json.Unmarshal(se.body, &b)
+			t = cmp.Or(b.Code, "(no error type)")
+		}
+		return fmt.Sprintf("%d %s", se.status, t)
+	case errors.As(err, &ae):
+		return "200 unusable answer"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "no answer: timeout"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return "no answer: connection closed"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "no answer: connection refused"
+	}
+	return "no answer: other error"
+}
+
+// latencyRecorder collects latencies per operation and node from many
+// workers.
+type latencyRecorder struct {
+	mu    sync.Mutex
+	nodes int
+	ops   map[string]*phaseResult
+	errs  map[string]string
+}
+
+func (r *latencyRecorder) add(op string, node int, lat []time.Duration, kinds map[string]int, firstErr string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	pr := r.ops[op]
 	if pr == nil {
 		pr = &phaseResult{op: op}
+		if r.nodes > 1 {
+			pr.nodes = make([]phaseResult, r.nodes)
+		}
 		r.ops[op] = pr
 	}
-	pr.lat = append(pr.lat, lat...)
-	pr.count += len(lat)
-	pr.errors += errs
+	part := phaseResult{op: op, lat: lat, count: len(lat), kinds: kinds}
+	for _, n := range kinds {
+		part.errors += n
+	}
+	if pr.nodes != nil {
+		pr.nodes[node].op = op
+		pr.nodes[node].merge(part)
+	}
+	part.nodes = nil
+	pr.merge(part)
 	if firstErr != "" && r.errs[op] == "" {
 		r.errs[op] = firstErr
 	}
 }
 
-// load runs workers for d; each worker calls step repeatedly, which returns
-// the operation name, whether it failed, and an error description.
-func load(ctx context.Context, conc int, d time.Duration, step func(w int, rng *rand.Rand, i int) (string, error)) []phaseResult {
-	rec := &latencyRecorder{ops: map[string]*phaseResult{}, errs: map[string]string{}}
+// load runs conc workers on each of nodes servers for d: worker w talks to
+// node w%nodes on that node's connection w/nodes, and calls step
+// repeatedly, which returns the operation name and why it failed.
+func load(ctx context.Context, nodes, conc int, d time.Duration, step func(w int, rng *rand.Rand, i int) (string, error)) []phaseResult {
+	rec := &latencyRecorder{nodes: nodes, ops: map[string]*phaseResult{}, errs: map[string]string{}}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
-	for w := 0; w < conc; w++ {
+	for w := 0; w < nodes*conc; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), 42))
 			lats := map[string][]time.Duration{}
-			errs := map[string]int{}
+			kinds := map[string]map[string]int{}
 			first := map[string]string{}
 			for i := 0; ctx.Err() == nil; i++ {
 				t0 := time.Now()
@@ -663,14 +926,17 @@ func load(ctx context.Context, conc int, d time.Duration, step func(w int, rng *
 				}
 				lats[op] = append(lats[op], time.Since(t0))
 				if err != nil {
-					errs[op]++
+					if kinds[op] == nil {
+						kinds[op] = map[string]int{}
+					}
+					kinds[op][failureKind(err)]++
 					if first[op] == "" {
 						first[op] = err.Error()
 					}
 				}
 			}
 			for op, l := range lats {
-				rec.add(op, l, errs[op], first[op])
+				rec.add(op, w%nodes, l, kinds[op], first[op])
 			}
 		}()
 	}
@@ -679,7 +945,10 @@ func load(ctx context.Context, conc int, d time.Duration, step func(w int, rng *
 	var out []phaseResult
 	for _, pr := range rec.ops {
 		pr.elapsed = elapsed
-		slices.Sort(pr.lat)
+		for i := range pr.nodes {
+			pr.nodes[i].elapsed = elapsed
+		}
+		pr.sortLat()
 		if e := rec.errs[pr.op]; e != "" {
 			fmt.Fprintf(os.Stderr, "bench: %s: %d errors, first: %s\n", pr.op, pr.errors, e)
 		}
@@ -689,11 +958,18 @@ func load(ctx context.Context, conc int, d time.Duration, step func(w int, rng *
 	return out
 }
 
-func runPhases(ctx context.Context, cl *benchClient, c benchConfig, phases map[string]bool, acct string, ids []string) []phaseResult {
-	var out []phaseResult
+// runPhases runs the load phases against the servers of cls, c.Concurrency
+// connections on each.
+func runPhases(ctx context.Context, out io.Writer, cls []*benchClient, c benchConfig, phases map[string]bool, acct string, ids []string) []phaseResult {
+	var res []phaseResult
+	n := len(cls)
+	// on sends worker w's request to its node on its own connection.
+	on := func(w int, method, path, query string, body []byte) (answer, error) {
+		return cls[w%n].doOn(ctx, w/n, method, path, query, body)
+	}
 	path := "/accounts/" + acct + "/users"
 	if phases["batch"] {
-		res := load(ctx, c.Concurrency, c.Duration, func(w int, rng *rand.Rand, i int) (string, error) {
+		rs := load(ctx, n, c.Concurrency, c.Duration, func(w int, rng *rand.Rand, i int) (string, error) {
 			pick := make([]string, c.Batch)
 			for j := range pick {
 				pick[j] = ids[rng.IntN(len(ids))]
@@ -702,41 +978,36 @@ func runPhases(ctx context.Context, cl *benchClient, c benchConfig, phases map[s
 			if i%2 == 1 {
 				op, q = "BatchUnsuspendUser", "operation=unsuspend"
 			}
-			status, body, err := cl.doOn(ctx, w, "POST", path, q, batchBody(pick))
-			return op, checkStatus(status, body, err)
+			return op, checkAnswer(on(w, "POST", path, q, batchBody(pick)))
 		})
-		var all phaseResult
-		all.op = "Batch (both)"
-		for _, r := range res {
-			all.count += r.count
-			all.errors += r.errors
-			all.elapsed = r.elapsed
-			all.lat = append(all.lat, r.lat...)
+		all := phaseResult{op: "Batch (both)"}
+		for _, r := range rs {
+			all.merge(r)
 		}
-		slices.Sort(all.lat)
-		out = append(out, all)
-		out = append(out, res...)
+		all.sortLat()
+		res = append(res, all)
+		res = append(res, rs...)
 	}
 	if phases["list"] {
-		tokens := make([]string, c.Concurrency)
+		tokens := make([]string, n*c.Concurrency)
 		walks := atomic.Int64{}
-		res := load(ctx, c.Concurrency, c.Duration, func(w int, rng *rand.Rand, i int) (string, error) {
+		rs := load(ctx, n, c.Concurrency, c.Duration, func(w int, rng *rand.Rand, i int) (string, error) {
 			q := "max-results=100"
 			if tokens[w] != "" {
 				q += "&next-token=" + url.QueryEscape(tokens[w])
 			}
-			status, body, err := cl.doOn(ctx, w, "GET", path, q, nil)
-			if err = checkStatus(status, body, err); err != nil {
+			a, err := on(w, "GET", path, q, nil)
+			if err = checkAnswer(a, err); err != nil {
 				tokens[w] = ""
 				return "ListUsers", err
 			}
-			token, users, err := scanPage(body)
+			token, users, err := scanPage(a.body)
 			if err != nil {
 				tokens[w] = ""
 				return "ListUsers", err
 			}
 			if users != 100 && token != "" {
-				return "ListUsers", fmt.Errorf("a page of %d users before the end", users)
+				return "ListUsers", badAnswer("a page of %d users before the end", users)
 			}
 			tokens[w] = token
 			if token == "" {
@@ -744,16 +1015,15 @@ func runPhases(ctx context.Context, cl *benchClient, c benchConfig, phases map[s
 			}
 			return "ListUsers", nil
 		})
-		out = append(out, res...)
-		fmt.Printf("list: %d complete walks\n", walks.Load())
+		res = append(res, rs...)
+		fmt.Fprintf(out, "list: %d complete walks\n", walks.Load())
 	}
 	if phases["get"] {
-		out = append(out, load(ctx, c.Concurrency, c.Duration, func(w int, rng *rand.Rand, i int) (string, error) {
-			status, body, err := cl.doOn(ctx, w, "GET", path+"/"+ids[rng.IntN(len(ids))], "", nil)
-			return "GetUser", checkStatus(status, body, err)
+		res = append(res, load(ctx, n, c.Concurrency, c.Duration, func(w int, rng *rand.Rand, i int) (string, error) {
+			return "GetUser", checkAnswer(on(w, "GET", path+"/"+ids[rng.IntN(len(ids))], "", nil))
 		})...)
 	}
-	return out
+	return res
 }
 
 // scanPage reads a ListUsers answer's NextToken and counts its users without
@@ -763,7 +1033,7 @@ func runPhases(ctx context.Context, cl *benchClient, c benchConfig, phases map[s
 // escaping.
 func scanPage(body []byte) (token string, users int, err error) {
 	if len(body) == 0 || body[0] != '{' || body[len(body)-1] != '}' {
-		return "", 0, fmt.Errorf("not a JSON object: %.80q", body)
+		return "", 0, badAnswer("not a JSON object: %.80q", body)
 	}
 	// "U" is rarer than '"' in the page, which keeps the count's search fast.
 	users = bytes.Count(body, []byte(`UserId":`))
@@ -778,17 +1048,22 @@ func scanPage(body []byte) (token string, users int, err error) {
 	rest := body[i+len(key):]
 	end := bytes.IndexByte(rest, '"')
 	if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
-		return "", 0, fmt.Errorf("unreadable NextToken in %.80q", rest)
+		return "", 0, badAnswer("unreadable NextToken in %.80q", rest)
 	}
 	return string(rest[:end]), users, nil
 }
 
+// checkStatus returns a *statusError for an answer other than 200.
 func checkStatus(status int, body []byte, err error) error {
+	return checkAnswer(answer{status: status, body: body}, err)
+}
+
+func checkAnswer(a answer, err error) error {
 	if err != nil {
 		return err
 	}
-	if status != http.StatusOK {
-		return fmt.Errorf("status %d: %.200s", status, body)
+	if a.status != http.StatusOK {
+		return &statusError{a.status, a.errType, a.body}
 	}
 	return nil
 }
@@ -803,7 +1078,6 @@ func printResults(w io.Writer, res, base []phaseResult) {
 		fmt.Fprintf(w, " | %9s %8s %6s", "nostore/s", "p99", "ratio")
 	}
 	fmt.Fprintln(w)
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
 	for _, r := range res {
 		fmt.Fprintf(w, "%-20s %9d %9.0f %8s %8s %8s %7d", r.op, r.count, r.rate(), ms(r.pct(0.5)), ms(r.pct(0.99)), ms(r.pct(1)), r.errors)
 		if b, ok := baseByOp[r.op]; ok && b.count > 0 {
@@ -811,4 +1085,58 @@ func printResults(w io.Writer, res, base []phaseResult) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+
+// printNodeResults prints each node's share of each operation.
+func printNodeResults(w io.Writer, res []phaseResult) {
+	fmt.Fprintf(w, "per node:\n%-20s %4s %9s %9s %8s %8s %8s %7s\n", "operation", "node", "requests", "req/s", "p50", "p99", "max", "errors")
+	for _, r := range res {
+		for i, n := range r.nodes {
+			fmt.Fprintf(w, "%-20s %4d %9d %9.0f %8s %8s %8s %7d\n", r.op, i+1, n.count, n.rate(), ms(n.pct(0.5)), ms(n.pct(0.99)), ms(n.pct(1)), n.errors)
+		}
+	}
+}
+
+// printFailures prints every request that got no 200 answer, by operation,
+// node and kind, and returns how many there were. The batch phase's
+// "Batch (both)" total is left out: its operations are counted on their own.
+func printFailures(w io.Writer, label string, res []phaseResult) int {
+	total, failed := 0, 0
+	type row struct {
+		op, node, kind string
+		n              int
+	}
+	var rows []row
+	for _, r := range res {
+		if r.op == "Batch (both)" {
+			continue
+		}
+		total += r.count
+		failed += r.errors
+		parts := r.nodes
+		if parts == nil {
+			parts = []phaseResult{r}
+		}
+		for i, p := range parts {
+			for k, n := range p.kinds {
+				rows = append(rows, row{r.op, fmt.Sprintf("node %d", i+1), k, n})
+			}
+		}
+	}
+	if failed == 0 {
+		if total > 0 {
+			fmt.Fprintf(w, "%sall %d load requests answered 200\n", label, total)
+		}
+		return 0
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		return cmp.Or(strings.Compare(a.op, b.op), strings.Compare(a.node, b.node), strings.Compare(a.kind, b.kind))
+	})
+	fmt.Fprintf(w, "%s!!! %d of %d load requests (%.2f%%) got NO 200 ANSWER:\n", label, failed, total, 100*float64(failed)/float64(total))
+	for _, r := range rows {
+		fmt.Fprintf(w, "!!!   %-20s %-8s %-40s %7d\n", r.op, r.node, r.kind, r.n)
+	}
+	return failed
 }
