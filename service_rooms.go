@@ -374,7 +374,21 @@ func insertMembership(ctx context.Context, tx Tx, room *Room, m *RoomMembership)
 // resolveMember finds the user or bot memberID of the account (decision D23):
 // a user visible to GetUser, or a bot; else NotFound. bot is nil for a user.
 func resolveMember(ctx context.Context, tx ReadTx, accountID, memberID string) (Member, *Bot, error) {
-	u, err := visibleUser(ctx, tx, accountID, memberID)
+	return resolveMemberIn(ctx, tx, accountID, memberID, nil)
+}
+
+// resolveMemberIn is resolveMember with the account's users already read,
+// keyed by id, users being nil when they are not (see usersByID).
+func resolveMemberIn(ctx context.Context, tx ReadTx, accountID, memberID string, users map[string]*User) (Member, *Bot, error) {
+	var u *User
+	var err error
+	if users != nil {
+		if u = users[memberID]; u == nil || u.Removed() {
+			err = userNotFound(accountID, memberID)
+		}
+	} else {
+		u, err = visibleUser(ctx, tx, accountID, memberID)
+	}
 	if err == nil {
 		return Member{ID: u.ID, Type: MemberUser, Email: u.PrimaryEmail, FullName: u.DisplayName, AccountID: accountID}, nil, nil
 	}
@@ -414,9 +428,10 @@ type roomCounter struct {
 	members int
 }
 
-// addMember applies the rules of decision D23 to one new membership.
-func (s *Service) addMember(ctx context.Context, tx Tx, room *Room, rc *roomCounter, memberID string, role RoomRole, now time.Time) (*RoomMembership, error) {
-	member, bot, err := resolveMember(ctx, tx, room.AccountID, memberID)
+// addMember applies the rules of decision D23 to one new membership. users
+// are the account's users already read (nil: read the member's).
+func (s *Service) addMember(ctx context.Context, tx Tx, room *Room, rc *roomCounter, users map[string]*User, memberID string, role RoomRole, now time.Time) (*RoomMembership, error) {
+	member, bot, err := resolveMemberIn(ctx, tx, room.AccountID, memberID, users)
 	if err != nil {
 		return nil, err
 	}
@@ -485,7 +500,7 @@ func (s *Service) CreateRoomMembership(ctx context.Context, accountID, roomID, m
 		if err != nil {
 			return err
 		}
-		if m, err = s.addMember(ctx, tx, room, rc, memberID, role, s.now()); err != nil {
+		if m, err = s.addMember(ctx, tx, room, rc, nil, memberID, role, s.now()); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, "CreateRoomMembership", accountID, membershipChange(nil, m))
@@ -494,6 +509,38 @@ func (s *Service) CreateRoomMembership(ctx context.Context, accountID, roomID, m
 		return nil, err
 	}
 	return m, nil
+}
+
+// prefetchMembers reads, all at once, what addMember reads of each member
+// of a batch: the users, then the records of the membership, the member's
+// room count and, for those that are not users, the bot and its events
+// configuration. A store without batch reads reads the users one by one,
+// as addMember would have.
+func (s *Service) prefetchMembers(ctx context.Context, tx Tx, room *Room, items []MembershipItem) (map[string]*User, error) {
+	ids := make([]string, 0, len(items))
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		if !seen[it.MemberID] {
+			seen[it.MemberID] = true
+			ids = append(ids, it.MemberID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	users, err := usersByID(ctx, tx, room.AccountID, ids)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]ResourceKey, 0, 2*len(ids))
+	for _, id := range ids {
+		keys = append(keys, ResourceKey{Kind: kindMembership, ID: membershipID(room.ID, id)},
+			ResourceKey{Kind: kindCollabCount, ID: "member-rooms/" + id})
+		if u := users[id]; u == nil || u.Removed() {
+			keys = append(keys, ResourceKey{Kind: kindBot, ID: id}, ResourceKey{Kind: kindEventsConfig, ID: id})
+		}
+	}
+	return users, prefetchResources(ctx, tx, keys)
 }
 
 // BatchCreateRoomMembership adds many members in one transaction, in request
@@ -513,6 +560,10 @@ func (s *Service) BatchCreateRoomMembership(ctx context.Context, accountID, room
 				return Errorf(BadRequest, "MembershipItemList[%d] has no MemberId; every item needs one.", i+1)
 			}
 		}
+		users, err := s.prefetchMembers(ctx, tx, room, items)
+		if err != nil {
+			return err
+		}
 		now := s.now()
 		seen := make(map[string]bool, len(items))
 		var changes []AuditChange
@@ -527,7 +578,7 @@ func (s *Service) BatchCreateRoomMembership(ctx context.Context, accountID, room
 				errs = append(errs, MemberError{MemberID: it.MemberID, Code: ue.Code, Message: ue.Message})
 				continue
 			}
-			m, err := s.addMember(ctx, tx, room, rc, it.MemberID, it.Role, now)
+			m, err := s.addMember(ctx, tx, room, rc, users, it.MemberID, it.Role, now)
 			switch ErrorCode(err) {
 			case "":
 				changes = append(changes, membershipChange(nil, m))

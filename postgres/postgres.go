@@ -291,7 +291,11 @@ func (s *Store) attempt(ctx context.Context, opts *sql.TxOptions, fn func(*tx) e
 	if opts == rowLocked {
 		t.AccountLock, t.RowLock = forShare, forUpdate
 	}
-	if err := fn(t); err != nil {
+	err = fn(t)
+	if err == nil {
+		err = t.flush(ctx) // the resource writes the transaction held back (resources.go)
+	}
+	if err != nil {
 		sqlTx.Rollback()
 		return retry || retryable(err), err
 	}

@@ -9,12 +9,18 @@ import (
 )
 
 // tx is a transaction of this store: the SQL both stores share
-// (sqlutil.Tx), and the statements that read or write many users at once,
-// which only PostgreSQL has (arrays, unnest). A 50-user batch is then five
-// statements (account, users, users, audit, commit) instead of a hundred.
+// (sqlutil.Tx), and the statements that read or write many users or
+// resources at once, which only PostgreSQL has (arrays, unnest). A 50-user
+// batch is then five statements (account, users, users, audit, commit)
+// instead of a hundred.
 type tx struct {
 	*sqlutil.Tx
 	puts int // users written, to refresh the planner's statistics after a bulk load
+
+	// known holds the resources the transaction has read by key or written,
+	// dirty counts those written and not yet sent (see resources.go).
+	known map[openchime.ResourceKey]*known
+	dirty int
 }
 
 var (

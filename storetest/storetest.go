@@ -40,6 +40,9 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"ReadsAreCopies", testReadsAreCopies},
 		{"UserBatches", testUserBatches},
 		{"RowLockedUpdates", testRowLockedUpdates},
+		{"ResourceReadYourWrites", testResourceReadYourWrites},
+		{"ResourceBatches", testResourceBatches},
+		{"RowLockedResources", testRowLockedResources},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })

@@ -256,7 +256,7 @@ func (t *Tx) PutUser(ctx context.Context, u *openchime.User) error {
 
 // Resource implements openchime.ResourceStore.
 func (t *Tx) Resource(ctx context.Context, kind, id string) (*openchime.Resource, error) {
-	r, err := scanResource(t.Tx.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources WHERE kind = $1 AND id = $2`+t.RowLock, kind, id))
+	r, err := ScanResource(t.Tx.QueryRowContext(ctx, `SELECT `+ResourceColumns+` FROM resources WHERE kind = $1 AND id = $2`+t.RowLock, kind, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, openchime.Errorf(openchime.NotFound, "%s %s not found", kind, id)
 	}
@@ -267,7 +267,7 @@ func (t *Tx) Resource(ctx context.Context, kind, id string) (*openchime.Resource
 func (t *Tx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*openchime.Resource, error) {
 	args := []any{f.Kind}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	q := `SELECT ` + resourceColumns + ` FROM resources WHERE kind = $1`
+	q := `SELECT ` + ResourceColumns + ` FROM resources WHERE kind = $1`
 	if f.Scope != "" {
 		q += " AND scope = " + arg(f.Scope)
 	}
@@ -279,12 +279,12 @@ func (t *Tx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*open
 	if f.Limit > 0 {
 		q += " LIMIT " + arg(f.Limit)
 	}
-	return QueryAll(ctx, t, "list resources", q, args, scanResource)
+	return QueryAll(ctx, t, "list resources", q, args, ScanResource)
 }
 
 // AllResources implements openchime.ReadTx.
 func (t *Tx) AllResources(ctx context.Context) ([]*openchime.Resource, error) {
-	return QueryAll(ctx, t, "list all resources", `SELECT `+resourceColumns+` FROM resources ORDER BY kind, created_at, id`, nil, scanResource)
+	return QueryAll(ctx, t, "list all resources", `SELECT `+ResourceColumns+` FROM resources ORDER BY kind, created_at, id`, nil, ScanResource)
 }
 
 // DeleteAll implements openchime.Tx, and is what both SQL stores' Reset
@@ -331,9 +331,12 @@ func QueryAll[T any](ctx context.Context, t *Tx, op, q string, args []any, scan 
 	return out, t.Wrap(op, rows.Err())
 }
 
-const resourceColumns = `kind, id, scope, created_at, data`
+// ResourceColumns are the resources table's columns in the order
+// ScanResource reads them.
+const ResourceColumns = `kind, id, scope, created_at, data`
 
-func scanResource(row Scanner) (*openchime.Resource, error) {
+// ScanResource reads a row of ResourceColumns.
+func ScanResource(row Scanner) (*openchime.Resource, error) {
 	r := &openchime.Resource{}
 	var created int64
 	var data string
