@@ -45,9 +45,10 @@ type coldLoc struct {
 // transaction; a checkpoint syncs and removes segments.
 type coldFiles struct {
 	dir string
+	fs  fileSystem
 
 	mu       sync.Mutex
-	files    map[uint32]*os.File
+	files    map[uint32]file
 	unsynced map[uint32]bool
 	// cur is the segment appended to and size its length so far; only the
 	// writer changes them.
@@ -55,8 +56,8 @@ type coldFiles struct {
 	size int64
 }
 
-func newColdFiles(dir string) *coldFiles {
-	return &coldFiles{dir: dir, files: map[uint32]*os.File{}, unsynced: map[uint32]bool{}}
+func newColdFiles(dir string, fs fileSystem) *coldFiles {
+	return &coldFiles{dir: dir, fs: fs, files: map[uint32]file{}, unsynced: map[uint32]bool{}}
 }
 
 // segments lists the segment numbers in the directory.
@@ -89,7 +90,7 @@ func (c *coldFiles) resume(cur uint32, size int64) error {
 	}
 	for _, n := range segs {
 		if n > cur {
-			if err := os.Remove(filepath.Join(c.dir, coldName(n))); err != nil {
+			if err := c.fs.Remove(filepath.Join(c.dir, coldName(n))); err != nil {
 				return err
 			}
 		}
@@ -113,13 +114,13 @@ func (c *coldFiles) resume(cur uint32, size int64) error {
 }
 
 // file returns segment n opened for reading and writing, creating it.
-func (c *coldFiles) file(n uint32) (*os.File, error) {
+func (c *coldFiles) file(n uint32) (file, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if f := c.files[n]; f != nil {
 		return f, nil
 	}
-	f, err := os.OpenFile(filepath.Join(c.dir, coldName(n)), os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := c.fs.OpenFile(filepath.Join(c.dir, coldName(n)), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +174,7 @@ func (c *coldFiles) read(l coldLoc) (string, error) {
 // sync makes every appended record durable, and the new segments' names.
 func (c *coldFiles) sync() error {
 	c.mu.Lock()
-	var files []*os.File
+	var files []file
 	for n := range c.unsynced {
 		files = append(files, c.files[n])
 		delete(c.unsynced, n)
@@ -185,7 +186,7 @@ func (c *coldFiles) sync() error {
 		}
 	}
 	if len(files) > 0 {
-		return syncDir(c.dir)
+		return c.fs.SyncDir(c.dir)
 	}
 	return nil
 }
@@ -207,7 +208,7 @@ func (c *coldFiles) drop(cur uint32, live map[uint32]int) {
 		}
 		delete(c.unsynced, n)
 		c.mu.Unlock()
-		os.Remove(filepath.Join(c.dir, coldName(n)))
+		c.fs.Remove(filepath.Join(c.dir, coldName(n)))
 	}
 }
 

@@ -24,7 +24,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,6 +44,8 @@ type Options struct {
 	// CheckpointBytes is the log size that triggers a snapshot; 0 means half
 	// the size of the last snapshot, at least 64 MiB.
 	CheckpointBytes int64
+
+	fs fileSystem // nil: the real one; the tests inject faults
 }
 
 // Store is the log-structured store.
@@ -52,6 +53,7 @@ type Store struct {
 	dir  string
 	opts Options
 	lock *os.File
+	fs   fileSystem
 
 	wmu   sync.Mutex   // serializes writers
 	mu    sync.RWMutex // guards st and seq against readers
@@ -88,7 +90,10 @@ func OpenOptions(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, opts: opts, lock: lock}
+	s := &Store{dir: dir, opts: opts, lock: lock, fs: opts.fs}
+	if s.fs == nil {
+		s.fs = osFS{}
+	}
 	if err := s.recover(); err != nil {
 		if s.cold != nil {
 			s.cold.close()
@@ -143,10 +148,10 @@ func (s *Store) recover() error {
 		return err
 	}
 	s.st = newState()
-	s.cold = newColdFiles(s.dir)
+	s.cold = newColdFiles(s.dir, s.fs)
 	if len(snaps) > 0 {
 		seq := snaps[len(snaps)-1]
-		st, size, err := loadSnapshot(filepath.Join(s.dir, snapName(seq)), seq, s.cold)
+		st, size, err := loadSnapshot(s.fs, filepath.Join(s.dir, snapName(seq)), seq, s.cold)
 		if err != nil {
 			return err
 		}
@@ -156,11 +161,11 @@ func (s *Store) recover() error {
 		return err
 	}
 	ap := &applier{st: s.st, cold: s.cold}
-	var f *os.File
+	var f file
 	var size int64
 	for i, start := range wals {
 		path := filepath.Join(s.dir, walName(start))
-		data, err := os.ReadFile(path)
+		data, err := s.fs.ReadFile(path)
 		if err != nil {
 			return err
 		}
@@ -191,7 +196,7 @@ func (s *Store) recover() error {
 			return fmt.Errorf("logstore: %s is corrupt at offset %d of %d", path, off, len(data))
 		}
 		if last {
-			f, err = os.OpenFile(path, os.O_RDWR, 0o644)
+			f, err = s.fs.OpenFile(path, os.O_RDWR, 0o644)
 			if err != nil {
 				return err
 			}
@@ -206,10 +211,6 @@ func (s *Store) recover() error {
 					f.Close()
 					return err
 				}
-			}
-			if _, err := f.Seek(int64(off), io.SeekStart); err != nil {
-				f.Close()
-				return err
 			}
 			s.walStart, size = start, int64(off)
 		}
@@ -233,12 +234,12 @@ func allZero(b []byte) bool {
 	return true
 }
 
-func (s *Store) createWAL(start uint64) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(s.dir, walName(start)), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+func (s *Store) createWAL(start uint64) (file, error) {
+	f, err := s.fs.OpenFile(filepath.Join(s.dir, walName(start)), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	if err := syncDir(s.dir); err != nil {
+	if err := s.fs.SyncDir(s.dir); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -439,7 +440,7 @@ func (s *Store) Checkpoint() error {
 	err := s.cold.sync()
 	var size int64
 	if err == nil {
-		size, err = writeSnapshot(s.dir, data)
+		size, err = writeSnapshot(s.fs, s.dir, data)
 	}
 	if err != nil {
 		s.wmu.Lock()
@@ -461,14 +462,14 @@ func (s *Store) Checkpoint() error {
 	}
 	for _, v := range snaps {
 		if v < seq {
-			os.Remove(filepath.Join(s.dir, snapName(v)))
+			s.fs.Remove(filepath.Join(s.dir, snapName(v)))
 		}
 	}
 	for _, v := range wals {
 		if v <= seq {
-			os.Remove(filepath.Join(s.dir, walName(v)))
+			s.fs.Remove(filepath.Join(s.dir, walName(v)))
 		}
 	}
 	s.cold.drop(data.coldCur, data.segLive)
-	return syncDir(s.dir)
+	return s.fs.SyncDir(s.dir)
 }

@@ -183,14 +183,14 @@ func (c *crcWriter) Write(p []byte) (int, error) {
 	return c.w.Write(p)
 }
 
-func writeSnapshot(dir string, d *snapshotData) (int64, error) {
+func writeSnapshot(fs fileSystem, dir string, d *snapshotData) (int64, error) {
 	final := filepath.Join(dir, snapName(d.seq))
 	tmp := final + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := fs.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return 0, err
 	}
-	defer os.Remove(tmp)
+	defer fs.Remove(tmp)
 	defer f.Close()
 	bw := bufio.NewWriterSize(f, 1<<20)
 	cw := &crcWriter{w: bw}
@@ -238,10 +238,10 @@ func writeSnapshot(dir string, d *snapshotData) (int64, error) {
 	if err := f.Close(); err != nil {
 		return 0, err
 	}
-	if err := os.Rename(tmp, final); err != nil {
+	if err := fs.Rename(tmp, final); err != nil {
 		return 0, err
 	}
-	return info.Size(), syncDir(dir)
+	return info.Size(), fs.SyncDir(dir)
 }
 
 // compact copies the block's records into one buffer.
@@ -322,8 +322,8 @@ func writeSet(put func([]byte), scratch []byte, b *setBlock) []byte {
 // in that one buffer, which becomes the first chunk of its arena, so loading a
 // million users allocates a handful of large blocks. It also cuts the cold
 // segment back to the length the snapshot recorded.
-func loadSnapshot(path string, seq uint64, cold *coldFiles) (*state, int64, error) {
-	data, err := os.ReadFile(path)
+func loadSnapshot(fs fileSystem, path string, seq uint64, cold *coldFiles) (*state, int64, error) {
+	data, err := fs.ReadFile(path)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"os"
 	"sync"
 	"sync/atomic"
 )
@@ -34,9 +33,9 @@ type wal struct {
 	mu      sync.Mutex
 	work    *sync.Cond // signals the flusher
 	done    *sync.Cond // signals waiters that durable advanced or err was set
-	f       *os.File
-	cur     *os.File // the file off and alloc describe; the flusher's
-	buf     []byte   // frames not yet written
+	f       file
+	cur     file   // the file off and alloc describe; the flusher's
+	buf     []byte // frames not yet written
 	spare   []byte
 	bufSeq  uint64 // seq of the last frame in buf
 	durable atomic.Uint64
@@ -53,7 +52,7 @@ type wal struct {
 	stopped    chan struct{}
 }
 
-func newWAL(f *os.File, size int64, durable uint64, noSync bool) *wal {
+func newWAL(f file, size int64, durable uint64, noSync bool) *wal {
 	w := &wal{f: f, size: size, off: size, alloc: size, noSync: noSync, stopped: make(chan struct{})}
 	w.work = sync.NewCond(&w.mu)
 	w.done = sync.NewCond(&w.mu)
@@ -146,7 +145,7 @@ const preallocChunk = 8 << 20
 // zeroed preallocation when b does not fit (that sync also makes the new
 // size durable). A crash leaves zeros after the last frame, which recovery
 // reads as the end of the log.
-func (w *wal) write(f *os.File, b []byte) error {
+func (w *wal) write(f file, b []byte) error {
 	if w.off+int64(len(b)) > w.alloc && !w.noSync {
 		grow := max(preallocChunk, int64(len(b)))
 		zeros := make([]byte, 1<<20)
@@ -168,7 +167,7 @@ func (w *wal) write(f *os.File, b []byte) error {
 	if w.noSync {
 		return nil
 	}
-	return syncData(f)
+	return f.Datasync()
 }
 
 // drain waits until every appended frame is written and synced.
@@ -183,7 +182,7 @@ func (w *wal) drain() error {
 
 // rotate makes f the file later frames go to and returns the previous one.
 // The caller holds the store's writer lock, so nothing is appended meanwhile.
-func (w *wal) rotate(f *os.File) (*os.File, error) {
+func (w *wal) rotate(f file) (file, error) {
 	if err := w.drain(); err != nil {
 		return nil, err
 	}
@@ -237,14 +236,4 @@ func nextFrame(b []byte) (payload []byte, n int, ok bool) {
 		return nil, 0, false
 	}
 	return payload, frameHeader + int(size), true
-}
-
-// syncDir makes a file's creation, rename or removal in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
