@@ -107,8 +107,9 @@ func OpenOptions(dir string, opts Options) (*Store, error) {
 func snapName(seq uint64) string { return fmt.Sprintf("snap-%016x.bin", seq) }
 func walName(seq uint64) string  { return fmt.Sprintf("wal-%016x.log", seq) }
 
-// listFiles returns the seqs of the snapshots and logs in dir, ascending.
-func listFiles(dir string) (snaps, wals []uint64, err error) {
+// listFiles returns the seqs of the snapshots and logs in dir, ascending;
+// with clean it removes the temporary files of an interrupted checkpoint.
+func listFiles(dir string, clean bool) (snaps, wals []uint64, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, nil, err
@@ -116,7 +117,9 @@ func listFiles(dir string) (snaps, wals []uint64, err error) {
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasSuffix(name, ".tmp") {
-			os.Remove(filepath.Join(dir, name)) // an interrupted checkpoint
+			if clean {
+				os.Remove(filepath.Join(dir, name))
+			}
 			continue
 		}
 		var prefix string
@@ -140,82 +143,36 @@ func listFiles(dir string) (snaps, wals []uint64, err error) {
 	return snaps, wals, nil
 }
 
-// recover loads the newest snapshot, replays the logs after it, drops a torn
-// tail and opens the last log for appending.
+// recover loads the directory, drops a torn tail and opens the last log for
+// appending.
 func (s *Store) recover() error {
-	snaps, wals, err := listFiles(s.dir)
+	rep, err := s.load(false)
 	if err != nil {
 		return err
 	}
-	s.st = newState()
-	s.cold = newColdFiles(s.dir, s.fs)
-	if len(snaps) > 0 {
-		seq := snaps[len(snaps)-1]
-		st, size, err := loadSnapshot(s.fs, filepath.Join(s.dir, snapName(seq)), seq, s.cold)
-		if err != nil {
-			return err
-		}
-		s.st, s.seq, s.snapSeq = st, seq, seq
-		s.snapSize.Store(size)
-	} else if err := s.cold.resume(1, 0); err != nil {
-		return err
-	}
-	ap := &applier{st: s.st, cold: s.cold}
 	var f file
 	var size int64
-	for i, start := range wals {
-		path := filepath.Join(s.dir, walName(start))
-		data, err := s.fs.ReadFile(path)
+	if n := len(rep.logs); n > 0 {
+		last := rep.logs[n-1]
+		f, err = s.fs.OpenFile(last.path, os.O_RDWR, 0o644)
 		if err != nil {
 			return err
 		}
-		off := 0
-		for off < len(data) {
-			payload, n, ok := nextFrame(data[off:])
-			if !ok {
-				break
-			}
-			seq, err := readSeq(payload)
-			if err != nil {
-				return fmt.Errorf("logstore: %s at %d: %w", path, off, err)
-			}
-			if seq > s.seq {
-				if seq != s.seq+1 {
-					return fmt.Errorf("logstore: %s at %d: transaction %d follows %d", path, off, seq, s.seq)
-				}
-				if _, err := ap.applyPayload(payload); err != nil {
-					return fmt.Errorf("logstore: %s at %d: %w", path, off, err)
-				}
-				s.seq = seq
-			}
-			off += n
-		}
-		last := i == len(wals)-1
-		// A log closed by a rotation ends with its zeroed preallocation.
-		if off < len(data) && !last && !allZero(data[off:]) {
-			return fmt.Errorf("logstore: %s is corrupt at offset %d of %d", path, off, len(data))
-		}
-		if last {
-			f, err = s.fs.OpenFile(path, os.O_RDWR, 0o644)
-			if err != nil {
+		if last.scan.end < last.size {
+			// The zeroed preallocation, or a torn tail: a frame that was
+			// being written when the process or the machine stopped,
+			// never acknowledged.
+			if err := f.Truncate(int64(last.scan.end)); err != nil {
+				f.Close()
 				return err
 			}
-			if off < len(data) {
-				// A torn tail: a frame that was being written when the
-				// process or the machine stopped, never acknowledged.
-				if err := f.Truncate(int64(off)); err != nil {
-					f.Close()
-					return err
-				}
-				if err := f.Sync(); err != nil {
-					f.Close()
-					return err
-				}
+			if err := f.Sync(); err != nil {
+				f.Close()
+				return err
 			}
-			s.walStart, size = start, int64(off)
 		}
-	}
-	if f == nil {
+		s.walStart, size = last.start, int64(last.scan.end)
+	} else {
 		if f, err = s.createWAL(s.seq + 1); err != nil {
 			return err
 		}
@@ -223,6 +180,97 @@ func (s *Store) recover() error {
 	}
 	s.wal = newWAL(f, size, s.seq, s.opts.NoSync)
 	return nil
+}
+
+// loadReport is what load read; verify prints it.
+type loadReport struct {
+	snapshot    string // the snapshot loaded, "" for none
+	snapBytes   int64
+	older       []string // superseded snapshots, left to the next checkpoint
+	coldRecords int      // cold records the snapshot refers to, all verified
+	logs        []logFile
+	skipped     []string // logs the snapshot covers whole, not read
+}
+
+type logFile struct {
+	path  string
+	start uint64
+	size  int
+	scan  logScan
+}
+
+// load reads the newest snapshot, verifies the cold records it refers to and
+// replays the logs after it into s.st and s.seq. With dry (verify) it changes
+// no file. Damage is a *CorruptError; only the last log may end torn.
+func (s *Store) load(dry bool) (*loadReport, error) {
+	snaps, wals, err := listFiles(s.dir, !dry)
+	if err != nil {
+		return nil, err
+	}
+	rep := &loadReport{}
+	s.st = newState()
+	s.cold = newColdFiles(s.dir, s.fs)
+	s.cold.dry = dry
+	if len(snaps) > 0 {
+		seq := snaps[len(snaps)-1]
+		path := filepath.Join(s.dir, snapName(seq))
+		st, size, err := loadSnapshot(s.fs, path, seq, s.cold)
+		if err != nil {
+			return nil, err
+		}
+		s.st, s.seq, s.snapSeq = st, seq, seq
+		s.snapSize.Store(size)
+		rep.snapshot, rep.snapBytes = path, size
+		for _, v := range snaps[:len(snaps)-1] {
+			rep.older = append(rep.older, filepath.Join(s.dir, snapName(v)))
+		}
+		if rep.coldRecords, err = s.cold.verifyRecords(st); err != nil {
+			return nil, err
+		}
+	} else if err := s.cold.resume(1, 0); err != nil {
+		return nil, err
+	}
+	ap := &applier{st: s.st, cold: s.cold}
+	base := s.seq
+	for i, start := range wals {
+		path := filepath.Join(s.dir, walName(start))
+		if i+1 < len(wals) && wals[i+1] <= base+1 {
+			// Every frame of it is in the snapshot: a crash came between
+			// the snapshot's rename and the log's removal.
+			rep.skipped = append(rep.skipped, path)
+			continue
+		}
+		if start > s.seq+1 {
+			return nil, &CorruptError{Path: path, Why: fmt.Sprintf("the log begins at transaction %d, but the state before it ends at %d: a log is missing", start, s.seq), Repairable: false}
+		}
+		data, err := s.fs.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		first := true
+		scan, err := scanLog(path, data, i == len(wals)-1, func(off int, seq uint64, payload []byte) error {
+			if first && seq != start {
+				return fmt.Errorf("the log's first transaction is %d, its name says %d", seq, start)
+			}
+			first = false
+			if seq <= s.seq {
+				return nil
+			}
+			if seq != s.seq+1 {
+				return fmt.Errorf("transaction %d follows %d", seq, s.seq)
+			}
+			if _, err := ap.applyPayload(payload); err != nil {
+				return err
+			}
+			s.seq = seq
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		rep.logs = append(rep.logs, logFile{path: path, start: start, size: len(data), scan: scan})
+	}
+	return rep, nil
 }
 
 func allZero(b []byte) bool {
@@ -456,7 +504,7 @@ func (s *Store) Checkpoint() error {
 	data.release()
 	s.mu.Unlock()
 	s.wmu.Unlock()
-	snaps, wals, err := listFiles(s.dir)
+	snaps, wals, err := listFiles(s.dir, false)
 	if err != nil {
 		return err
 	}

@@ -333,22 +333,25 @@ func loadSnapshot(fs fileSystem, path string, seq uint64, cold *coldFiles) (*sta
 // parseSnapshot builds the state from a snapshot file's bytes, which the
 // user and cold sets keep as their first arena chunk.
 func parseSnapshot(path string, data []byte, seq uint64, cold *coldFiles) (*state, int64, error) {
-	bad := func(why string) (*state, int64, error) {
-		return nil, 0, fmt.Errorf("logstore: snapshot %s is corrupt: %s", path, why)
+	// at is where the entry being read began, for the error.
+	at := 0
+	badAt := func(off int, why string) (*state, int64, error) {
+		return nil, 0, &CorruptError{Path: path, Offset: int64(off), Why: "snapshot " + why}
 	}
+	bad := func(why string) (*state, int64, error) { return badAt(at, why) }
 	if len(data) < len(snapMagic)+8+5 {
-		return bad("bad header")
+		return badAt(0, fmt.Sprintf("too short (%d bytes)", len(data)))
 	}
 	magic := string(data[:len(snapMagic)])
 	if magic != snapMagic && magic != snapMagicV1 {
-		return bad("bad header")
+		return badAt(0, "bad magic number")
 	}
 	body := data[:len(data)-4]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) || body[len(body)-1] != 0 {
-		return bad("checksum mismatch")
+		return badAt(len(body), fmt.Sprintf("checksum mismatch: the CRC-32C there does not match bytes 0..%d", len(body)))
 	}
 	if binary.LittleEndian.Uint64(data[len(snapMagic):]) != seq {
-		return bad("sequence number does not match the file name")
+		return badAt(len(snapMagic), "sequence number does not match the file name")
 	}
 	st := newState()
 	ap := &applier{st: st, cold: cold}
@@ -361,8 +364,11 @@ func parseSnapshot(path string, data []byte, seq uint64, cold *coldFiles) (*stat
 		}
 		resumed = true
 	}
-	d := decoder{s: bytesToString(body[len(snapMagic)+8 : len(body)-1])}
+	entries := len(snapMagic) + 8
+	d := decoder{s: bytesToString(body[entries : len(body)-1])}
+	end := len(body) - 1
 	for len(d.s) > 0 && d.err == nil {
+		at = end - len(d.s)
 		switch kind := d.byte(); kind {
 		case kindColdTail:
 			t := decoder{s: d.str()}
