@@ -31,6 +31,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	openchime "github.com/openchime/openchime"
 )
@@ -364,6 +365,10 @@ func (s *Store) commit(appendEntries func([]byte) []byte, slots func(accountID, 
 	if cap(b) <= 1<<20 {
 		s.frame = b
 	}
+	if err := s.wal.reserve(len(b)); err != nil {
+		s.wmu.Unlock()
+		return writeRefused(err, s.wal.failed() != nil)
+	}
 	s.mu.Lock()
 	ap := applier{st: s.st, cold: s.cold, slots: slots}
 	_, err := ap.applyPayload(b[frameHeader:])
@@ -373,7 +378,7 @@ func (s *Store) commit(appendEntries func([]byte) []byte, slots func(accountID, 
 	s.mu.Unlock()
 	if err != nil {
 		s.wmu.Unlock()
-		return err
+		return writeRefused(err, false)
 	}
 	s.wal.append(b, seq)
 	s.wmu.Unlock()
@@ -386,6 +391,19 @@ func unavailable(err error) error {
 		return nil
 	}
 	return &openchime.Error{Code: openchime.ServiceUnavailable, Message: "The store cannot write its log; the server must be restarted.", Err: err}
+}
+
+// writeRefused is the error of a transaction refused before it was applied,
+// when extending the log or writing a cold record failed: a full disk is a
+// 503 that passes once there is space again, and leaves the store as it was.
+func writeRefused(err error, logFailed bool) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return &openchime.Error{Code: openchime.ServiceUnavailable, Message: "The disk is full: the write was not applied. Writes resume once there is space.", Err: err}
+	case logFailed:
+		return unavailable(err)
+	}
+	return err
 }
 
 // View implements openchime.Store.
@@ -466,6 +484,12 @@ func (s *Store) Checkpoint() error {
 	}
 	seq := s.seq
 	if s.walStart != seq+1 {
+		// A failed log must not get a successor: its last frames may not
+		// be on disk, and the next log would begin after them.
+		if err := s.wal.drain(); err != nil {
+			s.wmu.Unlock()
+			return err
+		}
 		f, err := s.createWAL(seq + 1)
 		if err != nil {
 			s.wmu.Unlock()
