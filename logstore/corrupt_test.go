@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,5 +181,73 @@ func TestStore_UndamagedCrashOpens(t *testing.T) {
 		if id := fmt.Sprintf("u%05d", i); got[id] != want {
 			t.Errorf("%s is %s, want %s", id, got[id], want)
 		}
+	}
+}
+
+// TestVerify_And_Repair verifies an undamaged crashed store, damages the
+// log's second frame, and checks that verify names the damage, that repair
+// keeps a copy of the log, cuts it there and counts the transactions it
+// drops, and that the store then opens with the transactions before it.
+func TestVerify_And_Repair(t *testing.T) {
+	dir, log, offs := crashedStore(t)
+	var out strings.Builder
+	if err := logstore.Verify(dir, &out); err != nil {
+		t.Fatalf("verify of an undamaged store: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"snap-", "cold segments: 5 records", "4 frames", "ok: the store holds transactions up to"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("verify's report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if rep, err := logstore.Repair(dir); err != nil || rep.Cut != "" {
+		t.Fatalf("repair of an undamaged store: %+v, %v", rep, err)
+	}
+	flip(t, log, offs[1]+5)
+	var ce *logstore.CorruptError
+	if err := logstore.Verify(dir, io.Discard); !errors.As(err, &ce) || ce.Path != log || ce.Offset != int64(offs[1]) {
+		t.Fatalf("verify of a damaged log: %v", err)
+	}
+	MustOpenErr(t, dir)
+	rep, err := logstore.Repair(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Cut != log || rep.Offset != int64(offs[1]) || rep.Dropped != 3 {
+		t.Errorf("repair = %+v, want the log cut at %d and 3 transactions dropped", rep, offs[1])
+	}
+	if kept, err := os.ReadFile(rep.Kept); err != nil || len(kept) < offs[3] {
+		t.Errorf("the copy of the log: %d bytes, %v", len(kept), err)
+	}
+	got := statuses(t, MustOpen(t, dir, logstore.Options{}))
+	for i := range 20 {
+		want := openchime.Registered
+		if i < 2 {
+			want = openchime.Suspended // the first frame after the snapshot
+		}
+		if id := fmt.Sprintf("u%05d", i); got[id] != want {
+			t.Errorf("after repair %s is %s, want %s", id, got[id], want)
+		}
+	}
+}
+
+// MustOpenErr checks that a damaged store does not open.
+func MustOpenErr(t *testing.T, dir string) error {
+	t.Helper()
+	s, err := logstore.Open(dir)
+	if err == nil {
+		s.Close()
+		t.Fatal("the damaged store opened")
+	}
+	return err
+}
+
+func TestRepair_RefusesWhileOpen(t *testing.T) {
+	dir := t.TempDir()
+	MustOpen(t, dir, logstore.Options{})
+	if _, err := logstore.Repair(dir); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("repair of an open store: %v", err)
+	}
+	if err := logstore.Verify(dir, io.Discard); err == nil {
+		t.Fatal("verify ran on an open store")
 	}
 }
