@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"path/filepath"
 )
 
 // Telling a torn tail from corruption. The model is etcd's WAL
@@ -51,7 +52,7 @@ type CorruptError struct {
 func (e *CorruptError) Error() string {
 	what := "restore the directory from a backup (a damaged snapshot or cold segment cannot be repaired)"
 	if e.Repairable {
-		what = "run `openchime repair --db log:DIR` to cut the log at the last good frame (it keeps a copy of what it cuts and says how many transactions it drops), or restore the directory from a backup"
+		what = "run `openchime repair --db log:" + filepath.Dir(e.Path) + "` to cut the log at the last good frame (it keeps a copy of what it cuts and says how many transactions it drops), or restore the directory from a backup"
 	}
 	return fmt.Sprintf("logstore: %s is damaged at offset %d: %s; the store refuses to open rather than lose acknowledged writes: %s", e.Path, e.Offset, e.Why, what)
 }
