@@ -2,6 +2,9 @@ package logstore
 
 import (
 	"fmt"
+	"hash/crc32"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,20 +37,30 @@ var coldSegmentBytes int64 = 64 << 20
 
 func coldName(n uint32) string { return fmt.Sprintf("cold-%08x.dat", n) }
 
-// coldLoc is where a cold record lies.
+// coldLoc is where a cold record lies, and its checksum: sum is the CRC-32C
+// of the record | 1<<32, or 0 for an entry written before records had one.
+// Segments are never read whole on the request path, so each record carries
+// its own check.
 type coldLoc struct {
 	seg      uint32
 	off, len int64
+	sum      uint64
 }
+
+func coldSum(rec []byte) uint64 { return uint64(crc32.Checksum(rec, castagnoli)) | 1<<32 }
 
 // coldFiles are the cold segments of a store. Appends happen under the writer
 // lock (in commit and in recovery); reads happen concurrently, from any
 // transaction; a checkpoint syncs and removes segments.
 type coldFiles struct {
 	dir string
+	fs  fileSystem
+	// dry is verify's mode: nothing is written, cut or removed; appends
+	// only advance the tail.
+	dry bool
 
 	mu       sync.Mutex
-	files    map[uint32]*os.File
+	files    map[uint32]file
 	unsynced map[uint32]bool
 	// cur is the segment appended to and size its length so far; only the
 	// writer changes them.
@@ -55,8 +68,8 @@ type coldFiles struct {
 	size int64
 }
 
-func newColdFiles(dir string) *coldFiles {
-	return &coldFiles{dir: dir, files: map[uint32]*os.File{}, unsynced: map[uint32]bool{}}
+func newColdFiles(dir string, fs fileSystem) *coldFiles {
+	return &coldFiles{dir: dir, fs: fs, files: map[uint32]file{}, unsynced: map[uint32]bool{}}
 }
 
 // segments lists the segment numbers in the directory.
@@ -87,9 +100,22 @@ func (c *coldFiles) resume(cur uint32, size int64) error {
 	if err != nil {
 		return err
 	}
+	if c.dry {
+		var have int64
+		if info, err := os.Stat(filepath.Join(c.dir, coldName(cur))); err == nil {
+			have = info.Size()
+		} else if !os.IsNotExist(err) {
+			return err
+		}
+		if have < size {
+			return &CorruptError{Path: filepath.Join(c.dir, coldName(cur)), Offset: have, Why: fmt.Sprintf("the segment has %d bytes, the snapshot refers to %d", have, size)}
+		}
+		c.cur, c.size = cur, size
+		return nil
+	}
 	for _, n := range segs {
 		if n > cur {
-			if err := os.Remove(filepath.Join(c.dir, coldName(n))); err != nil {
+			if err := c.fs.Remove(filepath.Join(c.dir, coldName(n))); err != nil {
 				return err
 			}
 		}
@@ -103,7 +129,7 @@ func (c *coldFiles) resume(cur uint32, size int64) error {
 		return err
 	}
 	if info.Size() < size {
-		return fmt.Errorf("logstore: %s has %d bytes, the snapshot refers to %d", coldName(cur), info.Size(), size)
+		return &CorruptError{Path: filepath.Join(c.dir, coldName(cur)), Offset: info.Size(), Why: fmt.Sprintf("the segment has %d bytes, the snapshot refers to %d", info.Size(), size)}
 	}
 	if err := f.Truncate(size); err != nil {
 		return err
@@ -113,13 +139,17 @@ func (c *coldFiles) resume(cur uint32, size int64) error {
 }
 
 // file returns segment n opened for reading and writing, creating it.
-func (c *coldFiles) file(n uint32) (*os.File, error) {
+func (c *coldFiles) file(n uint32) (file, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if f := c.files[n]; f != nil {
 		return f, nil
 	}
-	f, err := os.OpenFile(filepath.Join(c.dir, coldName(n)), os.O_RDWR|os.O_CREATE, 0o644)
+	flag := os.O_RDWR | os.O_CREATE
+	if c.dry {
+		flag = os.O_RDONLY
+	}
+	f, err := c.fs.OpenFile(filepath.Join(c.dir, coldName(n)), flag, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -138,15 +168,20 @@ func (c *coldFiles) appendRecords(recs []string) ([]coldLoc, error) {
 	if c.size > 0 && c.size+total > coldSegmentBytes {
 		c.cur, c.size = c.cur+1, 0
 	}
-	f, err := c.file(c.cur)
-	if err != nil {
-		return nil, err
-	}
 	buf := make([]byte, 0, total)
 	locs := make([]coldLoc, len(recs))
 	for i, r := range recs {
-		locs[i] = coldLoc{seg: c.cur, off: c.size + int64(len(buf)), len: int64(len(r))}
+		at := len(buf)
 		buf = append(buf, r...)
+		locs[i] = coldLoc{seg: c.cur, off: c.size + int64(at), len: int64(len(r)), sum: coldSum(buf[at:])}
+	}
+	if c.dry {
+		c.size += total
+		return locs, nil
+	}
+	f, err := c.file(c.cur)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := f.WriteAt(buf, c.size); err != nil {
 		return nil, err
@@ -167,13 +202,16 @@ func (c *coldFiles) read(l coldLoc) (string, error) {
 	if _, err := f.ReadAt(buf, l.off); err != nil {
 		return "", fmt.Errorf("logstore: reading %s at %d: %w", coldName(l.seg), l.off, err)
 	}
+	if l.sum != 0 && coldSum(buf) != l.sum {
+		return "", &CorruptError{Path: filepath.Join(c.dir, coldName(l.seg)), Offset: l.off, Why: fmt.Sprintf("the record of %d bytes there fails its checksum", l.len)}
+	}
 	return bytesToString(buf), nil
 }
 
 // sync makes every appended record durable, and the new segments' names.
 func (c *coldFiles) sync() error {
 	c.mu.Lock()
-	var files []*os.File
+	var files []file
 	for n := range c.unsynced {
 		files = append(files, c.files[n])
 		delete(c.unsynced, n)
@@ -185,7 +223,7 @@ func (c *coldFiles) sync() error {
 		}
 	}
 	if len(files) > 0 {
-		return syncDir(c.dir)
+		return c.fs.SyncDir(c.dir)
 	}
 	return nil
 }
@@ -207,7 +245,7 @@ func (c *coldFiles) drop(cur uint32, live map[uint32]int) {
 		}
 		delete(c.unsynced, n)
 		c.mu.Unlock()
-		os.Remove(filepath.Join(c.dir, coldName(n)))
+		c.fs.Remove(filepath.Join(c.dir, coldName(n)))
 	}
 }
 
@@ -252,6 +290,9 @@ func encodeColdEntry(e coldEntry) string {
 	enc.uint(uint64(e.loc.seg))
 	enc.uint(uint64(e.loc.off))
 	enc.uint(uint64(e.loc.len))
+	if e.loc.sum != 0 {
+		enc.uint(e.loc.sum)
+	}
 	return string(enc.b)
 }
 
@@ -262,6 +303,9 @@ func decodeColdEntry(rec string) (coldEntry, bool) {
 	d := decoder{s: rec}
 	e := coldEntry{created: d.int(), id: d.str(), scope: d.str()}
 	e.loc = coldLoc{seg: uint32(d.uint()), off: int64(d.uint()), len: int64(d.uint())}
+	if len(d.s) > 0 { // entries written before records had a checksum end here
+		e.loc.sum = d.uint()
+	}
 	return e, d.err == nil
 }
 
@@ -371,4 +415,51 @@ func (t readTx) coldResource(e coldEntry) (*openchime.Resource, error) {
 		return nil, err
 	}
 	return decodeResource(rec)
+}
+
+// verifyRecords reads every cold record the state refers to, a segment at a
+// time, and checks that it lies within its segment and matches its sum; it
+// returns how many it checked. Open runs it on the records a snapshot refers
+// to, so that a damaged segment is found before the store serves anything.
+func (c *coldFiles) verifyRecords(st *state) (int, error) {
+	bySeg := map[uint32][]coldLoc{}
+	for _, set := range st.cold {
+		for _, r := range set.refs {
+			if e, ok := decodeColdEntry(set.arena.get(r)); ok {
+				bySeg[e.loc.seg] = append(bySeg[e.loc.seg], e.loc)
+			}
+		}
+	}
+	segs := slices.Sorted(maps.Keys(bySeg))
+	n := 0
+	var buf []byte
+	for _, seg := range segs {
+		path := filepath.Join(c.dir, coldName(seg))
+		f, err := c.file(seg)
+		if err != nil {
+			return n, err
+		}
+		info, err := f.Stat()
+		if err != nil {
+			return n, err
+		}
+		size := info.Size()
+		if int64(cap(buf)) < size {
+			buf = make([]byte, size)
+		}
+		buf = buf[:size]
+		if _, err := f.ReadAt(buf, 0); err != nil && err != io.EOF {
+			return n, fmt.Errorf("logstore: reading %s: %w", path, err)
+		}
+		for _, l := range bySeg[seg] {
+			if l.off < 0 || l.len < 0 || l.off+l.len > size {
+				return n, &CorruptError{Path: path, Offset: l.off, Why: fmt.Sprintf("a record of %d bytes runs past the segment's end (%d bytes)", l.len, size)}
+			}
+			if l.sum != 0 && coldSum(buf[l.off:l.off+l.len]) != l.sum {
+				return n, &CorruptError{Path: path, Offset: l.off, Why: fmt.Sprintf("the record of %d bytes there fails its checksum", l.len)}
+			}
+			n++
+		}
+	}
+	return n, nil
 }

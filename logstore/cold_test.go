@@ -176,7 +176,7 @@ func TestStore_ColdWriteFailureAppliesNothing(t *testing.T) {
 	}
 	s.cold.mu.Lock()
 	s.cold.files[s.cold.cur].Close()
-	s.cold.files[s.cold.cur] = f
+	s.cold.files[s.cold.cur] = osFile{f}
 	s.cold.mu.Unlock()
 	ctx := context.Background()
 	err = s.Update(ctx, func(tx openchime.Tx) error {

@@ -24,7 +24,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,6 +31,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	openchime "github.com/openchime/openchime"
 )
@@ -45,6 +45,8 @@ type Options struct {
 	// CheckpointBytes is the log size that triggers a snapshot; 0 means half
 	// the size of the last snapshot, at least 64 MiB.
 	CheckpointBytes int64
+
+	fs fileSystem // nil: the real one; the tests inject faults
 }
 
 // Store is the log-structured store.
@@ -52,6 +54,7 @@ type Store struct {
 	dir  string
 	opts Options
 	lock *os.File
+	fs   fileSystem
 
 	wmu   sync.Mutex   // serializes writers
 	mu    sync.RWMutex // guards st and seq against readers
@@ -88,7 +91,10 @@ func OpenOptions(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dir: dir, opts: opts, lock: lock}
+	s := &Store{dir: dir, opts: opts, lock: lock, fs: opts.fs}
+	if s.fs == nil {
+		s.fs = osFS{}
+	}
 	if err := s.recover(); err != nil {
 		if s.cold != nil {
 			s.cold.close()
@@ -102,8 +108,9 @@ func OpenOptions(dir string, opts Options) (*Store, error) {
 func snapName(seq uint64) string { return fmt.Sprintf("snap-%016x.bin", seq) }
 func walName(seq uint64) string  { return fmt.Sprintf("wal-%016x.log", seq) }
 
-// listFiles returns the seqs of the snapshots and logs in dir, ascending.
-func listFiles(dir string) (snaps, wals []uint64, err error) {
+// listFiles returns the seqs of the snapshots and logs in dir, ascending;
+// with clean it removes the temporary files of an interrupted checkpoint.
+func listFiles(dir string, clean bool) (snaps, wals []uint64, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, nil, err
@@ -111,7 +118,9 @@ func listFiles(dir string) (snaps, wals []uint64, err error) {
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasSuffix(name, ".tmp") {
-			os.Remove(filepath.Join(dir, name)) // an interrupted checkpoint
+			if clean {
+				os.Remove(filepath.Join(dir, name))
+			}
 			continue
 		}
 		var prefix string
@@ -135,86 +144,36 @@ func listFiles(dir string) (snaps, wals []uint64, err error) {
 	return snaps, wals, nil
 }
 
-// recover loads the newest snapshot, replays the logs after it, drops a torn
-// tail and opens the last log for appending.
+// recover loads the directory, drops a torn tail and opens the last log for
+// appending.
 func (s *Store) recover() error {
-	snaps, wals, err := listFiles(s.dir)
+	rep, err := s.load(false)
 	if err != nil {
 		return err
 	}
-	s.st = newState()
-	s.cold = newColdFiles(s.dir)
-	if len(snaps) > 0 {
-		seq := snaps[len(snaps)-1]
-		st, size, err := loadSnapshot(filepath.Join(s.dir, snapName(seq)), seq, s.cold)
-		if err != nil {
-			return err
-		}
-		s.st, s.seq, s.snapSeq = st, seq, seq
-		s.snapSize.Store(size)
-	} else if err := s.cold.resume(1, 0); err != nil {
-		return err
-	}
-	ap := &applier{st: s.st, cold: s.cold}
-	var f *os.File
+	var f file
 	var size int64
-	for i, start := range wals {
-		path := filepath.Join(s.dir, walName(start))
-		data, err := os.ReadFile(path)
+	if n := len(rep.logs); n > 0 {
+		last := rep.logs[n-1]
+		f, err = s.fs.OpenFile(last.path, os.O_RDWR, 0o644)
 		if err != nil {
 			return err
 		}
-		off := 0
-		for off < len(data) {
-			payload, n, ok := nextFrame(data[off:])
-			if !ok {
-				break
-			}
-			seq, err := readSeq(payload)
-			if err != nil {
-				return fmt.Errorf("logstore: %s at %d: %w", path, off, err)
-			}
-			if seq > s.seq {
-				if seq != s.seq+1 {
-					return fmt.Errorf("logstore: %s at %d: transaction %d follows %d", path, off, seq, s.seq)
-				}
-				if _, err := ap.applyPayload(payload); err != nil {
-					return fmt.Errorf("logstore: %s at %d: %w", path, off, err)
-				}
-				s.seq = seq
-			}
-			off += n
-		}
-		last := i == len(wals)-1
-		// A log closed by a rotation ends with its zeroed preallocation.
-		if off < len(data) && !last && !allZero(data[off:]) {
-			return fmt.Errorf("logstore: %s is corrupt at offset %d of %d", path, off, len(data))
-		}
-		if last {
-			f, err = os.OpenFile(path, os.O_RDWR, 0o644)
-			if err != nil {
-				return err
-			}
-			if off < len(data) {
-				// A torn tail: a frame that was being written when the
-				// process or the machine stopped, never acknowledged.
-				if err := f.Truncate(int64(off)); err != nil {
-					f.Close()
-					return err
-				}
-				if err := f.Sync(); err != nil {
-					f.Close()
-					return err
-				}
-			}
-			if _, err := f.Seek(int64(off), io.SeekStart); err != nil {
+		if last.scan.end < last.size {
+			// The zeroed preallocation, or a torn tail: a frame that was
+			// being written when the process or the machine stopped,
+			// never acknowledged.
+			if err := f.Truncate(int64(last.scan.end)); err != nil {
 				f.Close()
 				return err
 			}
-			s.walStart, size = start, int64(off)
+			if err := f.Sync(); err != nil {
+				f.Close()
+				return err
+			}
 		}
-	}
-	if f == nil {
+		s.walStart, size = last.start, int64(last.scan.end)
+	} else {
 		if f, err = s.createWAL(s.seq + 1); err != nil {
 			return err
 		}
@@ -222,6 +181,97 @@ func (s *Store) recover() error {
 	}
 	s.wal = newWAL(f, size, s.seq, s.opts.NoSync)
 	return nil
+}
+
+// loadReport is what load read; verify prints it.
+type loadReport struct {
+	snapshot    string // the snapshot loaded, "" for none
+	snapBytes   int64
+	older       []string // superseded snapshots, left to the next checkpoint
+	coldRecords int      // cold records the snapshot refers to, all verified
+	logs        []logFile
+	skipped     []string // logs the snapshot covers whole, not read
+}
+
+type logFile struct {
+	path  string
+	start uint64
+	size  int
+	scan  logScan
+}
+
+// load reads the newest snapshot, verifies the cold records it refers to and
+// replays the logs after it into s.st and s.seq. With dry (verify) it changes
+// no file. Damage is a *CorruptError; only the last log may end torn.
+func (s *Store) load(dry bool) (*loadReport, error) {
+	snaps, wals, err := listFiles(s.dir, !dry)
+	if err != nil {
+		return nil, err
+	}
+	rep := &loadReport{}
+	s.st = newState()
+	s.cold = newColdFiles(s.dir, s.fs)
+	s.cold.dry = dry
+	if len(snaps) > 0 {
+		seq := snaps[len(snaps)-1]
+		path := filepath.Join(s.dir, snapName(seq))
+		st, size, err := loadSnapshot(s.fs, path, seq, s.cold)
+		if err != nil {
+			return nil, err
+		}
+		s.st, s.seq, s.snapSeq = st, seq, seq
+		s.snapSize.Store(size)
+		rep.snapshot, rep.snapBytes = path, size
+		for _, v := range snaps[:len(snaps)-1] {
+			rep.older = append(rep.older, filepath.Join(s.dir, snapName(v)))
+		}
+		if rep.coldRecords, err = s.cold.verifyRecords(st); err != nil {
+			return nil, err
+		}
+	} else if err := s.cold.resume(1, 0); err != nil {
+		return nil, err
+	}
+	ap := &applier{st: s.st, cold: s.cold}
+	base := s.seq
+	for i, start := range wals {
+		path := filepath.Join(s.dir, walName(start))
+		if i+1 < len(wals) && wals[i+1] <= base+1 {
+			// Every frame of it is in the snapshot: a crash came between
+			// the snapshot's rename and the log's removal.
+			rep.skipped = append(rep.skipped, path)
+			continue
+		}
+		if start > s.seq+1 {
+			return nil, &CorruptError{Path: path, Why: fmt.Sprintf("the log begins at transaction %d, but the state before it ends at %d: a log is missing", start, s.seq), Repairable: false}
+		}
+		data, err := s.fs.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		first := true
+		scan, err := scanLog(path, data, i == len(wals)-1, func(off int, seq uint64, payload []byte) error {
+			if first && seq != start {
+				return fmt.Errorf("the log's first transaction is %d, its name says %d", seq, start)
+			}
+			first = false
+			if seq <= s.seq {
+				return nil
+			}
+			if seq != s.seq+1 {
+				return fmt.Errorf("transaction %d follows %d", seq, s.seq)
+			}
+			if _, err := ap.applyPayload(payload); err != nil {
+				return err
+			}
+			s.seq = seq
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		rep.logs = append(rep.logs, logFile{path: path, start: start, size: len(data), scan: scan})
+	}
+	return rep, nil
 }
 
 func allZero(b []byte) bool {
@@ -233,12 +283,12 @@ func allZero(b []byte) bool {
 	return true
 }
 
-func (s *Store) createWAL(start uint64) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(s.dir, walName(start)), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+func (s *Store) createWAL(start uint64) (file, error) {
+	f, err := s.fs.OpenFile(filepath.Join(s.dir, walName(start)), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	if err := syncDir(s.dir); err != nil {
+	if err := s.fs.SyncDir(s.dir); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -315,6 +365,10 @@ func (s *Store) commit(appendEntries func([]byte) []byte, slots func(accountID, 
 	if cap(b) <= 1<<20 {
 		s.frame = b
 	}
+	if err := s.wal.reserve(len(b)); err != nil {
+		s.wmu.Unlock()
+		return writeRefused(err, s.wal.failed() != nil)
+	}
 	s.mu.Lock()
 	ap := applier{st: s.st, cold: s.cold, slots: slots}
 	_, err := ap.applyPayload(b[frameHeader:])
@@ -324,7 +378,7 @@ func (s *Store) commit(appendEntries func([]byte) []byte, slots func(accountID, 
 	s.mu.Unlock()
 	if err != nil {
 		s.wmu.Unlock()
-		return err
+		return writeRefused(err, false)
 	}
 	s.wal.append(b, seq)
 	s.wmu.Unlock()
@@ -337,6 +391,19 @@ func unavailable(err error) error {
 		return nil
 	}
 	return &openchime.Error{Code: openchime.ServiceUnavailable, Message: "The store cannot write its log; the server must be restarted.", Err: err}
+}
+
+// writeRefused is the error of a transaction refused before it was applied,
+// when extending the log or writing a cold record failed: a full disk is a
+// 503 that passes once there is space again, and leaves the store as it was.
+func writeRefused(err error, logFailed bool) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return &openchime.Error{Code: openchime.ServiceUnavailable, Message: "The disk is full: the write was not applied. Writes resume once there is space.", Err: err}
+	case logFailed:
+		return unavailable(err)
+	}
+	return err
 }
 
 // View implements openchime.Store.
@@ -417,6 +484,12 @@ func (s *Store) Checkpoint() error {
 	}
 	seq := s.seq
 	if s.walStart != seq+1 {
+		// A failed log must not get a successor: its last frames may not
+		// be on disk, and the next log would begin after them.
+		if err := s.wal.drain(); err != nil {
+			s.wmu.Unlock()
+			return err
+		}
 		f, err := s.createWAL(seq + 1)
 		if err != nil {
 			s.wmu.Unlock()
@@ -439,7 +512,7 @@ func (s *Store) Checkpoint() error {
 	err := s.cold.sync()
 	var size int64
 	if err == nil {
-		size, err = writeSnapshot(s.dir, data)
+		size, err = writeSnapshot(s.fs, s.dir, data)
 	}
 	if err != nil {
 		s.wmu.Lock()
@@ -455,20 +528,20 @@ func (s *Store) Checkpoint() error {
 	data.release()
 	s.mu.Unlock()
 	s.wmu.Unlock()
-	snaps, wals, err := listFiles(s.dir)
+	snaps, wals, err := listFiles(s.dir, false)
 	if err != nil {
 		return err
 	}
 	for _, v := range snaps {
 		if v < seq {
-			os.Remove(filepath.Join(s.dir, snapName(v)))
+			s.fs.Remove(filepath.Join(s.dir, snapName(v)))
 		}
 	}
 	for _, v := range wals {
 		if v <= seq {
-			os.Remove(filepath.Join(s.dir, walName(v)))
+			s.fs.Remove(filepath.Join(s.dir, walName(v)))
 		}
 	}
 	s.cold.drop(data.coldCur, data.segLive)
-	return syncDir(s.dir)
+	return s.fs.SyncDir(s.dir)
 }

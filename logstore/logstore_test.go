@@ -2,10 +2,12 @@ package logstore_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -139,18 +141,41 @@ func TestStore_Reopen(t *testing.T) {
 	}
 }
 
-// TestStore_TornTail appends garbage and a truncated frame to the log, as a
-// crash in the middle of a write leaves it, and checks that reopening keeps
-// every complete transaction and drops the rest.
+// frames returns the offsets of the log's frames (u32 length | u32 CRC |
+// payload), up to the zeros after the last one.
+func frames(data []byte) []int {
+	var offs []int
+	for off := 0; off+8 <= len(data); {
+		n := int(binary.LittleEndian.Uint32(data[off:]))
+		if n == 0 || off+8+n > len(data) {
+			break
+		}
+		offs = append(offs, off)
+		off += 8 + n
+	}
+	return offs
+}
+
+// TestStore_TornTail tears the last frame of the log as a crash in the middle
+// of its write leaves it: sectors of it missing (zeros, the file's
+// preallocation), its header's sector missing while the rest landed, the file
+// cut inside it. Reopening keeps every earlier transaction, drops the torn
+// one, and goes on appending. Stray bytes in the zeroed space after the last
+// frame are dropped too: no frame lies there.
 func TestStore_TornTail(t *testing.T) {
 	dir := t.TempDir()
 	s, err := logstore.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed(t, s, 10)
+	seed(t, s, 200)
 	suspend(t, s, 1, 2)
 	want := statuses(t, s)
+	many := make([]int, 100)
+	for i := range many {
+		many[i] = 100 + i
+	}
+	suspend(t, s, many...) // the frame to tear: several sectors long
 	// Simulate a crash: copy the files while the store is still open.
 	crashed := t.TempDir()
 	logstore.CopyFiles(t, dir, crashed)
@@ -160,26 +185,48 @@ func TestStore_TornTail(t *testing.T) {
 		t.Fatalf("logs = %v", logs)
 	}
 	data, _ := os.ReadFile(logs[0])
-	for _, tail := range [][]byte{{1, 2, 3}, data[:len(data)/2], append([]byte{200, 0, 0, 0, 1, 2, 3, 4}, make([]byte, 200)...)} {
-		torn := t.TempDir()
-		logstore.CopyFiles(t, crashed, torn)
-		f, _ := os.OpenFile(filepath.Join(torn, filepath.Base(logs[0])), os.O_APPEND|os.O_WRONLY, 0)
-		f.Write(tail)
-		f.Close()
-		s2 := MustOpen(t, torn, logstore.Options{})
-		got := statuses(t, s2)
-		for id, st := range want {
-			if got[id] != st {
-				t.Errorf("after torn tail %s is %s, want %s", id, got[id], st)
+	offs := frames(data)
+	if len(offs) != 3 {
+		t.Fatalf("the log has %d frames, want 3", len(offs))
+	}
+	lastAt := offs[2]
+	lastEnd := lastAt + 8 + int(binary.LittleEndian.Uint32(data[lastAt:]))
+	sector := func(off int) int { return (off/512 + 1) * 512 }
+	if lastEnd-sector(lastAt) < 1024 {
+		t.Fatalf("the last frame (%d..%d) is too short to tear", lastAt, lastEnd)
+	}
+	zero := func(from, to int) func([]byte) []byte {
+		return func(b []byte) []byte { clear(b[from:to]); return b }
+	}
+	for name, tear := range map[string]func([]byte) []byte{
+		"last sectors missing":    zero(sector(lastAt)+512, lastEnd),
+		"a middle sector missing": zero(sector(lastAt)+512, sector(lastAt)+1024),
+		"header sector missing":   zero(lastAt, sector(lastAt)),
+		"cut inside the frame":    func(b []byte) []byte { return b[:lastEnd-100] },
+		"stray bytes after it":    func(b []byte) []byte { zero(lastAt, lastEnd)(b); b[len(b)/2] = 7; return b },
+	} {
+		t.Run(name, func(t *testing.T) {
+			torn := t.TempDir()
+			logstore.CopyFiles(t, crashed, torn)
+			path := filepath.Join(torn, filepath.Base(logs[0]))
+			if err := os.WriteFile(path, tear(slices.Clone(data)), 0o644); err != nil {
+				t.Fatal(err)
 			}
-		}
-		// The store keeps appending after the truncated tail.
-		suspend(t, s2, 3)
-		s2.Close()
-		s3 := MustOpen(t, torn, logstore.Options{})
-		if got := statuses(t, s3); got["u00003"] != openchime.Suspended {
-			t.Errorf("write after recovery lost: %s", got["u00003"])
-		}
+			s2 := MustOpen(t, torn, logstore.Options{})
+			got := statuses(t, s2)
+			for id, st := range want {
+				if got[id] != st {
+					t.Errorf("after torn tail %s is %s, want %s", id, got[id], st)
+				}
+			}
+			// The store keeps appending after the truncated tail.
+			suspend(t, s2, 3)
+			s2.Close()
+			s3 := MustOpen(t, torn, logstore.Options{})
+			if got := statuses(t, s3); got["u00003"] != openchime.Suspended || got["u00001"] != openchime.Suspended {
+				t.Errorf("after recovery u00001 is %s, u00003 %s; want both Suspended", got["u00001"], got["u00003"])
+			}
+		})
 	}
 }
 

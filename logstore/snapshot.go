@@ -183,14 +183,14 @@ func (c *crcWriter) Write(p []byte) (int, error) {
 	return c.w.Write(p)
 }
 
-func writeSnapshot(dir string, d *snapshotData) (int64, error) {
+func writeSnapshot(fs fileSystem, dir string, d *snapshotData) (int64, error) {
 	final := filepath.Join(dir, snapName(d.seq))
 	tmp := final + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := fs.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return 0, err
 	}
-	defer os.Remove(tmp)
+	defer fs.Remove(tmp)
 	defer f.Close()
 	bw := bufio.NewWriterSize(f, 1<<20)
 	cw := &crcWriter{w: bw}
@@ -238,10 +238,10 @@ func writeSnapshot(dir string, d *snapshotData) (int64, error) {
 	if err := f.Close(); err != nil {
 		return 0, err
 	}
-	if err := os.Rename(tmp, final); err != nil {
+	if err := fs.Rename(tmp, final); err != nil {
 		return 0, err
 	}
-	return info.Size(), syncDir(dir)
+	return info.Size(), fs.SyncDir(dir)
 }
 
 // compact copies the block's records into one buffer.
@@ -322,8 +322,8 @@ func writeSet(put func([]byte), scratch []byte, b *setBlock) []byte {
 // in that one buffer, which becomes the first chunk of its arena, so loading a
 // million users allocates a handful of large blocks. It also cuts the cold
 // segment back to the length the snapshot recorded.
-func loadSnapshot(path string, seq uint64, cold *coldFiles) (*state, int64, error) {
-	data, err := os.ReadFile(path)
+func loadSnapshot(fs fileSystem, path string, seq uint64, cold *coldFiles) (*state, int64, error) {
+	data, err := fs.ReadFile(path)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -333,22 +333,25 @@ func loadSnapshot(path string, seq uint64, cold *coldFiles) (*state, int64, erro
 // parseSnapshot builds the state from a snapshot file's bytes, which the
 // user and cold sets keep as their first arena chunk.
 func parseSnapshot(path string, data []byte, seq uint64, cold *coldFiles) (*state, int64, error) {
-	bad := func(why string) (*state, int64, error) {
-		return nil, 0, fmt.Errorf("logstore: snapshot %s is corrupt: %s", path, why)
+	// at is where the entry being read began, for the error.
+	at := 0
+	badAt := func(off int, why string) (*state, int64, error) {
+		return nil, 0, &CorruptError{Path: path, Offset: int64(off), Why: "snapshot " + why}
 	}
+	bad := func(why string) (*state, int64, error) { return badAt(at, why) }
 	if len(data) < len(snapMagic)+8+5 {
-		return bad("bad header")
+		return badAt(0, fmt.Sprintf("too short (%d bytes)", len(data)))
 	}
 	magic := string(data[:len(snapMagic)])
 	if magic != snapMagic && magic != snapMagicV1 {
-		return bad("bad header")
+		return badAt(0, "bad magic number")
 	}
 	body := data[:len(data)-4]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) || body[len(body)-1] != 0 {
-		return bad("checksum mismatch")
+		return badAt(len(body), fmt.Sprintf("checksum mismatch: the CRC-32C there does not match bytes 0..%d", len(body)))
 	}
 	if binary.LittleEndian.Uint64(data[len(snapMagic):]) != seq {
-		return bad("sequence number does not match the file name")
+		return badAt(len(snapMagic), "sequence number does not match the file name")
 	}
 	st := newState()
 	ap := &applier{st: st, cold: cold}
@@ -361,8 +364,11 @@ func parseSnapshot(path string, data []byte, seq uint64, cold *coldFiles) (*stat
 		}
 		resumed = true
 	}
-	d := decoder{s: bytesToString(body[len(snapMagic)+8 : len(body)-1])}
+	entries := len(snapMagic) + 8
+	d := decoder{s: bytesToString(body[entries : len(body)-1])}
+	end := len(body) - 1
 	for len(d.s) > 0 && d.err == nil {
+		at = end - len(d.s)
 		switch kind := d.byte(); kind {
 		case kindColdTail:
 			t := decoder{s: d.str()}

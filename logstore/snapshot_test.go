@@ -250,14 +250,14 @@ func TestStore_CaptureStaysAsCaptured(t *testing.T) {
 		put(testUser(i, openchime.Registered))
 	}
 	dir := t.TempDir()
-	if _, err := writeSnapshot(dir, data); err != nil {
+	if _, err := writeSnapshot(osFS{}, dir, data); err != nil {
 		t.Fatal(err)
 	}
-	st, _, err := loadSnapshot(filepath.Join(dir, snapName(data.seq)), data.seq, newColdFiles(dir))
+	st, _, err := loadSnapshot(osFS{}, filepath.Join(dir, snapName(data.seq)), data.seq, newColdFiles(dir, osFS{}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	captured := &Store{st: st, cold: newColdFiles(dir), wal: newWAL(nil, 0, 0, true)}
+	captured := &Store{st: st, cold: newColdFiles(dir, osFS{}), wal: newWAL(nil, 0, 0, true)}
 	checkUsers(t, captured, want)
 	s.wmu.Lock()
 	data.release()
@@ -306,7 +306,7 @@ func TestStore_SnapshotBufferIsReleased(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _, err := parseSnapshot(path, data, seq, newColdFiles(dir))
+	st, _, err := parseSnapshot(path, data, seq, newColdFiles(dir, osFS{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"os"
 	"sync"
 	"sync/atomic"
 )
@@ -34,9 +33,9 @@ type wal struct {
 	mu      sync.Mutex
 	work    *sync.Cond // signals the flusher
 	done    *sync.Cond // signals waiters that durable advanced or err was set
-	f       *os.File
-	cur     *os.File // the file off and alloc describe; the flusher's
-	buf     []byte   // frames not yet written
+	f       file
+	cur     file   // the file off and alloc describe; the flusher's
+	buf     []byte // frames not yet written
 	spare   []byte
 	bufSeq  uint64 // seq of the last frame in buf
 	durable atomic.Uint64
@@ -44,16 +43,18 @@ type wal struct {
 	closed  bool
 	err     error
 	size    int64 // bytes of the current file, pending frames included
-	// off is where the next write goes and alloc how far the file is
-	// preallocated with zeros: overwriting allocated blocks lets
-	// fdatasync skip the journal commit an append's size change needs
-	// (several times faster on ext4). Only the flusher uses them.
+	// alloc is how far the current file is preallocated with zeros:
+	// overwriting allocated blocks lets fdatasync skip the journal commit
+	// an append's size change needs (several times faster on ext4), and a
+	// full disk shows when the space is reserved, before a transaction is
+	// applied, rather than in the middle of its frame. off is where the
+	// next write goes; only the flusher uses it.
 	off, alloc int64
 	noSync     bool
 	stopped    chan struct{}
 }
 
-func newWAL(f *os.File, size int64, durable uint64, noSync bool) *wal {
+func newWAL(f file, size int64, durable uint64, noSync bool) *wal {
 	w := &wal{f: f, size: size, off: size, alloc: size, noSync: noSync, stopped: make(chan struct{})}
 	w.work = sync.NewCond(&w.mu)
 	w.done = sync.NewCond(&w.mu)
@@ -110,7 +111,7 @@ func (w *wal) flusher() {
 		}
 		b, seq, f := w.buf, w.bufSeq, w.f
 		if f != w.cur {
-			w.cur, w.off, w.alloc = f, 0, 0
+			w.cur, w.off = f, 0
 		}
 		w.buf, w.busy = w.spare[:0], true
 		failed := w.err != nil
@@ -127,10 +128,7 @@ func (w *wal) flusher() {
 			w.spare = nil
 		}
 		if err != nil && w.err == nil {
-			// After a failed write or fsync the file's content is unknown:
-			// the store refuses every later transaction rather than
-			// acknowledge one that may not survive (as PostgreSQL does).
-			w.err = fmt.Errorf("logstore: write log: %w", err)
+			w.err = fmt.Errorf("logstore: write log: %w", err) // see fail
 		}
 		if w.err == nil {
 			w.durable.Store(seq)
@@ -139,36 +137,77 @@ func (w *wal) flusher() {
 	}
 }
 
-// preallocChunk is how much zeroed space the log file grows by at a time.
-const preallocChunk = 8 << 20
+// preallocChunk is how much zeroed space the log file grows by at a time; a
+// variable for the tests.
+var preallocChunk int64 = 8 << 20
 
-// write writes b at the end of the log and syncs it, first extending the
-// zeroed preallocation when b does not fit (that sync also makes the new
-// size durable). A crash leaves zeros after the last frame, which recovery
-// reads as the end of the log.
-func (w *wal) write(f *os.File, b []byte) error {
-	if w.off+int64(len(b)) > w.alloc && !w.noSync {
-		grow := max(preallocChunk, int64(len(b)))
-		zeros := make([]byte, 1<<20)
-		pos := w.alloc
-		for ; pos < w.off+grow; pos += int64(len(zeros)) {
-			if _, err := f.WriteAt(zeros, pos); err != nil {
-				return err
-			}
-		}
-		if err := f.Sync(); err != nil {
-			return err
-		}
-		w.alloc = pos
+var zeros [1 << 20]byte
+
+// reserve makes sure the log file has zeroed room for n more bytes after the
+// frames queued, extending it and syncing the extension when it has not (the
+// sync also makes the new size durable). The caller holds the store's writer
+// lock, so nothing is queued meanwhile, and calls it before applying the
+// transaction: a full disk then refuses the transaction whole, damages
+// nothing, and the next one tries again. A failed sync is another matter:
+// see fail.
+func (w *wal) reserve(n int) error {
+	w.mu.Lock()
+	f, need, alloc, err := w.f, w.size+int64(n), w.alloc, w.err
+	w.mu.Unlock()
+	if err != nil || need <= alloc {
+		return err
 	}
+	end := alloc + max(preallocChunk, need-alloc)
+	for pos := alloc; pos < end; pos += int64(len(zeros)) {
+		if _, err := f.WriteAt(zeros[:min(int64(len(zeros)), end-pos)], pos); err != nil {
+			return err // zeros past the last frame: nothing to undo
+		}
+	}
+	if !w.noSync {
+		if err := f.Sync(); err != nil {
+			w.fail(err)
+			return w.failed()
+		}
+	}
+	w.mu.Lock()
+	if w.f == f {
+		w.alloc = end
+	}
+	w.mu.Unlock()
+	return nil
+}
+
+// fail records the first failure to write or sync the log. After it the
+// file's content is unknown: a failed fsync may have dropped pages that a
+// later fsync would not report again (PostgreSQL's "fsyncgate"), so the
+// store acknowledges nothing more, neither the writes waiting nor any later
+// one, until it is restarted and recovery reads what the disk really holds.
+func (w *wal) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = fmt.Errorf("logstore: write log: %w", err)
+		w.done.Broadcast()
+	}
+}
+
+// write writes b after the last frame, into the space reserve zeroed, and
+// syncs it. A crash leaves zeros after the last frame, which recovery reads
+// as the end of the log. A failed write is overwritten with zeros, if the
+// disk still takes that, so that a restart finds the log's end where the
+// last acknowledged frame ends.
+func (w *wal) write(f file, b []byte) error {
 	if _, err := f.WriteAt(b, w.off); err != nil {
+		for p := 0; p < len(b); p += len(zeros) {
+			f.WriteAt(zeros[:min(len(zeros), len(b)-p)], w.off+int64(p))
+		}
 		return err
 	}
 	w.off += int64(len(b))
 	if w.noSync {
 		return nil
 	}
-	return syncData(f)
+	return f.Datasync()
 }
 
 // drain waits until every appended frame is written and synced.
@@ -183,14 +222,14 @@ func (w *wal) drain() error {
 
 // rotate makes f the file later frames go to and returns the previous one.
 // The caller holds the store's writer lock, so nothing is appended meanwhile.
-func (w *wal) rotate(f *os.File) (*os.File, error) {
+func (w *wal) rotate(f file) (file, error) {
 	if err := w.drain(); err != nil {
 		return nil, err
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	old := w.f
-	w.f, w.size = f, 0
+	w.f, w.size, w.alloc = f, 0, 0
 	return old, nil
 }
 
@@ -237,14 +276,4 @@ func nextFrame(b []byte) (payload []byte, n int, ok bool) {
 		return nil, 0, false
 	}
 	return payload, frameHeader + int(size), true
-}
-
-// syncDir makes a file's creation, rename or removal in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

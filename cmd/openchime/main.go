@@ -3,6 +3,8 @@
 //	openchime serve [flags]    run the server (the default command)
 //	openchime migrate --db ... apply the database migrations and exit
 //	openchime snapshot save|load [--db DB] FILE   export or restore the whole state
+//	openchime verify --db DB   read the whole database and check it (verify.go)
+//	openchime repair --db log:DIR  cut a damaged log at its last good frame (repair.go)
 //	openchime bench [flags]    seed an account and measure the workload (bench.go)
 //	openchime version          print the version
 package main
@@ -50,14 +52,18 @@ func run(ctx context.Context, args []string) error {
 		return runMigrate(ctx, args)
 	case "snapshot":
 		return runSnapshot(ctx, args, os.Stdin, os.Stdout)
+	case "verify":
+		return runVerify(ctx, args, os.Stdout)
+	case "repair":
+		return runRepair(args, os.Stdout)
 	case "bench":
 		return runBench(ctx, args)
 	case "version":
 		fmt.Println("openchime", Version)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Println("usage: openchime [serve|migrate|snapshot|bench|version] [flags]; openchime COMMAND -h lists its flags")
+		fmt.Println("usage: openchime [serve|migrate|snapshot|verify|repair|bench|version] [flags]; openchime COMMAND -h lists its flags")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, migrate, snapshot, bench, version)", cmd)
+	return fmt.Errorf("unknown command %q (try: serve, migrate, snapshot, verify, repair, bench, version)", cmd)
 }

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/openchime/openchime/logstore"
+)
+
+// runRepair is `openchime repair --db log:DIR`: it cuts the log store's log
+// at the last good frame before the damage that keeps the store from
+// opening, keeps a copy of what it cuts and says how many transactions it
+// drops. It refuses while a server holds the directory.
+func runRepair(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("openchime repair", flag.ContinueOnError)
+	db := fs.String("db", envOr("OPENCHIME_DB", ""), "the log store to repair: log:DIR (env OPENCHIME_DB)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if !strings.HasPrefix(*db, "log:") {
+		return fmt.Errorf("repair: --db must be log:DIR; SQLite and PostgreSQL repair themselves from their own logs (got %q)", redactDB(*db))
+	}
+	dir, _, _ := strings.Cut(strings.TrimPrefix(*db, "log:"), "?")
+	rep, err := logstore.Repair(dir)
+	if err != nil {
+		return fmt.Errorf("repair: %w", err)
+	}
+	if rep.Cut == "" {
+		fmt.Fprintf(stdout, "%s: no damage to repair; the store holds transactions up to %d\n", dir, rep.LastSeq)
+		return nil
+	}
+	fmt.Fprintf(stdout, "cut %s at offset %d; the whole log as it was is kept in %s\n", rep.Cut, rep.Offset, rep.Kept)
+	for _, p := range rep.Moved {
+		fmt.Fprintf(stdout, "moved aside the later log, now %s\n", p)
+	}
+	fmt.Fprintf(stdout, "dropped %d transaction(s) (%d..%d: the damaged frame and the valid frames found after it); the store now ends at transaction %d\n",
+		rep.Dropped, rep.LastSeq+1, rep.LastSeq+rep.Dropped, rep.LastSeq)
+	fmt.Fprintln(stdout, "run `openchime verify --db log:"+dir+"` to check the rest")
+	return nil
+}
