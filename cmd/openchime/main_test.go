@@ -119,6 +119,9 @@ func TestConfig_Validate(t *testing.T) {
 		{"--db", ""},
 		{"--default-aws-account", "12"},
 		{"--audit-retention", "-1s"},
+		{"--gogc", "0"},
+		{"--gogc", "lots"},
+		{"--db", "log:"},
 		{"extra"},
 	} {
 		if err := NewMain().ParseFlags(args); err == nil {

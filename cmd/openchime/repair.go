@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/openchime/openchime/logstore"
 )
@@ -15,17 +14,21 @@ import (
 // drops. It refuses while a server holds the directory.
 func runRepair(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("openchime repair", flag.ContinueOnError)
-	db := fs.String("db", envOr("OPENCHIME_DB", ""), "the log store to repair: log:DIR (env OPENCHIME_DB)")
+	db := fs.String("db", envOr("OPENCHIME_DB", DefaultDB), "the log store to repair: log:DIR or its directory (env OPENCHIME_DB)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	if !strings.HasPrefix(*db, "log:") {
-		return fmt.Errorf("repair: --db must be log:DIR; SQLite and PostgreSQL repair themselves from their own logs (got %q)", redactDB(*db))
+	t, err := resolveDB(*db)
+	if err != nil {
+		return fmt.Errorf("repair: %w", err)
 	}
-	dir, _, _ := strings.Cut(strings.TrimPrefix(*db, "log:"), "?")
+	if t.Kind != kindLog {
+		return fmt.Errorf("repair: --db must be a log store (log:DIR, or a directory); SQLite and PostgreSQL repair themselves from their own logs (got %s, a %s store)", t, t.Kind)
+	}
+	dir := t.Path
 	rep, err := logstore.Repair(dir)
 	if err != nil {
 		return fmt.Errorf("repair: %w", err)

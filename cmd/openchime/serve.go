@@ -2,21 +2,21 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/console"
 	"github.com/openchime/openchime/httpapi"
-	"github.com/openchime/openchime/postgres"
-	"github.com/openchime/openchime/sqlite"
 )
 
 // Config is the server's configuration: DefaultConfig, then the environment,
@@ -39,13 +39,24 @@ type Config struct {
 	Redaction string
 	// PprofAddr, when set, serves Go's profiler there (--pprof-addr).
 	PprofAddr string
+	// GOGC is the garbage collector's target percentage (--gogc): a number,
+	// "off", or "" for the default: the GOGC environment variable when it
+	// is set, else 25 with the log store and Go's 100 with the others.
+	GOGC string
 }
+
+// logGCPercent is the GOGC the server uses with the log store by default.
+// The log store keeps every user in the heap, and Go's default GOGC=100
+// lets the heap grow to twice the live data before a collection. A lower
+// target costs little CPU: the store's memory holds almost no pointers, so a
+// cycle has little to mark.
+const logGCPercent = 25
 
 // DefaultConfig returns the configuration of a plain `openchime serve`.
 func DefaultConfig() Config {
 	return Config{
 		Addr:                "127.0.0.1:4580",
-		DB:                  "./openchime.db",
+		DB:                  DefaultDB,
 		DefaultAwsAccountID: openchime.DefaultAwsAccountID,
 		LogLevel:            "info",
 	}
@@ -56,8 +67,11 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr %q: %w", c.Addr, err)
 	}
-	if c.DB == "" {
-		return errors.New("--db must name a file, :memory: or a postgres:// URL")
+	if _, err := resolveDB(c.DB); err != nil {
+		return err
+	}
+	if _, err := parseGOGC(c.GOGC); err != nil {
+		return err
 	}
 	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
 		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
@@ -85,7 +99,9 @@ type Main struct {
 	HTTP   *http.Server
 	// Listener is set once Run is listening, for tests that serve on :0.
 	Listener net.Listener
-	ready    chan struct{}
+	// LogOutput receives the JSON log lines; nil means os.Stderr.
+	LogOutput io.Writer
+	ready     chan struct{}
 }
 
 // NewMain returns a Main with the default configuration.
@@ -107,6 +123,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
 	fs.DurationVar(&m.Config.AuditRetention, "audit-retention", envDuration("OPENCHIME_AUDIT_RETENTION", m.Config.AuditRetention), "delete audit events older than this, e.g. 168h; 0 keeps them for ever (env OPENCHIME_AUDIT_RETENTION)")
 	fs.StringVar(&m.Config.AuditFile, "audit-file", envOr("OPENCHIME_AUDIT_FILE", m.Config.AuditFile), "also append every audit event to this file as a JSON line (env OPENCHIME_AUDIT_FILE)")
+	fs.StringVar(&m.Config.GOGC, "gogc", envOr("OPENCHIME_GOGC", m.Config.GOGC), "the garbage collector's target percentage, or off; default: $GOGC when set, else 25 with the log store, 100 with the others (env OPENCHIME_GOGC)")
 	fs.StringVar(&m.Config.PprofAddr, "pprof-addr", envOr("OPENCHIME_PPROF_ADDR", m.Config.PprofAddr), "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; off by default (env OPENCHIME_PPROF_ADDR)")
 	m.Config.Security.addFlags(fs)
 	m.testingFlags(fs)
@@ -120,19 +137,37 @@ func (m *Main) ParseFlags(args []string) error {
 	return m.Config.Validate()
 }
 
-// OpenStore opens the store the --db value names.
-func OpenStore(ctx context.Context, db string) (openchime.Store, error) {
-	if s, ok, err := openNamedStore(db); ok {
-		return s, err
+// parseGOGC reads a --gogc value: a percentage, "off" (-1), or "" (0: the
+// default).
+func parseGOGC(v string) (int, error) {
+	switch v {
+	case "":
+		return 0, nil
+	case "off":
+		return -1, nil
 	}
-	switch {
-	case strings.HasPrefix(db, "sqlite:"):
-		return sqlite.Open(ctx, strings.TrimPrefix(db, "sqlite:"))
-	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return postgres.Open(ctx, db)
-	default:
-		return sqlite.Open(ctx, db)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("--gogc %q must be a positive percentage or off", v)
 	}
+	return n, nil
+}
+
+// gcPercent is the GOGC the server runs with on a store of kind, and where
+// that value comes from.
+func (c *Config) gcPercent(kind string) (int, string) {
+	if n, _ := parseGOGC(c.GOGC); n != 0 {
+		return n, "--gogc"
+	}
+	if os.Getenv("GOGC") != "" || kind != kindLog {
+		cur := debug.SetGCPercent(100)
+		debug.SetGCPercent(cur)
+		if os.Getenv("GOGC") != "" {
+			return cur, "GOGC"
+		}
+		return cur, "Go's default"
+	}
+	return logGCPercent, "the log store's default"
 }
 
 // Run serves until ctx is done, then shuts down gracefully, letting
@@ -142,10 +177,29 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := level.UnmarshalText([]byte(m.Config.LogLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	store, err := OpenStore(ctx, m.Config.DB)
+	logOut := m.LogOutput
+	if logOut == nil {
+		logOut = os.Stderr
+	}
+	logger := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: level}))
+	target, err := resolveDB(m.Config.DB)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", redactDB(m.Config.DB), err)
+		return err
+	}
+	gc, gcFrom := m.Config.gcPercent(target.Kind)
+	logger.Info("store", "store", target.Kind, "path", redactDB(target.Path), "why", target.Why, "gogc", gc, "gogc_from", gcFrom)
+	if target.Kind == kindLog {
+		// Opening the log store loads its snapshot, which allocates only
+		// what the store keeps: collecting meanwhile would mark the growing
+		// indexes again and again (most of the start time at 10M users),
+		// so the collector waits; the log files read meanwhile (at most
+		// about half a snapshot) are freed after.
+		debug.SetGCPercent(-1)
+	}
+	store, err := target.open(ctx)
+	debug.SetGCPercent(gc)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", target, err)
 	}
 	m.Store = store
 	defer store.Close()
@@ -193,7 +247,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Listener = ln
-	logger.Info("listening", "addr", ln.Addr().String(), "db", redactDB(m.Config.DB), "version", Version, "tls", m.HTTP.TLSConfig != nil)
+	logger.Info("listening", "addr", ln.Addr().String(), "db", target.String(), "version", Version, "tls", m.HTTP.TLSConfig != nil)
 	close(m.ready)
 	if m.Config.PprofAddr != "" {
 		go servePprof(m.Config.PprofAddr, logger)

@@ -26,19 +26,22 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	t, err := resolveDB(*db)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
 	switch {
-	case strings.HasPrefix(*db, "log:"):
-		dir, _, _ := strings.Cut(strings.TrimPrefix(*db, "log:"), "?")
-		if err := logstore.Verify(dir, stdout); err != nil {
+	case t.Kind == kindLog:
+		if err := logstore.Verify(t.Path, stdout); err != nil {
 			return fmt.Errorf("verify: %w", err)
 		}
 		return nil
-	case strings.HasPrefix(*db, "postgres://"), strings.HasPrefix(*db, "postgresql://"):
+	case t.Kind == kindPostgres:
 		return errors.New("verify: not applicable to PostgreSQL, which checks its own pages (see data_checksums and pg_amcheck)")
-	case *db == ":memory:" || strings.HasPrefix(*db, "nostore:"):
+	case t.Kind == kindNoStore || t.Path == ":memory:":
 		return fmt.Errorf("verify: --db %s stores nothing to verify", *db)
 	}
-	return verifySQLite(ctx, strings.TrimPrefix(*db, "sqlite:"), stdout)
+	return verifySQLite(ctx, t.Path, stdout)
 }
 
 // verifySQLite runs SQLite's own check of every page, index and constraint,
