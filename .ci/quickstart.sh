@@ -9,8 +9,15 @@ need_aws
 
 use_work_dir
 build_openchime
-# The README's own port: the quick start talks to 127.0.0.1:4580.
-start_openchime server 4580 --db "$work/qs.db" --log-level warn
+# The README's own port: the quick start talks to 127.0.0.1:4580. The server
+# runs as the README's first command does, with no --db, in an empty
+# directory: the default store (the log store in ./openchime-data).
+pushd "$work" >/dev/null
+start_openchime server 4580
+popd >/dev/null
+head -1 "$work/server.log" | grep -q '"msg":"store","store":"log","path":"./openchime-data"' ||
+	{ echo "quickstart: the first log line does not name the default store:" >&2; head -1 "$work/server.log" >&2; exit 1; }
+[ -f "$work/openchime-data/LOCK" ] || { echo "quickstart: no ./openchime-data log store" >&2; exit 1; }
 
 readme_block quickstart "$work/qs.sh"
 bash -euo pipefail "$work/qs.sh" | tee "$work/out.txt"
