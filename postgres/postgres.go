@@ -282,7 +282,7 @@ func (s *Store) attempt(ctx context.Context, opts *sql.TxOptions, fn func(*tx) e
 	if err != nil {
 		return retryable(err), fmt.Errorf("begin: %w", mapErr(err))
 	}
-	t := &tx{Tx: &sqlutil.Tx{Tx: sqlTx, MapErr: func(err error) error {
+	t := &tx{Tx: &sqlutil.Tx{Q: sqlutil.SQLTx{Tx: sqlTx}, MapErr: func(err error) error {
 		if retryable(err) {
 			retry = true
 		}

@@ -197,12 +197,12 @@ func (t *tx) flush(ctx context.Context) error {
 		created, data = append(created, sqlutil.Millis(r.CreatedAt)), append(data, string(r.Data))
 	}
 	if len(ids) > 0 {
-		if _, err := t.Tx.Tx.ExecContext(ctx, putResourcesSQL, kinds, ids, scopes, created, data); err != nil {
+		if err := t.Q.Exec(ctx, putResourcesSQL, kinds, ids, scopes, created, data); err != nil {
 			return t.Wrap("put resources", err)
 		}
 	}
 	if len(delIDs) > 0 {
-		if _, err := t.Tx.Tx.ExecContext(ctx, deleteResourcesSQL, delKinds, delIDs); err != nil {
+		if err := t.Q.Exec(ctx, deleteResourcesSQL, delKinds, delIDs); err != nil {
 			return t.Wrap("delete resources", err)
 		}
 	}

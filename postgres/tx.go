@@ -122,7 +122,7 @@ func (t *tx) PutUsers(ctx context.Context, users []*openchime.User) error {
 		out, sms = append(out, b2i(u.Settings.OutboundCalling)), append(sms, b2i(u.Settings.SMS))
 	}
 	t.puts += n
-	_, err := t.Tx.Tx.ExecContext(ctx, putUsersSQL, accountID, id, email, norm, name, license, userType, status,
+	err := t.Q.Exec(ctx, putUsersSQL, accountID, id, email, norm, name, license, userType, status,
 		invitation, registered, invited, pin, a4b, roomArn, number, created, removed, logout, in, out, sms)
 	return t.Wrap("put users", err)
 }
