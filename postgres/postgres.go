@@ -78,12 +78,17 @@ func open(ctx context.Context, url string, configure func(*pgxpool.Config)) (*St
 	if err != nil {
 		return nil, err
 	}
-	s := newStore(pool)
-	if err := Migrate(ctx, s.db); err != nil {
-		s.Close()
+	// Migrations run on connections of their own: Migrate holds one for
+	// the advisory lock while it applies them on another, which a pool of
+	// one connection (pool_max_conns=1) could not give.
+	mdb := stdlib.OpenDB(*pool.Config().ConnConfig)
+	err = Migrate(ctx, mdb)
+	mdb.Close()
+	if err != nil {
+		pool.Close()
 		return nil, err
 	}
-	return s, nil
+	return newStore(pool), nil
 }
 
 func newStore(pool *pgxpool.Pool) *Store {

@@ -259,6 +259,9 @@ func (t *tx) userWrite() (write, bool) {
 func (t *tx) commit(ctx context.Context) (retry bool, err error) {
 	ctx = context.WithoutCancel(ctx)
 	var ws []write
+	if t.c.begin != "" && len(t.users) == 0 && t.dirty == 0 {
+		return false, nil // no statement, nothing to write: nothing to begin or commit
+	}
 	if begin := t.c.takeBegin(); begin != "" {
 		ws = append(ws, write{op: "begin", sql: begin})
 	}
