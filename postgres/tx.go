@@ -269,7 +269,7 @@ func (t *tx) commit(ctx context.Context) (retry bool, err error) {
 		ws = append(ws, w)
 	}
 	ws = append(ws, t.resourceWrites()...)
-	wrote := t.c.wrote || len(ws) > 1 || len(ws) == 1 && ws[0].op != "begin"
+	wrote := t.c.wrote || len(ws) > 0 && ws[len(ws)-1].op != "begin"
 	ws = append(ws, write{op: "commit", sql: "COMMIT"})
 	b := &pgx.Batch{}
 	for _, w := range ws {
@@ -284,7 +284,7 @@ func (t *tx) commit(ctx context.Context) (retry bool, err error) {
 			break
 		}
 	}
-	br.Close() // with every answer read, an error here is past COMMIT's
+	br.Close() // adds nothing: either COMMIT's answer was read, or err says what failed
 	var pe *pgconn.PgError
 	switch {
 	case err == nil && tag.String() == "ROLLBACK":
