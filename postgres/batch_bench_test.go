@@ -11,15 +11,27 @@ import (
 	"github.com/openchime/openchime/postgres"
 )
 
-// statements counts the statements a pool sends, BEGIN and COMMIT included.
-type statements struct{ n atomic.Int64 }
+// statements counts the statements a pool sends, BEGIN and COMMIT
+// included, and the round trips they take: one for a statement sent alone,
+// one for a pipeline (pgx.Batch) of several.
+type statements struct{ n, trips atomic.Int64 }
 
 func (c *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
 	c.n.Add(1)
+	c.trips.Add(1)
 	return ctx
 }
 
 func (c *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (c *statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.trips.Add(1)
+	return ctx
+}
+
+func (c *statements) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) { c.n.Add(1) }
+
+func (c *statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // mustServiceCounting opens a store on a fresh database whose statements
 // are counted, and a Service on it.
@@ -34,22 +46,61 @@ func mustServiceCounting(b *testing.B) (*openchime.Service, *statements) {
 	return openchime.NewService(s), c
 }
 
-// measure runs op b.N times and reports the statements of each run; setup
-// runs before each op, untimed and uncounted.
+// measure runs op b.N times and reports the statements and round trips of
+// each run; setup runs before each op, untimed and uncounted.
 func measure(b *testing.B, c *statements, setup func(i int), op func(i int) error) {
 	b.Helper()
-	var stmts int64
+	var stmts, trips int64
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
 		setup(i)
-		before := c.n.Load()
+		before, tripsBefore := c.n.Load(), c.trips.Load()
 		b.StartTimer()
 		if err := op(i); err != nil {
 			b.Fatal(err)
 		}
 		stmts += c.n.Load() - before
+		trips += c.trips.Load() - tripsBefore
 	}
 	b.ReportMetric(float64(stmts)/float64(b.N), "stmts/op")
+	b.ReportMetric(float64(trips)/float64(b.N), "trips/op")
+}
+
+// BenchmarkPostgres_BatchSuspendUser50 suspends or unsuspends 50 users, each
+// changed every run: BEGIN with the account, the users, their upsert and
+// the audit event with COMMIT.
+func BenchmarkPostgres_BatchSuspendUser50(b *testing.B) {
+	ctx := context.Background()
+	svc, c := mustServiceCounting(b)
+	a, err := svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "b", Type: openchime.EnterpriseLWA})
+	if err != nil {
+		b.Fatal(err)
+	}
+	news := make([]openchime.NewUser, 50)
+	for i := range news {
+		news[i] = openchime.NewUser{PrimaryEmail: fmt.Sprintf("u%d@example.com", i), RegistrationStatus: openchime.Registered}
+	}
+	users, err := svc.AdminCreateUsers(ctx, a.ID, news)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	measure(b, c, func(int) {}, func(i int) error {
+		var errs []openchime.UserError
+		var err error
+		if i%2 == 0 {
+			errs, err = svc.BatchSuspendUser(ctx, a.ID, ids)
+		} else {
+			errs, err = svc.BatchUnsuspendUser(ctx, a.ID, ids)
+		}
+		if err == nil && len(errs) > 0 {
+			err = fmt.Errorf("item errors: %v", errs)
+		}
+		return err
+	})
 }
 
 // seedNumbers seeds n Unassigned numbers of the default AWS account.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -162,26 +163,27 @@ func TestClassification(t *testing.T) {
 	}
 }
 
-// fakeServer speaks just enough of the PostgreSQL protocol for pgx to
-// connect, BEGIN and COMMIT, and fails as its fields say, so that Store.run's
-// retries can be checked without a database.
+// fakeServer speaks just enough of the PostgreSQL protocol, simple and
+// extended (pgx's pipelines: Parse, Describe, Bind, Execute, Sync), for pgx
+// to connect, BEGIN, write and COMMIT, and fails as its fields say, so that
+// Store.run's retries can be checked without a database.
 type fakeServer struct {
-	addr    string
-	begins  atomic.Int32
-	commits atomic.Int32
-	// onBegin and onCommit are called with the count so far (1 for the
-	// first); they return "" to answer normally, "close" to drop the
-	// connection without answering, or a SQLSTATE to answer with.
-	onBegin, onCommit func(n int32) string
-	wg                sync.WaitGroup
+	addr                    string
+	begins, commits, writes atomic.Int32
+	// onBegin, onCommit and onWrite (the held-back write of resources,
+	// sent with COMMIT) are called with the count so far (1 for the first);
+	// they return "" to answer normally, "close" to drop the connection
+	// without answering, or a SQLSTATE to answer with.
+	onBegin, onCommit, onWrite func(n int32) string
+	wg                         sync.WaitGroup
 }
 
-func startFake(t *testing.T, onBegin, onCommit func(int32) string) *fakeServer {
+func startFake(t *testing.T, onBegin, onCommit, onWrite func(int32) string) *fakeServer {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeServer{addr: l.Addr().String(), onBegin: onBegin, onCommit: onCommit}
+	f := &fakeServer{addr: l.Addr().String(), onBegin: onBegin, onCommit: onCommit, onWrite: onWrite}
 	var conns sync.Map
 	t.Cleanup(func() {
 		l.Close()
@@ -204,6 +206,10 @@ func startFake(t *testing.T, onBegin, onCommit func(int32) string) *fakeServer {
 	return f
 }
 
+// arrayParam finds the parameters of a statement ($1::text[], ...), so that
+// Describe can tell pgx their types.
+var arrayParam = regexp.MustCompile(`\$(\d+)::(text|bigint)\[\]`)
+
 func (f *fakeServer) serve(c net.Conn) {
 	b := pgproto3.NewBackend(c, c)
 	if _, err := b.ReceiveStartupMessage(); err != nil {
@@ -218,80 +224,162 @@ func (f *fakeServer) serve(c net.Conn) {
 	if b.Flush() != nil {
 		return
 	}
+	status := byte('I')
+	// run answers one statement: alive is false when the connection is to
+	// be dropped, failed when an error was sent.
+	run := func(sqlText string) (alive, failed bool) {
+		sqlText = strings.ToLower(sqlText)
+		var action, tag string
+		switch {
+		case strings.HasPrefix(sqlText, "begin"):
+			action, tag = f.onBegin(f.begins.Add(1)), "BEGIN"
+		case strings.HasPrefix(sqlText, "commit"):
+			action, tag = f.onCommit(f.commits.Add(1)), "COMMIT"
+			if status == 'E' {
+				tag = "ROLLBACK"
+			}
+		case strings.HasPrefix(sqlText, "rollback"):
+			tag = "ROLLBACK"
+		case strings.Contains(sqlText, "into resources"):
+			action, tag = f.onWrite(f.writes.Add(1)), "INSERT 0 1"
+		case strings.HasPrefix(sqlText, "insert"):
+			tag = "INSERT 0 1"
+		}
+		switch action {
+		case "":
+			switch tag {
+			case "":
+				b.Send(&pgproto3.EmptyQueryResponse{})
+			case "BEGIN":
+				status = 'T'
+			case "COMMIT", "ROLLBACK":
+				status = 'I'
+			}
+			if tag != "" {
+				b.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+			}
+			return true, false
+		case "close":
+			return false, false
+		}
+		severity := "ERROR"
+		if strings.HasPrefix(action, "57P") {
+			severity = "FATAL"
+		}
+		b.Send(&pgproto3.ErrorResponse{Severity: severity, Code: action, Message: "fake " + action})
+		if severity == "FATAL" {
+			b.Flush()
+			return false, true
+		}
+		if tag != "COMMIT" && status != 'I' {
+			status = 'E'
+		} else {
+			status = 'I'
+		}
+		return true, true
+	}
+	statements := map[string]string{}
+	var portal string
+	skipping := false // after an error, until Sync
 	for {
 		msg, err := b.Receive()
 		if err != nil {
 			return
 		}
-		q, ok := msg.(*pgproto3.Query)
-		if !ok {
-			return // Terminate, or a protocol this fake does not speak
-		}
-		sqlText := strings.ToLower(q.String)
-		var action, tag string
-		status := byte('I')
-		switch {
-		case strings.HasPrefix(sqlText, "begin"):
-			action, tag, status = f.onBegin(f.begins.Add(1)), "BEGIN", 'T'
-		case strings.HasPrefix(sqlText, "commit"):
-			action, tag = f.onCommit(f.commits.Add(1)), "COMMIT"
-		case strings.HasPrefix(sqlText, "rollback"):
-			tag = "ROLLBACK"
-		}
-		switch action {
-		case "":
-			if tag == "" {
-				b.Send(&pgproto3.EmptyQueryResponse{})
-			} else {
-				b.Send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
-			}
-		case "close":
-			return
-		default:
-			severity := "ERROR"
-			if strings.HasPrefix(action, "57P") {
-				severity = "FATAL"
-			}
-			b.Send(&pgproto3.ErrorResponse{Severity: severity, Code: action, Message: "fake " + action})
-			if severity == "FATAL" {
-				b.Flush()
+		switch m := msg.(type) {
+		case *pgproto3.Query:
+			if alive, _ := run(m.String); !alive {
 				return
 			}
-			status = 'I'
-		}
-		b.Send(&pgproto3.ReadyForQuery{TxStatus: status})
-		if b.Flush() != nil {
-			return
+			b.Send(&pgproto3.ReadyForQuery{TxStatus: status})
+			if b.Flush() != nil {
+				return
+			}
+		case *pgproto3.Sync:
+			skipping = false
+			b.Send(&pgproto3.ReadyForQuery{TxStatus: status})
+			if b.Flush() != nil {
+				return
+			}
+		case *pgproto3.Parse:
+			if !skipping {
+				statements[m.Name] = m.Query
+				b.Send(&pgproto3.ParseComplete{})
+			}
+		case *pgproto3.Describe:
+			if skipping {
+				continue
+			}
+			if m.ObjectType == 'S' {
+				pd := &pgproto3.ParameterDescription{}
+				for _, p := range arrayParam.FindAllStringSubmatch(statements[m.Name], -1) {
+					oid := uint32(1009) // text[]
+					if p[2] == "bigint" {
+						oid = 1016
+					}
+					pd.ParameterOIDs = append(pd.ParameterOIDs, oid)
+				}
+				b.Send(pd)
+			}
+			b.Send(&pgproto3.NoData{})
+		case *pgproto3.Bind:
+			if !skipping {
+				portal = statements[m.PreparedStatement]
+				b.Send(&pgproto3.BindComplete{})
+			}
+		case *pgproto3.Execute:
+			if skipping {
+				continue
+			}
+			alive, failed := run(portal)
+			if !alive {
+				return
+			}
+			skipping = failed
+		default:
+			return // Terminate, or a message this fake does not speak
 		}
 	}
 }
 
 func (f *fakeServer) store(t *testing.T) *Store {
-	db, err := OpenDB("postgres://u@" + f.addr + "/db?sslmode=disable")
+	pool, err := openPool("postgres://u@"+f.addr+"/db?sslmode=disable", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	return &Store{db: db, MaxAttempts: 5, BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+	s := newStore(pool)
+	t.Cleanup(func() { s.Close() })
+	s.MaxAttempts, s.BaseBackoff, s.MaxBackoff = 5, time.Millisecond, 5*time.Millisecond
+	return s
 }
 
 func ok(int32) string { return "" }
 
 // TestStore_Run_Retries checks when run runs a transaction again: after a
-// failure at BEGIN, whatever it is, but never after the connection was lost
-// during COMMIT, which may have committed.
+// failure at BEGIN (sent with the first statement), whatever it is; after
+// an error reply to a write held back until the commit's round trip, which
+// proves COMMIT did not run; but never after the connection was lost during
+// that round trip, which may have committed.
 func TestStore_Run_Retries(t *testing.T) {
 	saved := unavailableFor
 	unavailableFor = 700 * time.Millisecond
 	t.Cleanup(func() { unavailableFor = saved })
 	ctx := context.Background()
-	noop := func(*tx) error { return nil }
+	// A statement (sent with BEGIN), then a resource write held back and
+	// sent with COMMIT.
+	write := func(t *tx) error {
+		if err := t.Q.Exec(ctx, "INSERT INTO t VALUES (1)"); err != nil {
+			return t.Wrap("insert", err)
+		}
+		return t.PutResource(ctx, &openchime.Resource{Kind: "k", ID: "1", Scope: "s", Data: []byte("{}")})
+	}
 
 	for _, tc := range []struct {
 		name             string
 		onBegin          func(int32) string
 		onCommit         func(int32) string
-		wantCode         openchime.Code // "" for success
+		onWrite          func(int32) string // nil: ok
+		wantCode         openchime.Code     // "" for success
 		wantMsg          string
 		begins, commits  int32 // exactly
 		minBegins        int32 // at least, when not exact
@@ -326,14 +414,34 @@ func TestStore_Run_Retries(t *testing.T) {
 			wantCode: openchime.ServiceUnavailable, wantMsg: msgUnknown, begins: 1, commits: 1},
 		{name: "AdminShutdownAtCommit", onBegin: ok, onCommit: func(int32) string { return adminShutdown },
 			wantCode: openchime.ServiceUnavailable, wantMsg: msgUnknown, begins: 1, commits: 1},
+		{name: "SerializationFailureAtHeldBackWrite", onBegin: ok, onCommit: ok, onWrite: func(n int32) string {
+			if n == 1 {
+				return serializationFailure
+			}
+			return ""
+		}, begins: 2, commits: 1},
+		{name: "ReadOnlyAtHeldBackWrite", onBegin: ok, onCommit: ok, onWrite: func(n int32) string {
+			if n == 1 {
+				return readOnlyTransaction
+			}
+			return ""
+		}, begins: 2, commits: 1},
+		{name: "UniqueViolationAtHeldBackWrite", onBegin: ok, onCommit: ok, onWrite: func(int32) string { return uniqueViolation },
+			wantCode: openchime.Conflict, begins: 1, commits: 0},
+		{name: "ConnectionLostAtHeldBackWrite", onBegin: ok, onCommit: ok, onWrite: func(int32) string { return "close" },
+			wantCode: openchime.ServiceUnavailable, wantMsg: msgUnknown, begins: 1, commits: 0},
 		{name: "DownForGood", onBegin: func(int32) string { return "close" }, onCommit: ok,
 			wantCode: openchime.ServiceUnavailable, wantMsg: msgUnavailable, minBegins: 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := startFake(t, tc.onBegin, tc.onCommit)
+			onWrite := tc.onWrite
+			if onWrite == nil {
+				onWrite = ok
+			}
+			f := startFake(t, tc.onBegin, tc.onCommit, onWrite)
 			s := f.store(t)
 			start := time.Now()
-			err := s.run(ctx, readWrite, noop)
+			err := s.run(ctx, readWrite, write)
 			took := time.Since(start)
 			if got := openchime.ErrorCode(err); got != tc.wantCode {
 				t.Fatalf("run: code %q (%v), want %q", got, err, tc.wantCode)

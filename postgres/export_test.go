@@ -4,23 +4,13 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // OpenTraced is Open on a pool whose connections report every statement
 // they send (BEGIN and COMMIT included) to tracer, for tests that count
-// round trips.
+// statements and round trips; a tracer that is also a pgx.BatchTracer sees
+// the pipelined ones.
 func OpenTraced(ctx context.Context, url string, tracer pgx.QueryTracer) (*Store, error) {
-	s, err := Open(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	s.db.Close()
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		return nil, err
-	}
-	cfg.Tracer = tracer
-	s.db = stdlib.OpenDB(*cfg)
-	return s, nil
+	return open(ctx, url, func(cfg *pgxpool.Config) { cfg.ConnConfig.Tracer = tracer })
 }

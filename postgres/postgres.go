@@ -1,9 +1,12 @@
 // Package postgres stores OpenChime's records in PostgreSQL, so that several
 // stateless openchime nodes can serve one deployment.
 //
-// It runs the same SQL as the SQLite store (internal/sqlutil.Tx) through
-// pgx's database/sql driver, plus statements that read and write many users
-// at once (tx.go). The per-user paths (openchime.WithRowLocks) run READ
+// It runs the same SQL as the SQLite store (internal/sqlutil.Tx) on pgx's
+// own interface (a pgxpool.Pool; statements prepared and cached per
+// connection), plus statements that read and write many users at once
+// (tx.go). A transaction pipelines: BEGIN goes with its first statement, and
+// the writes it held back go with COMMIT (conn.go), so a 50-user batch is
+// three round trips. The per-user paths (openchime.WithRowLocks) run READ
 // COMMITTED on row locks; every other write is SERIALIZABLE. Either way
 // concurrent transactions, on one node or many, have the effect of some
 // serial order; a transaction PostgreSQL fails with a serialization error or
@@ -16,11 +19,13 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/internal/sqlutil"
@@ -35,7 +40,8 @@ const migrationLockKey int64 = 0x6f70656e6368696d
 
 // Store is the PostgreSQL implementation of openchime.Store.
 type Store struct {
-	db *sql.DB
+	pool *pgxpool.Pool
+	db   *sql.DB // database/sql over pool, for migrations, tests and tools
 	// MaxAttempts bounds how many times Update and View run a callback whose
 	// transaction failed with a serialization failure or a deadlock.
 	MaxAttempts int
@@ -51,35 +57,87 @@ type Store struct {
 
 var _ openchime.Store = (*Store)(nil)
 
+// DefaultPoolSize is how many connections a Store keeps open at most when
+// the URL does not say (pool_max_conns=N).
+//
+// Measured with `openchime bench` (3 nodes, 8 concurrent clients each, one
+// PostgreSQL on 2 cores; BENCHMARKS.md): 8, 16 and 32 per node served the
+// same batch rate within noise, as a node never has more transactions in
+// flight than requests, and PostgreSQL's CPU is the limit. 16 leaves room
+// for bursts without many idle backends.
+const DefaultPoolSize = 16
+
 // Open connects to the database the postgres:// URL names and applies the
-// migrations.
+// migrations. The URL may set the pool's size with pool_max_conns.
 func Open(ctx context.Context, url string) (*Store, error) {
-	db, err := OpenDB(url)
+	return open(ctx, url, nil)
+}
+
+func open(ctx context.Context, url string, configure func(*pgxpool.Config)) (*Store, error) {
+	pool, err := openPool(url, configure)
 	if err != nil {
 		return nil, err
 	}
-	if err := Migrate(ctx, db); err != nil {
-		db.Close()
+	// Migrations run on connections of their own: Migrate holds one for
+	// the advisory lock while it applies them on another, which a pool of
+	// one connection (pool_max_conns=1) could not give.
+	mdb := stdlib.OpenDB(*pool.Config().ConnConfig)
+	err = Migrate(ctx, mdb)
+	mdb.Close()
+	if err != nil {
+		pool.Close()
 		return nil, err
 	}
-	return &Store{db: db, MaxAttempts: 30, BaseBackoff: 2 * time.Millisecond, MaxBackoff: 250 * time.Millisecond}, nil
+	return newStore(pool), nil
 }
 
-// OpenDB opens a connection pool on the URL and checks that the server
-// answers; it applies no migration.
-func OpenDB(url string) (*sql.DB, error) {
-	cfg, err := pgx.ParseConfig(url)
+func newStore(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, db: stdlib.OpenDBFromPool(pool),
+		MaxAttempts: 30, BaseBackoff: 2 * time.Millisecond, MaxBackoff: 250 * time.Millisecond}
+}
+
+// openPool opens a pgx connection pool on the URL and checks that the
+// server answers.
+func openPool(url string, configure func(*pgxpool.Config)) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx redacts the password from its message.
 		return nil, fmt.Errorf("invalid PostgreSQL URL: %w", err)
 	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = DefaultPoolSize
+	}
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	configureConn(cfg.ConnConfig)
+	if configure != nil {
+		configure(cfg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err == nil {
+		err = pool.Ping(ctx)
+		if err != nil {
+			pool.Close()
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+	}
+	return pool, nil
+}
+
+// configureConn sets what every connection of this store needs: a connect
+// timeout, and the closing of a session that answers read-only.
+func configureConn(cfg *pgx.ConnConfig) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = connectTimeout
 	}
-	// pgx closes a connection after a FATAL error, and database/sql then
-	// drops it (stdlib's ResetSession answers driver.ErrBadConn). A session
-	// that answers read-only is also closed: it reached a standby or a
-	// demoted primary, and a new connection finds the read-write host.
+	// pgx closes a connection after a FATAL error, and the pool then drops
+	// it (pgxpool destroys a closed connection, or one left in a
+	// transaction, on release). A session that answers read-only is also
+	// closed: it reached a standby or a demoted primary, and a new
+	// connection finds the read-write host.
 	onPgError := cfg.OnPgError
 	cfg.OnPgError = func(c *pgconn.PgConn, pe *pgconn.PgError) bool {
 		if pe.Code == readOnlyTransaction {
@@ -87,9 +145,21 @@ func OpenDB(url string) (*sql.DB, error) {
 		}
 		return onPgError == nil || onPgError(c, pe)
 	}
+}
+
+// OpenDB opens a database/sql connection pool on the URL and checks that
+// the server answers; it applies no migration. Tools and tests use it; the
+// Store runs on pgx's own pool.
+func OpenDB(url string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		// pgx redacts the password from its message.
+		return nil, fmt.Errorf("invalid PostgreSQL URL: %w", err)
+	}
+	configureConn(cfg)
 	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(16)
+	db.SetMaxOpenConns(DefaultPoolSize)
+	db.SetMaxIdleConns(DefaultPoolSize)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -169,11 +239,19 @@ func pending(ctx context.Context, db *sql.DB, migrations []sqlutil.Migration) (b
 	return false, nil
 }
 
-// DB returns the connection pool, for tests and tools.
+// DB returns database/sql over the store's connection pool, for tests and
+// tools.
 func (s *Store) DB() *sql.DB { return s.db }
 
+// Pool returns the store's connection pool.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
 // Close closes the connection pool.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	s.pool.Close()
+	return err
+}
 
 // Update implements openchime.Store. The callback may run several times: it
 // must start from scratch on each call (the Service's callbacks do). Its
@@ -215,7 +293,7 @@ func (s *Store) analyzeUsers() {
 		defer s.analyzing.Store(false)
 		for s.analyzeAgain.Swap(false) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			s.db.ExecContext(ctx, "ANALYZE users") // best effort: autovacuum catches up otherwise
+			s.pool.Exec(ctx, "ANALYZE users") // best effort: autovacuum catches up otherwise
 			cancel()
 		}
 	}()
@@ -237,7 +315,7 @@ func (s *Store) Reset(ctx context.Context) error {
 // a retry can cure: a conflict with a concurrent transaction (MaxAttempts
 // times in all), or the database being unavailable (for unavailableFor, each
 // time on another connection, as database/sql discards a broken one).
-func (s *Store) run(ctx context.Context, opts *sql.TxOptions, fn func(*tx) error) error {
+func (s *Store) run(ctx context.Context, opts *txMode, fn func(*tx) error) error {
 	attempts := max(s.MaxAttempts, 1)
 	var down time.Time // when the database was first found unavailable
 	for conflicts, outages := 0, 0; ; {
@@ -274,37 +352,33 @@ func (s *Store) backoff(retry int) time.Duration {
 	return jitter(retry, s.BaseBackoff, s.MaxBackoff)
 }
 
-// attempt runs fn once. It reports retry when BEGIN or any statement of the
-// attempt failed with a conflict or an unavailable database (retryable):
-// the transaction was then rolled back, whatever fn made of the error.
-func (s *Store) attempt(ctx context.Context, opts *sql.TxOptions, fn func(*tx) error) (retry bool, err error) {
-	sqlTx, err := s.db.BeginTx(ctx, opts)
+// attempt runs fn once. It reports retry when any statement of the attempt
+// failed with a conflict or an unavailable database (retryable), or when the
+// final round trip (the writes held back, then COMMIT: see commit) failed
+// in a way that proves nothing was committed: the transaction was then
+// rolled back, whatever fn made of the error.
+func (s *Store) attempt(ctx context.Context, opts *txMode, fn func(*tx) error) (retry bool, err error) {
+	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return retryable(err), fmt.Errorf("begin: %w", mapErr(err))
 	}
-	t := &tx{Tx: &sqlutil.Tx{Tx: sqlTx, MapErr: func(err error) error {
+	c := &conn{conn: pc.Conn(), begin: opts.begin}
+	defer func() {
+		c.rollback()
+		pc.Release() // a connection still in a transaction, busy or closed is destroyed
+	}()
+	t := &tx{Tx: &sqlutil.Tx{Q: c, MapErr: func(err error) error {
 		if retryable(err) {
 			retry = true
 		}
 		return mapErr(err)
-	}}}
+	}}, c: c}
 	if opts == rowLocked {
 		t.AccountLock, t.RowLock = forShare, forUpdate
 	}
-	err = fn(t)
-	if err == nil {
-		err = t.flush(ctx) // the resource writes the transaction held back (resources.go)
-	}
-	if err != nil {
-		sqlTx.Rollback()
+	if err := fn(t); err != nil {
 		return retry || retryable(err), err
 	}
-	if err := sqlTx.Commit(); err != nil {
-		// A serialization failure can surface only at commit; a commit that
-		// turned into a rollback means a statement failed earlier. A
-		// connection lost during COMMIT leaves the outcome unknown: not
-		// retried (retryableCommit).
-		return retry || retryableCommit(err), fmt.Errorf("commit: %w", mapCommitErr(err))
-	}
-	return false, nil
+	r, err := t.commit(ctx)
+	return retry || r, err
 }

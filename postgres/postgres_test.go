@@ -225,3 +225,53 @@ func TestStore_AnalyzesAfterBulkWrite(t *testing.T) {
 	}
 	t.Fatal("the users table was not analyzed after a bulk write")
 }
+
+// TestStore_ConflictAtCommit writes a user whose email another user has:
+// the write is held back and sent with COMMIT, and the unique violation
+// comes back as Conflict with nothing of the transaction kept. The one
+// connection of the pool is rolled back and reused, not replaced.
+func TestStore_ConflictAtCommit(t *testing.T) {
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, MustCreateDatabase(t)+"&pool_max_conns=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a := &openchime.Account{ID: "a", AwsAccountID: "111111111111", Name: "a", Type: openchime.Team,
+		Status: openchime.AccountActive, DefaultLicense: openchime.Pro}
+	storetest.MustPutAccount(t, s, a)
+	u1 := &openchime.User{AccountID: "a", ID: "u1", PrimaryEmail: "same@example.com", CreatedAt: time.UnixMilli(1)}
+	if err := s.Update(ctx, func(tx openchime.Tx) error { return tx.PutUser(ctx, u1) }); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		err := s.Update(ctx, func(tx openchime.Tx) error {
+			u2 := &openchime.User{AccountID: "a", ID: "u2", PrimaryEmail: "Same@example.com", CreatedAt: time.UnixMilli(2)}
+			if err := tx.PutUser(ctx, u2); err != nil {
+				return err
+			}
+			if got, err := tx.User(ctx, "a", "u2"); err != nil || got.PrimaryEmail != u2.PrimaryEmail {
+				return fmt.Errorf("read back a held-back user: %v, %v", got, err)
+			}
+			return tx.PutResource(ctx, &openchime.Resource{Kind: "k", ID: "r", Scope: "a", Data: []byte(`{}`)})
+		})
+		if openchime.ErrorCode(err) != openchime.Conflict {
+			t.Fatalf("Update: %v, want Conflict", err)
+		}
+	}
+	err = s.View(ctx, func(tx openchime.ReadTx) error {
+		if _, err := tx.Resource(ctx, "k", "r"); !openchime.IsCode(err, openchime.NotFound) {
+			return fmt.Errorf("resource of the failed transaction: %v, want NotFound", err)
+		}
+		if _, err := tx.User(ctx, "a", "u2"); !openchime.IsCode(err, openchime.NotFound) {
+			return fmt.Errorf("user of the failed transaction: %v, want NotFound", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Pool().Stat().NewConnsCount(); n != 1 {
+		t.Errorf("%d connections opened, want 1: a failed commit's connection was destroyed", n)
+	}
+}

@@ -152,6 +152,7 @@ func (t *tx) DeleteResource(ctx context.Context, kind, id string) error {
 // what it knew.
 func (t *tx) DeleteAll(ctx context.Context) error {
 	t.known, t.dirty = nil, 0
+	t.users, t.userAt = nil, nil
 	return t.Tx.DeleteAll(ctx)
 }
 
@@ -168,11 +169,22 @@ const putResourcesSQL = `INSERT INTO resources (` + sqlutil.ResourceColumns + `)
 
 const deleteResourcesSQL = `DELETE FROM resources WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`
 
-// flush sends the writes held back: at most one upsert and one delete, in
-// (kind, id) order so that concurrent flushes lock rows in one order. The
-// keys are distinct, so which of the two runs first does not matter. Store
-// calls it before COMMIT.
+// flush sends the resource writes held back (resourceWrites). Listings
+// call it; the commit sends them with COMMIT instead.
 func (t *tx) flush(ctx context.Context) error {
+	for _, w := range t.resourceWrites() {
+		if err := t.c.Exec(ctx, w.sql, w.args...); err != nil {
+			return t.Wrap(w.op, err)
+		}
+	}
+	return nil
+}
+
+// resourceWrites returns the statements of the resource writes held back,
+// at most one upsert and one delete, in (kind, id) order so that concurrent
+// transactions lock rows in one order, and marks them sent. The keys are
+// distinct, so which of the two runs first does not matter.
+func (t *tx) resourceWrites() []write {
 	if t.dirty == 0 {
 		return nil
 	}
@@ -196,19 +208,16 @@ func (t *tx) flush(ctx context.Context) error {
 		kinds, ids, scopes = append(kinds, r.Kind), append(ids, r.ID), append(scopes, r.Scope)
 		created, data = append(created, sqlutil.Millis(r.CreatedAt)), append(data, string(r.Data))
 	}
+	var ws []write
 	if len(ids) > 0 {
-		if _, err := t.Tx.Tx.ExecContext(ctx, putResourcesSQL, kinds, ids, scopes, created, data); err != nil {
-			return t.Wrap("put resources", err)
-		}
+		ws = append(ws, write{"put resources", putResourcesSQL, []any{kinds, ids, scopes, created, data}})
 	}
 	if len(delIDs) > 0 {
-		if _, err := t.Tx.Tx.ExecContext(ctx, deleteResourcesSQL, delKinds, delIDs); err != nil {
-			return t.Wrap("delete resources", err)
-		}
+		ws = append(ws, write{"delete resources", deleteResourcesSQL, []any{delKinds, delIDs}})
 	}
 	for _, k := range keys {
 		t.known[k].dirty = false
 	}
 	t.dirty = 0
-	return nil
+	return ws
 }

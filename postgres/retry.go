@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"math/rand/v2"
 	"time"
@@ -35,10 +34,10 @@ var errNoConn = errors.New("no database connection obtained within the acquire t
 
 const msgNoConn = "No database connection could be obtained in time (the database is slow, unreachable or overloaded); retry the request with backoff."
 
-// attemptBounded is attempt with the wait for a connection (BEGIN included)
-// bounded by acquireTimeout. Once the callback runs the limit is lifted: a
+// attemptBounded is attempt with the wait for a pooled connection (or a new
+// one) bounded by acquireTimeout. Once the callback runs the limit is lifted: a
 // long transaction is not cut, and a COMMIT is never interrupted by it.
-func (s *Store) attemptBounded(ctx context.Context, opts *sql.TxOptions, fn func(*tx) error) (bool, error) {
+func (s *Store) attemptBounded(ctx context.Context, opts *txMode, fn func(*tx) error) (bool, error) {
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	timer := time.AfterFunc(acquireTimeout, func() { cancel(errNoConn) })

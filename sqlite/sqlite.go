@@ -94,7 +94,7 @@ func (s *Store) Update(ctx context.Context, fn func(openchime.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&sqlutil.Tx{Tx: tx, MapErr: mapErr}); err != nil {
+	if err := fn(&sqlutil.Tx{Q: sqlutil.SQLTx{Tx: tx}, MapErr: mapErr}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -111,7 +111,7 @@ func (s *Store) View(ctx context.Context, fn func(openchime.ReadTx) error) error
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(&sqlutil.Tx{Tx: tx, MapErr: mapErr})
+	return fn(&sqlutil.Tx{Q: sqlutil.SQLTx{Tx: tx}, MapErr: mapErr})
 }
 
 // Reset implements openchime.Store. sqlutil.Tx.DeleteAll knows the tables.

@@ -16,7 +16,7 @@ func (t *Tx) CountUsers(ctx context.Context) (openchime.UserCounts, error) {
 	// counts both the live users by status and the removed ones. PostgreSQL
 	// has no such index (its migration 0005: it kept status changes from
 	// being HOT updates) and scans the table; the metric caches the count.
-	rows, err := t.Tx.QueryContext(ctx, `SELECT registration_status,
+	rows, err := t.Q.Query(ctx, `SELECT registration_status,
 		sum(CASE WHEN removed_at = 0 THEN 1 ELSE 0 END), sum(CASE WHEN removed_at = 0 THEN 0 ELSE 1 END)
 		FROM users GROUP BY registration_status`)
 	if err != nil {
@@ -34,5 +34,8 @@ func (t *Tx) CountUsers(ctx context.Context) (openchime.UserCounts, error) {
 		}
 		out.Removed += removed
 	}
-	return out, t.Wrap("count users", rows.Err())
+	if err := rows.Err(); err != nil {
+		return out, t.Wrap("count users", err)
+	}
+	return out, t.Wrap("count users", rows.Close())
 }

@@ -2,7 +2,6 @@ package sqlutil
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,12 +11,13 @@ import (
 	openchime "github.com/openchime/openchime"
 )
 
-// Tx implements openchime.Tx over a database/sql transaction. The SQL is
+// Tx implements openchime.Tx over a transaction's Querier. The SQL is
 // written once in the dialect SQLite and PostgreSQL share ($N parameters,
 // ON CONFLICT upserts, integer booleans and Unix-millisecond times), so both
 // stores run the same queries.
 type Tx struct {
-	Tx *sql.Tx
+	// Q runs the statements: SQLTx for a database/sql transaction.
+	Q Querier
 	// MapErr turns a driver error into an openchime error by the driver's
 	// code (a unique violation becomes Conflict); nil keeps errors as they are.
 	MapErr func(error) error
@@ -70,7 +70,7 @@ func b2i(b bool) int64 {
 const accountColumns = `id, aws_account_id, name, type, status, default_license, supported_licenses,
 	signin_delegate_groups, created_at, deleted_at, disable_remote_control, enable_dial_out, claimed_domains`
 
-// Scanner is a row to scan: *sql.Row or *sql.Rows.
+// Scanner is a row to scan: a Querier's row or Rows.
 type Scanner interface{ Scan(dest ...any) error }
 
 func scanAccount(row Scanner) (*openchime.Account, error) {
@@ -101,8 +101,8 @@ func scanAccount(row Scanner) (*openchime.Account, error) {
 
 // Account implements openchime.ReadTx.
 func (t *Tx) Account(ctx context.Context, id string) (*openchime.Account, error) {
-	a, err := scanAccount(t.Tx.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`+t.AccountLock, id))
-	if errors.Is(err, sql.ErrNoRows) {
+	a, err := scanAccount(t.Q.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`+t.AccountLock, id))
+	if errors.Is(err, ErrNoRows) {
 		return nil, openchime.Errorf(openchime.NotFound, "account %s not found", id)
 	}
 	return a, t.Wrap("get account", err)
@@ -147,7 +147,7 @@ func (t *Tx) PutAccount(ctx context.Context, a *openchime.Account) error {
 	licenses, _ := json.Marshal(nonNil(a.SupportedLicenses))
 	groups, _ := json.Marshal(nonNil(a.SigninDelegateGroups))
 	domains, _ := json.Marshal(nonNil(a.ClaimedDomains))
-	_, err := t.Tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)
+	err := t.Q.Exec(ctx, `INSERT INTO accounts (`+accountColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (id) DO UPDATE SET aws_account_id = excluded.aws_account_id, name = excluded.name,
 			type = excluded.type, status = excluded.status, default_license = excluded.default_license,
@@ -194,8 +194,8 @@ func ScanUser(row Scanner) (*openchime.User, error) {
 
 // User implements openchime.ReadTx.
 func (t *Tx) User(ctx context.Context, accountID, userID string) (*openchime.User, error) {
-	u, err := ScanUser(t.Tx.QueryRowContext(ctx, `SELECT `+UserColumns+` FROM users WHERE account_id = $1 AND id = $2`+t.RowLock, accountID, userID))
-	if errors.Is(err, sql.ErrNoRows) {
+	u, err := ScanUser(t.Q.QueryRow(ctx, `SELECT `+UserColumns+` FROM users WHERE account_id = $1 AND id = $2`+t.RowLock, accountID, userID))
+	if errors.Is(err, ErrNoRows) {
 		return nil, openchime.Errorf(openchime.NotFound, "user %s not found", userID)
 	}
 	return u, t.Wrap("get user", err)
@@ -203,8 +203,8 @@ func (t *Tx) User(ctx context.Context, accountID, userID string) (*openchime.Use
 
 // UserByEmail implements openchime.ReadTx.
 func (t *Tx) UserByEmail(ctx context.Context, accountID, email string) (*openchime.User, error) {
-	u, err := ScanUser(t.Tx.QueryRowContext(ctx, `SELECT `+UserColumns+` FROM users WHERE account_id = $1 AND email_norm = $2`+t.RowLock, accountID, email))
-	if errors.Is(err, sql.ErrNoRows) {
+	u, err := ScanUser(t.Q.QueryRow(ctx, `SELECT `+UserColumns+` FROM users WHERE account_id = $1 AND email_norm = $2`+t.RowLock, accountID, email))
+	if errors.Is(err, ErrNoRows) {
 		return nil, openchime.Errorf(openchime.NotFound, "user %s not found", email)
 	}
 	return u, t.Wrap("get user by email", err)
@@ -237,7 +237,7 @@ func (t *Tx) Users(ctx context.Context, f openchime.UserFilter) ([]*openchime.Us
 
 // PutUser implements openchime.Tx.
 func (t *Tx) PutUser(ctx context.Context, u *openchime.User) error {
-	_, err := t.Tx.ExecContext(ctx, `INSERT INTO users (`+UserColumns+`)
+	err := t.Q.Exec(ctx, `INSERT INTO users (`+UserColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		ON CONFLICT (account_id, id) DO UPDATE SET email = excluded.email, email_norm = excluded.email_norm,
 			display_name = excluded.display_name, license_type = excluded.license_type, user_type = excluded.user_type,
@@ -256,8 +256,8 @@ func (t *Tx) PutUser(ctx context.Context, u *openchime.User) error {
 
 // Resource implements openchime.ResourceStore.
 func (t *Tx) Resource(ctx context.Context, kind, id string) (*openchime.Resource, error) {
-	r, err := ScanResource(t.Tx.QueryRowContext(ctx, `SELECT `+ResourceColumns+` FROM resources WHERE kind = $1 AND id = $2`+t.RowLock, kind, id))
-	if errors.Is(err, sql.ErrNoRows) {
+	r, err := ScanResource(t.Q.QueryRow(ctx, `SELECT `+ResourceColumns+` FROM resources WHERE kind = $1 AND id = $2`+t.RowLock, kind, id))
+	if errors.Is(err, ErrNoRows) {
 		return nil, openchime.Errorf(openchime.NotFound, "%s %s not found", kind, id)
 	}
 	return r, t.Wrap("get resource", err)
@@ -292,7 +292,7 @@ func (t *Tx) AllResources(ctx context.Context) ([]*openchime.Resource, error) {
 // declares the foreign key.
 func (t *Tx) DeleteAll(ctx context.Context) error {
 	for _, table := range []string{"resources", "users", "accounts"} {
-		if _, err := t.Tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+		if err := t.Q.Exec(ctx, "DELETE FROM "+table); err != nil {
 			return t.Wrap("delete all "+table, err)
 		}
 	}
@@ -301,7 +301,7 @@ func (t *Tx) DeleteAll(ctx context.Context) error {
 
 // PutResource implements openchime.ResourceWriter.
 func (t *Tx) PutResource(ctx context.Context, r *openchime.Resource) error {
-	_, err := t.Tx.ExecContext(ctx, `INSERT INTO resources (kind, id, scope, created_at, data) VALUES ($1, $2, $3, $4, $5)
+	err := t.Q.Exec(ctx, `INSERT INTO resources (kind, id, scope, created_at, data) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (kind, id) DO UPDATE SET scope = excluded.scope, created_at = excluded.created_at, data = excluded.data`,
 		r.Kind, r.ID, r.Scope, ms(r.CreatedAt), string(r.Data))
 	return t.Wrap("put resource", err)
@@ -309,13 +309,13 @@ func (t *Tx) PutResource(ctx context.Context, r *openchime.Resource) error {
 
 // DeleteResource implements openchime.ResourceWriter.
 func (t *Tx) DeleteResource(ctx context.Context, kind, id string) error {
-	_, err := t.Tx.ExecContext(ctx, `DELETE FROM resources WHERE kind = $1 AND id = $2`, kind, id)
+	err := t.Q.Exec(ctx, `DELETE FROM resources WHERE kind = $1 AND id = $2`, kind, id)
 	return t.Wrap("delete resource", err)
 }
 
 // QueryAll runs q and scans every row with scan; errors are wrapped as op.
 func QueryAll[T any](ctx context.Context, t *Tx, op, q string, args []any, scan func(Scanner) (T, error)) ([]T, error) {
-	rows, err := t.Tx.QueryContext(ctx, q, args...)
+	rows, err := t.Q.Query(ctx, q, args...)
 	if err != nil {
 		return nil, t.Wrap(op, err)
 	}
@@ -328,7 +328,10 @@ func QueryAll[T any](ctx context.Context, t *Tx, op, q string, args []any, scan 
 		}
 		out = append(out, v)
 	}
-	return out, t.Wrap(op, rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, t.Wrap(op, err)
+	}
+	return out, t.Wrap(op, rows.Close())
 }
 
 // ResourceColumns are the resources table's columns in the order
