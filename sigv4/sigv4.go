@@ -149,6 +149,14 @@ const maxPooledScratch = 64 << 10
 // Verify checks the signature of r, whose body has already been read into
 // body. It returns the credentials the request was signed with, or an *Error.
 func (v *Verifier) Verify(r *http.Request, body []byte) (*Result, error) {
+	s := scratchPool.Get().(*scratch)
+	defer s.release()
+	return v.verify(r, body, s)
+}
+
+// verify is Verify with its working memory, whose old contents must not
+// matter.
+func (v *Verifier) verify(r *http.Request, body []byte, s *scratch) (*Result, error) {
 	var p parsed
 	if err := v.parse(r, &p); err != nil {
 		return nil, err
@@ -194,8 +202,6 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (*Result, error) {
 		return nil, err
 	}
 
-	s := scratchPool.Get().(*scratch)
-	defer s.release()
 	b := append(s.buf[:0], r.Method...)
 	b = append(b, '\n')
 	b = appendCanonicalURI(b, r.URL)
