@@ -149,14 +149,14 @@ func TestVerifier_DirtyScratch(t *testing.T) {
 	secret := testSecret
 	v := testVerifier(&secret)
 	body := []byte(`{"UserIdList":["u-1","u-2"]}`)
-	junk := bytes.Repeat([]byte{0xff}, 4096)
-	dirty := &scratch{buf: junk[:100], sts: junk[200:300], esc: junk[1000:3000], params: []param{{0, 5, 9}, {1, 2, 3}}}
+	junk := func(n int) []byte { return bytes.Repeat([]byte{0xff}, n) }
+	dirty := &scratch{buf: junk(100), sts: junk(100), esc: junk(2000), params: []param{{0, 5, 9}, {1, 2, 3}}}
 	for i := 0; i < 3; i++ {
 		if _, err := v.verify(signedRequest(t, secret, "us-east-1", body), body, dirty); err != nil {
 			t.Fatalf("verify %d with a dirty scratch: %v", i, err)
 		}
-		for j := range dirty.buf[:cap(dirty.buf)] {
-			dirty.buf[:cap(dirty.buf)][j] = 0xff
+		for _, b := range [][]byte{dirty.buf, dirty.sts, dirty.esc} {
+			copy(b[:cap(b)], junk(cap(b)))
 		}
 	}
 	tampered := append([]byte{}, body...)
