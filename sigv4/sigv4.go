@@ -500,7 +500,7 @@ func (p *parsed) setDate(s string) error {
 	return nil
 }
 
-// payloadHashes says which payload hashes to try: the body's (sum, hex) or
+// payloadHashes says which payload hashes to try: the body's (sum, in hex) or
 // UNSIGNED-PAYLOAD. Header auth signs the body: x-amz-content-sha256, when
 // sent, must be its hash. A presigned URL may also sign UNSIGNED-PAYLOAD.
 func payloadHashes(r *http.Request, p *parsed, sum []byte) (body, unsigned bool, err error) {
