@@ -81,3 +81,20 @@ readme_block() {
 	awk -v m="<!-- $1 -->" 'index($0, m){f=1; next} f && /^```bash/{in_=1; next} in_ && /^```/{exit} in_{print}' README.md >"$2"
 	[ -s "$2" ] || { echo "$1: no block found in README.md" >&2; exit 1; }
 }
+
+# need_postgres: installs Debian's PostgreSQL when its server binaries are
+# missing, and sets bindir (where initdb, pg_ctl, postgres are) and as_pg (the
+# prefix that runs a command as user postgres: the server refuses to run as
+# root, and CI runs as root; empty when not root).
+need_postgres() {
+	if ! command -v pg_config >/dev/null || [ ! -x "$(pg_config --bindir)/initdb" ]; then
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+	fi
+	bindir="$(pg_config --bindir)"
+	[ -x "$bindir/initdb" ] || bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+	as_pg=()
+	if [ "$(id -u)" = 0 ]; then
+		id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+		as_pg=(runuser -u postgres --)
+	fi
+}

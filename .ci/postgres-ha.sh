@@ -12,18 +12,7 @@ cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 . .ci/lib.sh
 
-if ! command -v pg_config >/dev/null || [ ! -x "$(pg_config --bindir)/initdb" ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-fi
-bindir="$(pg_config --bindir)"
-[ -x "$bindir/initdb" ] || bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-
-# The server refuses to run as root; CI runs as root, so run it as postgres.
-as_pg=()
-if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
-    as_pg=(runuser -u postgres --)
-fi
+need_postgres
 
 start=$SECONDS
 dir="$(mktemp -d /tmp/openchime-pg-ha.XXXXXX)"

@@ -190,21 +190,11 @@ func TestFailover(t *testing.T) {
 					batch := slices.Clone(mine)
 					rand.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
 					batch = batch[:1+rand.N(len(batch))]
-					to := types.RegistrationStatusRegistered
-					var userErrs []types.UserError
-					var err error
-					if rand.N(2) == 0 {
+					suspend, to := rand.N(2) == 0, types.RegistrationStatusRegistered
+					if suspend {
 						to = types.RegistrationStatusSuspended
-						var out *awschime.BatchSuspendUserOutput
-						if out, err = n.client.BatchSuspendUser(rctx, &awschime.BatchSuspendUserInput{AccountId: &accountID, UserIdList: batch}); err == nil {
-							userErrs = out.UserErrors
-						}
-					} else {
-						var out *awschime.BatchUnsuspendUserOutput
-						if out, err = n.client.BatchUnsuspendUser(rctx, &awschime.BatchUnsuspendUserInput{AccountId: &accountID, UserIdList: batch}); err == nil {
-							userErrs = out.UserErrors
-						}
 					}
+					userErrs, err := n.batch(rctx, suspend, accountID, batch)
 					record(a, err)
 					if len(userErrs) > 0 {
 						t.Errorf("%s: UserErrors %+v", n.name, userErrs)

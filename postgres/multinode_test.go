@@ -38,6 +38,23 @@ type node struct {
 	log    string // path of the node's stderr
 }
 
+// batch sends BatchSuspendUser (suspend) or BatchUnsuspendUser for the
+// users to the node and returns the answer's UserErrors.
+func (n *node) batch(ctx context.Context, suspend bool, accountID string, users []string) ([]types.UserError, error) {
+	if suspend {
+		out, err := n.client.BatchSuspendUser(ctx, &awschime.BatchSuspendUserInput{AccountId: &accountID, UserIdList: users})
+		if err != nil {
+			return nil, err
+		}
+		return out.UserErrors, nil
+	}
+	out, err := n.client.BatchUnsuspendUser(ctx, &awschime.BatchUnsuspendUserInput{AccountId: &accountID, UserIdList: users})
+	if err != nil {
+		return nil, err
+	}
+	return out.UserErrors, nil
+}
+
 // MustBuildServer builds the openchime binary into a temporary directory.
 func MustBuildServer(tb testing.TB) string {
 	tb.Helper()
@@ -272,19 +289,7 @@ func TestMultiNode(t *testing.T) {
 				rand.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
 				batch = batch[:1+rand.N(len(batch))]
 				suspend := rand.N(2) == 0
-				var userErrs []types.UserError
-				var err error
-				if suspend {
-					var out *awschime.BatchSuspendUserOutput
-					if out, err = n.client.BatchSuspendUser(ctx, &awschime.BatchSuspendUserInput{AccountId: &accountID, UserIdList: batch}); err == nil {
-						userErrs = out.UserErrors
-					}
-				} else {
-					var out *awschime.BatchUnsuspendUserOutput
-					if out, err = n.client.BatchUnsuspendUser(ctx, &awschime.BatchUnsuspendUserInput{AccountId: &accountID, UserIdList: batch}); err == nil {
-						userErrs = out.UserErrors
-					}
-				}
+				userErrs, err := n.batch(ctx, suspend, accountID, batch)
 				if len(userErrs) > 0 {
 					t.Errorf("%s: UserErrors %+v", n.name, userErrs)
 				}

@@ -179,14 +179,7 @@ const putUsersSQL = `INSERT INTO users (` + sqlutil.UserColumns + `)
 	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 		$8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::text[], $13::bigint[], $14::text[], $15::text[],
 		$16::bigint[], $17::bigint[], $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[])
-	ON CONFLICT (account_id, id) DO UPDATE SET email = excluded.email, email_norm = excluded.email_norm,
-		display_name = excluded.display_name, license_type = excluded.license_type, user_type = excluded.user_type,
-		registration_status = excluded.registration_status, invitation_status = excluded.invitation_status,
-		registered_on = excluded.registered_on, invited_on = excluded.invited_on, personal_pin = excluded.personal_pin,
-		a4b_enabled = excluded.a4b_enabled, a4b_room_arn = excluded.a4b_room_arn,
-		provisioned_number = excluded.provisioned_number, created_at = excluded.created_at,
-		removed_at = excluded.removed_at, last_logout_at = excluded.last_logout_at,
-		inbound_calling = excluded.inbound_calling, outbound_calling = excluded.outbound_calling, sms = excluded.sms`
+	` + sqlutil.UserUpsert
 
 // PutUsers implements openchime.UserBatchWriter; the rows are written at
 // the next flush, in one statement. An upsert may not touch a row twice, so

@@ -235,18 +235,22 @@ func (t *Tx) Users(ctx context.Context, f openchime.UserFilter) ([]*openchime.Us
 	return QueryAll(ctx, t, "list users", q, args, ScanUser)
 }
 
+// UserUpsert is the conflict clause of an insert of UserColumns: a user
+// already stored under (account_id, id) is replaced.
+const UserUpsert = `ON CONFLICT (account_id, id) DO UPDATE SET email = excluded.email, email_norm = excluded.email_norm,
+	display_name = excluded.display_name, license_type = excluded.license_type, user_type = excluded.user_type,
+	registration_status = excluded.registration_status, invitation_status = excluded.invitation_status,
+	registered_on = excluded.registered_on, invited_on = excluded.invited_on, personal_pin = excluded.personal_pin,
+	a4b_enabled = excluded.a4b_enabled, a4b_room_arn = excluded.a4b_room_arn,
+	provisioned_number = excluded.provisioned_number, created_at = excluded.created_at,
+	removed_at = excluded.removed_at, last_logout_at = excluded.last_logout_at,
+	inbound_calling = excluded.inbound_calling, outbound_calling = excluded.outbound_calling, sms = excluded.sms`
+
 // PutUser implements openchime.Tx.
 func (t *Tx) PutUser(ctx context.Context, u *openchime.User) error {
 	err := t.Q.Exec(ctx, `INSERT INTO users (`+UserColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-		ON CONFLICT (account_id, id) DO UPDATE SET email = excluded.email, email_norm = excluded.email_norm,
-			display_name = excluded.display_name, license_type = excluded.license_type, user_type = excluded.user_type,
-			registration_status = excluded.registration_status, invitation_status = excluded.invitation_status,
-			registered_on = excluded.registered_on, invited_on = excluded.invited_on, personal_pin = excluded.personal_pin,
-			a4b_enabled = excluded.a4b_enabled, a4b_room_arn = excluded.a4b_room_arn,
-			provisioned_number = excluded.provisioned_number, created_at = excluded.created_at,
-			removed_at = excluded.removed_at, last_logout_at = excluded.last_logout_at,
-			inbound_calling = excluded.inbound_calling, outbound_calling = excluded.outbound_calling, sms = excluded.sms`,
+		`+UserUpsert,
 		u.AccountID, u.ID, u.PrimaryEmail, openchime.NormalizeEmail(u.PrimaryEmail), u.DisplayName, u.LicenseType,
 		u.UserType, u.RegistrationStatus, u.InvitationStatus, ms(u.RegisteredOn), ms(u.InvitedOn), u.PersonalPIN,
 		b2i(u.AlexaForBusiness.Enabled), u.AlexaForBusiness.RoomArn, u.ProvisionedNumber, ms(u.CreatedAt),
