@@ -46,7 +46,8 @@
 // the account comes from the credentials file; failures answer 403
 // MissingAuthenticationToken, UnrecognizedClient, InvalidSignature (also a
 // clock skew over 15 minutes) or AccessDenied (decision D8). AdminToken guards
-// /_openchime/ (health excepted) with a bearer token.
+// /_openchime/ (health and ready excepted, for load balancers) with a bearer
+// token.
 package httpapi
 
 //go:generate go run ../internal/chimegen -model ../spec/chime-2018-05-01.model.json -out zz_generated.go

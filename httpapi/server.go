@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,7 +35,8 @@ type Server struct {
 	// error that answers it. The default takes the AWS account from the
 	// access key (AccessKeyTenancy); SigV4Auth verifies signatures.
 	Authenticate func(r *http.Request, op string, body []byte) (openchime.Caller, error)
-	// AdminToken, when set, guards the control plane (health excepted).
+	// AdminToken, when set, guards the control plane (health and ready
+	// excepted).
 	AdminToken string
 	// SelfAuthPrefixes are control-plane paths whose handlers check the
 	// admin token themselves (the console, with a login form and a session).
@@ -56,9 +58,16 @@ type Server struct {
 	// it): /_openchime/clock sets, freezes and advances it. Nil disables that
 	// route.
 	Clock *openchime.ControlClock
+	// Ready checks readiness for GET /_openchime/ready (ready.go): nil
+	// means ready. Nil uses StoreReady(Service.Store).
+	Ready func(context.Context) error
+	// Info is the identity GET /_openchime/info reports; the server adds
+	// its uptime.
+	Info Info
 
-	router *router
-	cp     *controlPlane
+	started time.Time
+	router  *router
+	cp      *controlPlane
 
 	limitOnce sync.Once
 	limiter   *rateLimiter
@@ -75,6 +84,7 @@ func NewServer(svc *openchime.Service) *Server {
 		Handlers: &handlers{svc: svc},
 		Logger:   slog.Default(),
 		router:   newRouter(operations),
+		started:  time.Now(),
 	}
 	s.Authenticate = func(r *http.Request, _ string, _ []byte) (openchime.Caller, error) {
 		return AccessKeyTenancy(r, svc.DefaultAwsAccountID), nil
@@ -84,6 +94,7 @@ func NewServer(svc *openchime.Service) *Server {
 	s.cp = newControlPlane(svc)
 	s.ControlPlane = s.cp
 	s.handleTestingRoutes()
+	s.handleReadyRoutes()
 	registerCollabControl(s)
 	return s
 }
