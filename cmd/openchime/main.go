@@ -6,7 +6,8 @@
 //	openchime verify --db DB   read the whole database and check it (verify.go)
 //	openchime repair --db log:DIR  cut a damaged log at its last good frame (repair.go)
 //	openchime bench [flags]    seed an account and measure the workload (bench.go)
-//	openchime version          print the version
+//	openchime version          print the version and VCS revision (version.go)
+//	openchime help             list the commands
 package main
 
 import (
@@ -14,13 +15,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
 )
-
-// Version is set at build time with -ldflags "-X main.Version=...".
-var Version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -59,11 +59,36 @@ func run(ctx context.Context, args []string) error {
 	case "bench":
 		return runBench(ctx, args)
 	case "version":
-		fmt.Println("openchime", Version)
+		printVersion()
 		return nil
 	case "help", "-h", "--help":
-		fmt.Println("usage: openchime [serve|migrate|snapshot|verify|repair|bench|version] [flags]; openchime COMMAND -h lists its flags")
+		printHelp(os.Stdout)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, migrate, snapshot, verify, repair, bench, version)", cmd)
+	return fmt.Errorf("unknown command %q; `openchime help` lists the commands", cmd)
+}
+
+// commands are the subcommands, with what each does, for `openchime help`.
+var commands = []struct{ name, args, does string }{
+	{"serve", "[flags]", "run the server (the default: a bare `openchime` serves on 127.0.0.1:4580)"},
+	{"migrate", "--db DB", "apply the database migrations and exit"},
+	{"snapshot", "save|load [--db DB] FILE", "export the whole state to FILE, or restore it from FILE"},
+	{"verify", "--db DB", "read the whole database and check it"},
+	{"repair", "--db log:DIR", "cut a damaged log store at its last good frame"},
+	{"bench", "[flags]", "seed an account and measure the workload"},
+	{"version", "", "print the version and the VCS revision built"},
+	{"help", "", "print this list"},
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "usage: openchime [COMMAND] [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range commands {
+		fmt.Fprintf(tw, "  %s %s\t%s\n", c.name, c.args, c.does)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "`openchime COMMAND -h` lists the flags of COMMAND.")
 }

@@ -242,12 +242,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Config.Security.apply(api, m.HTTP, logger); err != nil {
 		return err
 	}
+	m.applyReady(api, target.Kind, store)
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
 	}
 	m.Listener = ln
-	logger.Info("listening", "addr", ln.Addr().String(), "db", target.String(), "version", Version, "tls", m.HTTP.TLSConfig != nil)
+	logger.Info("listening", "addr", ln.Addr().String(), "db", target.String(), "version", buildVersion().Version, "tls", m.HTTP.TLSConfig != nil)
 	close(m.ready)
 	if m.Config.PprofAddr != "" {
 		go servePprof(m.Config.PprofAddr, logger)
