@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/openchime/openchime/httpapi"
@@ -85,34 +86,54 @@ func isLoopback(addr string) bool {
 }
 
 // validate resolves the auth mode from addr and refuses configurations that
-// would expose the server without credentials.
+// would expose the server without credentials. It reports every problem at
+// once, so a start is not refused one missing flag per restart.
 func (c *SecurityConfig) validate(addr string) error {
-	if c.Auth == "" {
+	defaulted := c.Auth == ""
+	if defaulted {
 		c.Auth = AuthNone
 		if !isLoopback(addr) {
 			c.Auth = AuthSigV4
 		}
 	}
+	var problems []string
 	switch c.Auth {
 	case AuthNone:
 	case AuthSigV4:
+		var missing []string
 		if c.Credentials == "" {
-			return fmt.Errorf("--auth sigv4 (the default when --addr %s is not a loopback address) needs --credentials FILE "+
-				`with {"Credentials":[{"AccessKeyId":..,"SecretAccessKey":..,"AwsAccountId":..}]}; or pass --auth none to accept unsigned requests`, addr)
+			missing = append(missing, `--credentials FILE (env OPENCHIME_CREDENTIALS), a JSON file such as {"Credentials":[{"AccessKeyId":"..","SecretAccessKey":"..","AwsAccountId":"123456789012"}]}`)
 		}
 		if c.AdminToken == "" {
-			return errors.New("--auth sigv4 needs --admin-token (or OPENCHIME_ADMIN_TOKEN) to protect /_openchime/")
+			missing = append(missing, "--admin-token TOKEN (env OPENCHIME_ADMIN_TOKEN), the bearer token that protects /_openchime/")
+		}
+		if len(missing) > 0 {
+			why := "--auth sigv4"
+			if defaulted {
+				why = fmt.Sprintf("--auth sigv4 (the default because --addr %s is not a loopback address)", addr)
+			}
+			alt := "or pass --auth none to accept unsigned requests"
+			if defaulted {
+				alt = "or listen on 127.0.0.1, or pass --auth none to accept unsigned requests"
+			}
+			problems = append(problems, why+" needs "+strings.Join(missing, "\n    and ")+";\n    "+alt)
 		}
 	default:
-		return fmt.Errorf("--auth %q must be none or sigv4", c.Auth)
+		problems = append(problems, fmt.Sprintf("--auth %q must be none or sigv4", c.Auth))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
-		return errors.New("--tls-cert and --tls-key go together")
+		problems = append(problems, "--tls-cert and --tls-key go together")
 	}
 	if c.RateLimit < 0 || c.MaxBodyBytes < 0 || c.MaxHeaderBytes < 0 {
-		return errors.New("--rate-limit, --max-body-bytes and --max-header-bytes must not be negative")
+		problems = append(problems, "--rate-limit, --max-body-bytes and --max-header-bytes must not be negative")
 	}
-	return nil
+	switch len(problems) {
+	case 0:
+		return nil
+	case 1:
+		return errors.New(problems[0])
+	}
+	return errors.New("the configuration has " + strconv.Itoa(len(problems)) + " problems:\n  - " + strings.Join(problems, "\n  - "))
 }
 
 // apply configures the API server and the HTTP server; it loads the

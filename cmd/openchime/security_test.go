@@ -170,3 +170,23 @@ func TestMain_Run_BadCredentialsFile(t *testing.T) {
 		t.Fatalf("Run err=%v, want a refusal naming the bad AwsAccountId", err)
 	}
 }
+
+// TestSecurityConfig_Validate_AllAtOnce checks that an explicit --auth sigv4
+// on loopback names every missing requirement in one error, and does not
+// blame the address.
+func TestSecurityConfig_Validate_AllAtOnce(t *testing.T) {
+	m := NewMain()
+	err := m.ParseFlags([]string{"--auth", "sigv4", "--addr", "127.0.0.1:4580", "--tls-key", "k.pem"})
+	if err == nil {
+		t.Fatal("err=nil, want the missing requirements")
+	}
+	msg := err.Error()
+	for _, want := range []string{"--credentials FILE", "--admin-token TOKEN", "--tls-cert and --tls-key go together", "2 problems"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("err=%q, want it to contain %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "loopback") {
+		t.Errorf("err=%q says 127.0.0.1 is not a loopback address", msg)
+	}
+}
