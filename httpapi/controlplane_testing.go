@@ -114,6 +114,10 @@ func (s *Server) seed(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
+	if body, err = fixtureJSON(r, body); err != nil {
+		WriteError(w, err)
+		return
+	}
 	f, err := openchime.ParseFixture(body)
 	if err != nil {
 		WriteError(w, err)
