@@ -69,7 +69,7 @@ func New(svc *openchime.Service, adminToken string) *Handler {
 	}
 	funcs := template.FuncMap{"fmtTime": fmtTime}
 	h.pages = map[string]*template.Template{}
-	for _, page := range []string{"login", "home", "aws", "account", "user", "audit", "operator", "phones", "room"} {
+	for _, page := range []string{"login", "home", "aws", "account", "user", "audit", "operator", "phones", "room", "notfound"} {
 		h.pages[page] = template.Must(template.New(page).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+page+".html"))
 	}
 	static, _ := fs.Sub(assets, "static")
@@ -96,6 +96,7 @@ func New(svc *openchime.Service, adminToken string) *Handler {
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/delete", h.auth(h.deleteAccount))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users/{uid}/license", h.auth(h.updateLicense))
 	h.mux.HandleFunc("POST "+Prefix+"accounts/{id}/users/{uid}/reset-pin", h.auth(h.resetPIN))
+	h.mux.HandleFunc(Prefix, h.notFound) // every other path and method under Prefix
 	return h
 }
 

@@ -283,3 +283,25 @@ func TestConsole_BotsAndRooms(t *testing.T) {
 		t.Fatalf("room page: %d", st)
 	}
 }
+
+// TestConsole_NotFound checks that a wrong console path answers a 404 HTML
+// page that links home, not Go's plain "404 page not found", with or without
+// a session.
+func TestConsole_NotFound(t *testing.T) {
+	for _, token := range []string{"", "s3cret"} {
+		e := newEnv(t, token)
+		resp, err := e.client.Get(e.URL + console.Prefix + "no/such/page")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body := string(b)
+		if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("token %q: status=%d type=%q, want 404 text/html", token, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if !strings.Contains(body, "Page not found") || !strings.Contains(body, `href="`+console.Prefix+`"`) || strings.Contains(body, "404 page not found") {
+			t.Errorf("token %q: body=%s, want the console's not-found page", token, body)
+		}
+	}
+}
