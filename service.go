@@ -32,7 +32,11 @@ type Service struct {
 	phoneMemo atomic.Pointer[phoneMemo] // the last stored configuration decoded (service_config.go)
 	// Collab holds the limits of bots, rooms and memberships and the
 	// retention grace period (decisions D37, D41); zero fields take defaults.
-	Collab CollabConfig
+	// Like Phone, its limits apply while the store holds no collaboration
+	// settings (PUT /_openchime/config, UpdateConfig); LenientRedaction
+	// always applies.
+	Collab     CollabConfig
+	collabMemo atomic.Pointer[collabMemo] // the last stored settings decoded (service_collab_config.go)
 }
 
 // NewService returns a Service over store with random ids and a ControlClock
