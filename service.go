@@ -32,7 +32,11 @@ type Service struct {
 	phoneMemo atomic.Pointer[phoneMemo] // the last stored configuration decoded (service_config.go)
 	// Collab holds the limits of bots, rooms and memberships and the
 	// retention grace period (decisions D37, D41); zero fields take defaults.
-	Collab CollabConfig
+	// Like Phone, its limits apply while the store holds no collaboration
+	// settings (PUT /_openchime/config, UpdateConfig); LenientRedaction
+	// always applies.
+	Collab     CollabConfig
+	collabMemo atomic.Pointer[collabMemo] // the last stored settings decoded (service_collab_config.go)
 }
 
 // NewService returns a Service over store with random ids and a ControlClock
@@ -223,6 +227,10 @@ func (s *Service) ListAccounts(ctx context.Context, in ListAccountsInput) ([]*Ac
 	})
 	if err != nil {
 		return nil, "", err
+	}
+	if f.UserEmail != "" {
+		// The account the user belongs to: at most one (service_email.go).
+		return firstAccount(list), "", nil
 	}
 	list, next := cutPage(list, limit, scope, func(a *Account) Cursor { return Cursor{a.CreatedAt, a.ID} })
 	return list, next, nil
@@ -436,6 +444,15 @@ func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list [
 		for i, email := range emails {
 			if existing[email] != nil {
 				return withIndex(Errorf(Conflict, "A user with email %s already exists in account %s.", users[i].PrimaryEmail, a.ID), i, len(list))
+			}
+		}
+		elsewhere, err := s.emailsElsewhere(ctx, tx, a, emails)
+		if err != nil {
+			return err
+		}
+		for i, email := range emails {
+			if o := elsewhere[email]; o != nil {
+				return withIndex(emailConflict(users[i].PrimaryEmail, a, o), i, len(list))
 			}
 		}
 		if err := putUsersInOrder(ctx, tx, users); err != nil {

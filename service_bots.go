@@ -134,7 +134,11 @@ func (s *Service) CreateBot(ctx context.Context, accountID, displayName, domain 
 			return err
 		}
 		email := botLocalPart(displayName) + "-chimebot@" + d
-		limit := s.Collab.bots()
+		cc, err := s.collabConfig(ctx, tx)
+		if err != nil {
+			return err
+		}
+		limit := cc.bots()
 		bots, _, err := listDocs[Bot](ctx, tx, ResourceFilter{Kind: kindBot, Scope: accountID})
 		if err != nil {
 			return err

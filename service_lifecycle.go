@@ -252,6 +252,9 @@ const maxInvites = 50
 //     console's "resend invitation").
 //   - a user already registered (or suspended) in the account: Invite
 //     Failed/NotSent, and nothing changes (inferred, semantics Q4).
+//   - an address that belongs to another live account of the AWS account
+//     (one account per email, service_email.go): Invite Failed/NotSent, and
+//     nothing changes.
 //
 // An empty list is BadRequest (semantics Q4 default).
 func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []string, userType UserType) ([]Invite, error) {
@@ -293,6 +296,18 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 		if err != nil {
 			return err
 		}
+		// Only the addresses that would become live here: new ones and
+		// removed users restored (service_email.go).
+		var joining []string
+		for _, n := range norms {
+			if u := existing[n]; u == nil || u.Removed() {
+				joining = append(joining, n)
+			}
+		}
+		elsewhere, err := s.emailsElsewhere(ctx, tx, a, joining)
+		if err != nil {
+			return err
+		}
 		var changed []*User
 		for i, email := range list {
 			inv := Invite{ID: s.IDs.UUID(), Email: email, Status: InvitePending, EmailStatus: EmailSent}
@@ -302,6 +317,10 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 				before = u.Clone()
 			}
 			switch {
+			case elsewhere[norms[i]] != nil:
+				// Live in another account of the AWS account.
+				inv.Status, inv.EmailStatus = InviteFailed, EmailNotSent
+				u = nil
 			case u == nil:
 				u, err = s.newUser(a, NewUser{PrimaryEmail: email, UserType: userType, RegistrationStatus: Unregistered}, now)
 				if err != nil {
@@ -355,7 +374,8 @@ type CreateUserInput struct {
 // chose the same answer rather than decision D2's Forbidden, because the one
 // observation of CreateUser on an unsupported type was BadRequest (inferred).
 // An address already in the account, removed users included, is
-// ConflictException (409).
+// ConflictException (409), and so is an address that belongs to another
+// live account of the AWS account (service_email.go).
 func (s *Service) CreateUser(ctx context.Context, accountID string, in CreateUserInput) (*User, error) {
 	if strings.TrimSpace(in.Email) == "" {
 		return nil, Errorf(BadRequest, "Email is required: the user's email address.")
@@ -378,10 +398,16 @@ func (s *Service) CreateUser(ctx context.Context, accountID string, in CreateUse
 		if err != nil {
 			return err
 		}
-		if _, err := tx.UserByEmail(ctx, a.ID, NormalizeEmail(u.PrimaryEmail)); err == nil {
+		email := NormalizeEmail(u.PrimaryEmail)
+		if _, err := tx.UserByEmail(ctx, a.ID, email); err == nil {
 			return Errorf(Conflict, "A user with email %s already exists in account %s.", u.PrimaryEmail, a.ID)
 		} else if !IsCode(err, NotFound) {
 			return err
+		}
+		if elsewhere, err := s.emailsElsewhere(ctx, tx, a, []string{email}); err != nil {
+			return err
+		} else if o := elsewhere[email]; o != nil {
+			return emailConflict(u.PrimaryEmail, a, o)
 		}
 		out = u
 		return s.putUser(ctx, tx, "CreateUser", nil, u)

@@ -61,7 +61,11 @@ func (s *Service) retention(ctx context.Context, tx ReadTx, accountID string) (*
 		return nil, err
 	}
 	if r.RoomRetentionDays != nil || r.ConversationRetentionDays != nil {
-		r.InitiateDeletion = r.UpdatedAt.Add(s.Collab.grace())
+		cc, err := s.collabConfig(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		r.InitiateDeletion = r.UpdatedAt.Add(cc.grace())
 	}
 	return &r, nil
 }

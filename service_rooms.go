@@ -139,7 +139,11 @@ func (s *Service) CreateRoom(ctx context.Context, accountID, name, clientRequest
 				return err
 			}
 		}
-		limit := s.Collab.rooms()
+		cc, err := s.collabConfig(ctx, tx)
+		if err != nil {
+			return err
+		}
+		limit := cc.rooms()
 		if n, err := readCount(ctx, tx, "rooms", accountID); err != nil {
 			return err
 		} else if n >= limit {
@@ -459,10 +463,14 @@ func (s *Service) addMember(ctx context.Context, tx Tx, room *Room, rc *roomCoun
 			return nil, Errorf(BadRequest, "Bot %s has no events configuration; put one before adding it to a room.", bot.ID)
 		}
 	}
-	if limit := s.Collab.membersPerRoom(); rc.members >= limit {
+	cc, err := s.collabConfig(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if limit := cc.membersPerRoom(); rc.members >= limit {
 		return nil, Errorf(ResourceLimitExceeded, "Room %s already has the maximum of %d members.", room.ID, limit)
 	}
-	limit := s.Collab.roomsPerMember()
+	limit := cc.roomsPerMember()
 	if n, err := readCount(ctx, tx, "member-rooms", memberID); err != nil {
 		return nil, err
 	} else if n >= limit {
@@ -716,10 +724,14 @@ func (s *Service) AdminAddWebhook(ctx context.Context, accountID, roomID, name s
 				hooks++
 			}
 		}
-		if limit := s.Collab.webhooks(); hooks >= limit {
+		cc, err := s.collabConfig(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if limit := cc.webhooks(); hooks >= limit {
 			return Errorf(ResourceLimitExceeded, "Room %s already has the maximum of %d webhooks.", roomID, limit)
 		}
-		if limit := s.Collab.membersPerRoom(); len(members) >= limit {
+		if limit := cc.membersPerRoom(); len(members) >= limit {
 			return Errorf(ResourceLimitExceeded, "Room %s already has the maximum of %d members.", roomID, limit)
 		}
 		now := s.now()

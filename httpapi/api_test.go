@@ -218,7 +218,7 @@ func TestBatchUnsuspendUser(t *testing.T) {
 	t.Run("Forbidden per user on other account types", func(t *testing.T) {
 		for _, typ := range []openchime.AccountType{openchime.Team, openchime.EnterpriseDirectory, openchime.EnterpriseOIDC} {
 			other := ts.MustCreateAccount(t, typ, string(typ))
-			ids := ts.MustCreateUsers(t, other, openchime.Suspended, "x@example.com")
+			ids := ts.MustCreateUsers(t, other, openchime.Suspended, "x-"+strings.ToLower(string(typ))+"@example.com") // one account per email
 			out, err := ts.Client.BatchUnsuspendUser(ctx, &awschime.BatchUnsuspendUserInput{AccountId: &other, UserIdList: []string{ids[0], "ghost"}})
 			if err != nil {
 				t.Fatal(err)
@@ -262,7 +262,7 @@ func TestBatchSuspendUser(t *testing.T) {
 
 	t.Run("Team removes", func(t *testing.T) {
 		acct := ts.MustCreateAccount(t, openchime.Team, "team")
-		ids := ts.MustCreateUsers(t, acct, openchime.Registered, "a@example.com", "b@example.com")
+		ids := ts.MustCreateUsers(t, acct, openchime.Registered, "team-a@example.com", "team-b@example.com")
 		out, err := ts.Client.BatchSuspendUser(ctx, &awschime.BatchSuspendUserInput{AccountId: &acct, UserIdList: ids[:1]})
 		if err != nil || len(out.UserErrors) != 0 {
 			t.Fatalf("BatchSuspendUser: %v %v", err, out)
@@ -277,7 +277,7 @@ func TestBatchSuspendUser(t *testing.T) {
 
 	t.Run("Forbidden on directory accounts", func(t *testing.T) {
 		acct := ts.MustCreateAccount(t, openchime.EnterpriseDirectory, "ad")
-		ids := ts.MustCreateUsers(t, acct, openchime.Registered, "a@example.com")
+		ids := ts.MustCreateUsers(t, acct, openchime.Registered, "ad-a@example.com")
 		out, err := ts.Client.BatchSuspendUser(ctx, &awschime.BatchSuspendUserInput{AccountId: &acct, UserIdList: ids})
 		if err != nil {
 			t.Fatal(err)
@@ -291,7 +291,7 @@ func TestBatchSuspendUser(t *testing.T) {
 		var created struct{ Account struct{ AccountId string } }
 		ts.controlPlane(t, "POST", "/_openchime/accounts", map[string]string{"Name": "frozen", "AccountType": "EnterpriseLWA", "AccountStatus": "Suspended"}, &created)
 		acct := created.Account.AccountId
-		ids := ts.MustCreateUsers(t, acct, openchime.Registered, "a@example.com")
+		ids := ts.MustCreateUsers(t, acct, openchime.Registered, "frozen-a@example.com")
 		_, err := ts.Client.BatchSuspendUser(ctx, &awschime.BatchSuspendUserInput{AccountId: &acct, UserIdList: ids})
 		wantAPIError[*types.ForbiddenException](t, err, "Forbidden")
 		if st := ts.status(t, acct, ids[0]); st != types.RegistrationStatusRegistered {

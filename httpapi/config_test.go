@@ -13,14 +13,14 @@ import (
 // the answers to bad input.
 func TestControlPlane_Config(t *testing.T) {
 	ts, _, _ := newPhoneServer(t)
-	const defaults = `{"PhoneNumberOrderDelay":"0s","CallingNameUpdateDelay":"0s","DeletionQueueRetention":"0s","CallingNameCooldown":"0s","MaxPhoneNumbers":0,"MaxDialOutsPerMeeting":0,"StrictMeetings":false}`
+	const defaults = `{"PhoneNumberOrderDelay":"0s","CallingNameUpdateDelay":"0s","DeletionQueueRetention":"0s","CallingNameCooldown":"0s","MaxPhoneNumbers":0,"MaxDialOutsPerMeeting":0,"StrictMeetings":false,"BotsPerAccount":10,"RoomsPerAccount":1500,"MembersPerRoom":1000,"RoomsPerMember":1000,"WebhooksPerRoom":10,"RetentionGrace":"720h0m0s"}`
 	if got := rawRequest(t, ts, "GET", "/_openchime/config", ""); got.status != 200 || strings.TrimSpace(got.body) != defaults {
 		t.Fatalf("GET defaults: %d %s", got.status, got.body)
 	}
 	if got := rawRequest(t, ts, "PUT", "/_openchime/config", `{"MaxDialOutsPerMeeting":3}`); got.status != 200 {
 		t.Fatalf("PUT: %d %s", got.status, got.body)
 	}
-	const merged = `{"PhoneNumberOrderDelay":"10s","CallingNameUpdateDelay":"0s","DeletionQueueRetention":"0s","CallingNameCooldown":"0s","MaxPhoneNumbers":0,"MaxDialOutsPerMeeting":3,"StrictMeetings":true,"SupportedCountries":{"VoiceConnector":[{"Country":"US","Types":["Local"]}]}}`
+	const merged = `{"PhoneNumberOrderDelay":"10s","CallingNameUpdateDelay":"0s","DeletionQueueRetention":"0s","CallingNameCooldown":"0s","MaxPhoneNumbers":0,"MaxDialOutsPerMeeting":3,"StrictMeetings":true,"SupportedCountries":{"VoiceConnector":[{"Country":"US","Types":["Local"]}]},"BotsPerAccount":10,"RoomsPerAccount":1500,"MembersPerRoom":1000,"RoomsPerMember":1000,"WebhooksPerRoom":10,"RetentionGrace":"720h0m0s"}`
 	got := rawRequest(t, ts, "PUT", "/_openchime/config", `{"PhoneNumberOrderDelay":"10s","StrictMeetings":true,"SupportedCountries":{"VoiceConnector":[{"Country":"US","Types":["Local"]}]}}`)
 	if got.status != 200 || strings.TrimSpace(got.body) != merged {
 		t.Fatalf("PUT merges: %d %s", got.status, got.body)
@@ -64,6 +64,12 @@ func TestControlPlane_ConfigConcurrentPuts(t *testing.T) {
 			fmt.Sprintf(`{"MaxDialOutsPerMeeting":%d}`, round),
 			fmt.Sprintf(`{"StrictMeetings":%v}`, round%2 == 1),
 			fmt.Sprintf(`{"SupportedCountries":{"VoiceConnector":[{"Country":"US","Types":["%d"]}]}}`, round),
+			fmt.Sprintf(`{"BotsPerAccount":%d}`, round),
+			fmt.Sprintf(`{"RoomsPerAccount":%d}`, round),
+			fmt.Sprintf(`{"MembersPerRoom":%d}`, round),
+			fmt.Sprintf(`{"RoomsPerMember":%d}`, round),
+			fmt.Sprintf(`{"WebhooksPerRoom":%d}`, round),
+			fmt.Sprintf(`{"RetentionGrace":"%dh0m0s"}`, round),
 		}
 		var wg sync.WaitGroup
 		for _, body := range bodies {

@@ -145,7 +145,7 @@ func (cp *controlPlane) listDialOuts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (cp *controlPlane) getConfig(w http.ResponseWriter, r *http.Request) {
-	c, err := cp.svc.PhoneConfigSnapshot(r.Context())
+	c, err := cp.svc.ConfigSnapshot(r.Context())
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -153,15 +153,16 @@ func (cp *controlPlane) getConfig(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, c)
 }
 
-// putConfig merges the given fields into the configuration (decision D43)
-// in one transaction, so concurrent PUTs of different fields all land.
+// putConfig merges the given fields, telephony and collaboration, into the
+// configuration (decision D43) in one transaction, so concurrent PUTs of
+// different fields all land.
 func (cp *controlPlane) putConfig(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r, DefaultMaxBodyBytes*16)
 	if err != nil {
 		WriteError(w, err)
 		return
 	}
-	c, err := cp.svc.UpdatePhoneConfig(r.Context(), func(c *openchime.PhoneConfig) error {
+	c, err := cp.svc.UpdateConfig(r.Context(), func(c *openchime.Config) error {
 		return decodeJSONBody(body, c) // absent fields keep their values
 	})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -33,6 +34,12 @@ type SecurityConfig struct {
 	TLSCert     string
 	TLSKey      string
 	RateLimit   float64 // requests per second per access key; 0 = off
+	// CORSOrigins are the web origins that may call the server from a
+	// browser (--cors-origins, comma-separated); AllowedHosts the Host names
+	// served with --auth none beside loopback (--allowed-hosts). See
+	// httpapi.BrowserGuard.
+	CORSOrigins  string
+	AllowedHosts string
 
 	MaxBodyBytes      int64
 	MaxHeaderBytes    int
@@ -63,6 +70,8 @@ func (c *SecurityConfig) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.AdminToken, "admin-token", envOr("OPENCHIME_ADMIN_TOKEN", c.AdminToken), "bearer token for /_openchime/ (required with sigv4) (env OPENCHIME_ADMIN_TOKEN)")
 	fs.StringVar(&c.TLSCert, "tls-cert", envOr("OPENCHIME_TLS_CERT", c.TLSCert), "PEM certificate: serve HTTPS (HTTP/1.1 and HTTP/2) (env OPENCHIME_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", envOr("OPENCHIME_TLS_KEY", c.TLSKey), "PEM private key of --tls-cert (env OPENCHIME_TLS_KEY)")
+	fs.StringVar(&c.CORSOrigins, "cors-origins", envOr("OPENCHIME_CORS_ORIGINS", c.CORSOrigins), "comma-separated web origins (scheme://host[:port]) that may call the server from a browser, with CORS; default none: with --auth none a request carrying another Origin is refused (the console's own origin is always allowed) (env OPENCHIME_CORS_ORIGINS)")
+	fs.StringVar(&c.AllowedHosts, "allowed-hosts", envOr("OPENCHIME_ALLOWED_HOSTS", c.AllowedHosts), "comma-separated Host names served with --auth none beside loopback names and addresses, against DNS rebinding; * allows any (env OPENCHIME_ALLOWED_HOSTS)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat("OPENCHIME_RATE_LIMIT", c.RateLimit), "requests per second per access key, 0 = unlimited (env OPENCHIME_RATE_LIMIT)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "request body cap in bytes (0 = 1 MiB)")
 	fs.IntVar(&c.MaxHeaderBytes, "max-header-bytes", c.MaxHeaderBytes, "request header cap in bytes (0 = 64 KiB)")
@@ -70,6 +79,17 @@ func (c *SecurityConfig) addFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", envDuration("OPENCHIME_READ_TIMEOUT", c.ReadTimeout), "time to read a whole request (0 = 60s)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", envDuration("OPENCHIME_WRITE_TIMEOUT", c.WriteTimeout), "time to write a response (0 = 60s)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", envDuration("OPENCHIME_IDLE_TIMEOUT", c.IdleTimeout), "keep-alive idle time (0 = 120s)")
+}
+
+// splitList splits a comma-separated flag value, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, strings.TrimSuffix(v, "/"))
+		}
+	}
+	return out
 }
 
 // isLoopback reports whether addr listens on loopback only.
@@ -124,6 +144,20 @@ func (c *SecurityConfig) validate(addr string) error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		problems = append(problems, "--tls-cert and --tls-key go together")
 	}
+	for _, o := range splitList(c.CORSOrigins) {
+		if o == "*" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			return fmt.Errorf("--cors-origins %q: an origin is scheme://host[:port], e.g. http://localhost:3000", o)
+		}
+	}
+	for _, h := range splitList(c.AllowedHosts) {
+		if strings.ContainsAny(h, "/@ ") {
+			return fmt.Errorf("--allowed-hosts %q: a host is a name or address without scheme or port, e.g. openchime.internal", h)
+		}
+	}
 	if c.RateLimit < 0 || c.MaxBodyBytes < 0 || c.MaxHeaderBytes < 0 {
 		problems = append(problems, "--rate-limit, --max-body-bytes and --max-header-bytes must not be negative")
 	}
@@ -150,6 +184,7 @@ func (c *SecurityConfig) apply(api *httpapi.Server, srv *http.Server, logger *sl
 		logger.Warn("auth", "mode", c.Auth, "note", "signatures are not checked; use --auth sigv4 beyond localhost")
 	}
 	api.AdminToken = c.AdminToken
+	srv.Handler = &httpapi.BrowserGuard{Next: srv.Handler, Origins: splitList(c.CORSOrigins), Hosts: splitList(c.AllowedHosts), Refuse: c.Auth == AuthNone}
 	api.RateLimit = c.RateLimit
 	api.MaxBodyBytes = c.MaxBodyBytes
 	if c.MaxHeaderBytes > 0 {
