@@ -528,8 +528,8 @@ func TestWire(t *testing.T) {
 }
 
 // TestOperations_AllRoute checks that every operation of the model resolves
-// to its own handler: an operation not built yet answers a JSON
-// NotImplementedException naming it, never a 404 page or a 500.
+// to its own handler and answers JSON, never a 404 page or a 500. (Every
+// operation has a handler: one without would not compile.)
 func TestOperations_AllRoute(t *testing.T) {
 	ts := newTestServer(t)
 	ops := httpapi.Operations()

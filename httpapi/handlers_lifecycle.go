@@ -7,8 +7,8 @@ import (
 )
 
 // The wire side of the account and user lifecycle (issue 3). Each method
-// overrides the generated Unimplemented one; the rules are in
-// openchime.Service (service_lifecycle.go).
+// converts the wire types; the rules are in openchime.Service
+// (service_lifecycle.go).
 
 func optionalLicense(s string) *openchime.License {
 	if s == "" {

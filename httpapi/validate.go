@@ -53,10 +53,6 @@ func errRangeMax(path string, v, max int) error {
 	return violation(path, "Member must have value less than or equal to %d (got %d)", max, v)
 }
 
-func errNotImplemented(op string) error {
-	return openchime.Errorf(openchime.NotImplemented, "OpenChime does not implement the %s operation yet.", op)
-}
-
 func indexPath(path string, i int) string { return fmt.Sprintf("%s.%d", path, i+1) }
 
 func runeCount(s string) int { return utf8.RuneCountInString(s) }

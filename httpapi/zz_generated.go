@@ -3477,16 +3477,12 @@ func (v *AccountSettings) validate(path string) error {
 }
 
 func (v *AlexaForBusinessMetadata) validate(path string) error {
-	if v.AlexaForBusinessRoomArn != "" {
-	}
 	return nil
 }
 
 func (v *AssociatePhoneNumberWithUserRequest) validate(path string) error {
 	if v.AccountId == "" {
 		return errRequired("accountId")
-	}
-	if v.AccountId != "" {
 	}
 	if v.E164PhoneNumber == "" {
 		return errRequired(path + "E164PhoneNumber")
@@ -3498,8 +3494,6 @@ func (v *AssociatePhoneNumberWithUserRequest) validate(path string) error {
 	}
 	if v.UserId == "" {
 		return errRequired("userId")
-	}
-	if v.UserId != "" {
 	}
 	return nil
 }
@@ -3562,9 +3556,6 @@ func (v *BatchDeletePhoneNumberRequest) validate(path string) error {
 	if v.PhoneNumberIds != nil && len(v.PhoneNumberIds) < 1 {
 		return errListMin(path+"PhoneNumberIds", len(v.PhoneNumberIds), 1)
 	}
-	for i, x := range v.PhoneNumberIds {
-		_, _ = i, x
-	}
 	return nil
 }
 
@@ -3592,7 +3583,6 @@ func (v *BatchSuspendUserRequest) validate(path string) error {
 		return errListMax(path+"UserIdList", len(v.UserIdList), 50)
 	}
 	for i, x := range v.UserIdList {
-		_, _ = i, x
 		if !patternNonEmptyString.MatchString(x) {
 			return errPattern(indexPath(path+"UserIdList", i), x, ".*\\S.*")
 		}
@@ -3624,7 +3614,6 @@ func (v *BatchUnsuspendUserRequest) validate(path string) error {
 		return errListMax(path+"UserIdList", len(v.UserIdList), 50)
 	}
 	for i, x := range v.UserIdList {
-		_, _ = i, x
 		if !patternNonEmptyString.MatchString(x) {
 			return errPattern(indexPath(path+"UserIdList", i), x, ".*\\S.*")
 		}
@@ -3676,8 +3665,6 @@ func (v *BatchUpdateUserRequest) validate(path string) error {
 }
 
 func (v *BusinessCallingSettings) validate(path string) error {
-	if v.CdrBucket != nil && *v.CdrBucket != "" {
-	}
 	return nil
 }
 
@@ -3723,8 +3710,6 @@ func (v *CreateBotRequest) validate(path string) error {
 	}
 	if v.DisplayName == "" {
 		return errRequired(path + "DisplayName")
-	}
-	if v.DisplayName != "" {
 	}
 	if v.Domain != "" || v.present&(1<<0) != 0 {
 		if !patternNonEmptyString.MatchString(v.Domain) {
@@ -3781,7 +3766,6 @@ func (v *CreatePhoneNumberOrderRequest) validate(path string) error {
 		return errRequired(path + "E164PhoneNumbers")
 	}
 	for i, x := range v.E164PhoneNumbers {
-		_, _ = i, x
 		if !patternE164PhoneNumber.MatchString(x) {
 			return errPattern(indexPath(path+"E164PhoneNumbers", i), x, "^\\+?[1-9]\\d{1,14}$")
 		}
@@ -3853,8 +3837,6 @@ func (v *CreateRoomRequest) validate(path string) error {
 	if v.Name == "" {
 		return errRequired(path + "Name")
 	}
-	if v.Name != "" {
-	}
 	return nil
 }
 
@@ -3876,8 +3858,6 @@ func (v *CreateUserRequest) validate(path string) error {
 		if !oneOf(v.UserType, enumUserType) {
 			return errEnum(path+"UserType", v.UserType, enumUserType)
 		}
-	}
-	if v.Username != "" {
 	}
 	return nil
 }
@@ -3917,8 +3897,6 @@ func (v *DeleteEventsConfigurationRequest) validate(path string) error {
 func (v *DeletePhoneNumberRequest) validate(path string) error {
 	if v.PhoneNumberId == "" {
 		return errRequired("phoneNumberId")
-	}
-	if v.PhoneNumberId != "" {
 	}
 	return nil
 }
@@ -3975,12 +3953,8 @@ func (v *DisassociatePhoneNumberFromUserRequest) validate(path string) error {
 	if v.AccountId == "" {
 		return errRequired("accountId")
 	}
-	if v.AccountId != "" {
-	}
 	if v.UserId == "" {
 		return errRequired("userId")
-	}
-	if v.UserId != "" {
 	}
 	return nil
 }
@@ -3999,9 +3973,6 @@ func (v *DisassociateSigninDelegateGroupsFromAccountRequest) validate(path strin
 	}
 	if v.GroupNames != nil && len(v.GroupNames) < 1 {
 		return errListMin(path+"GroupNames", len(v.GroupNames), 1)
-	}
-	for i, x := range v.GroupNames {
-		_, _ = i, x
 	}
 	return nil
 }
@@ -4098,8 +4069,6 @@ func (v *GetPhoneNumberRequest) validate(path string) error {
 	if v.PhoneNumberId == "" {
 		return errRequired("phoneNumberId")
 	}
-	if v.PhoneNumberId != "" {
-	}
 	return nil
 }
 
@@ -4163,12 +4132,8 @@ func (v *GetUserSettingsRequest) validate(path string) error {
 	if v.AccountId == "" {
 		return errRequired("accountId")
 	}
-	if v.AccountId != "" {
-	}
 	if v.UserId == "" {
 		return errRequired("userId")
-	}
-	if v.UserId != "" {
 	}
 	return nil
 }
@@ -4189,7 +4154,6 @@ func (v *InviteUsersRequest) validate(path string) error {
 		return errListMax(path+"UserEmailList", len(v.UserEmailList), 50)
 	}
 	for i, x := range v.UserEmailList {
-		_, _ = i, x
 		if !patternEmailAddress.MatchString(x) {
 			return errPattern(indexPath(path+"UserEmailList", i), x, ".+@.+\\..+")
 		}
@@ -4223,8 +4187,6 @@ func (v *ListAccountsRequest) validate(path string) error {
 			return errPattern("name", v.Name, ".*\\S.*")
 		}
 	}
-	if v.NextToken != "" {
-	}
 	if v.UserEmail != "" || v.present&(1<<1) != 0 {
 		if !patternEmailAddress.MatchString(v.UserEmail) {
 			return errPattern("user-email", v.UserEmail, ".+@.+\\..+")
@@ -4251,8 +4213,6 @@ func (v *ListBotsRequest) validate(path string) error {
 			return errRangeMax("max-results", x, 99)
 		}
 	}
-	if v.NextToken != "" {
-	}
 	return nil
 }
 
@@ -4266,8 +4226,6 @@ func (v *ListPhoneNumberOrdersRequest) validate(path string) error {
 			return errRangeMax("max-results", x, 99)
 		}
 	}
-	if v.NextToken != "" {
-	}
 	return nil
 }
 
@@ -4277,8 +4235,6 @@ func (v *ListPhoneNumbersRequest) validate(path string) error {
 			return errEnum("filter-name", v.FilterName, enumPhoneNumberAssociationName)
 		}
 	}
-	if v.FilterValue != "" {
-	}
 	if v.MaxResults != nil {
 		x := *v.MaxResults
 		if x < 1 {
@@ -4287,8 +4243,6 @@ func (v *ListPhoneNumbersRequest) validate(path string) error {
 		if x > 99 {
 			return errRangeMax("max-results", x, 99)
 		}
-	}
-	if v.NextToken != "" {
 	}
 	if v.ProductType != "" || v.present&(1<<1) != 0 {
 		if !oneOf(v.ProductType, enumPhoneNumberProductType) {
@@ -4321,8 +4275,6 @@ func (v *ListRoomMembershipsRequest) validate(path string) error {
 			return errRangeMax("max-results", x, 99)
 		}
 	}
-	if v.NextToken != "" {
-	}
 	if v.RoomId == "" {
 		return errRequired("roomId")
 	}
@@ -4351,10 +4303,6 @@ func (v *ListRoomsRequest) validate(path string) error {
 		if x > 99 {
 			return errRangeMax("max-results", x, 99)
 		}
-	}
-	if v.MemberId != "" {
-	}
-	if v.NextToken != "" {
 	}
 	return nil
 }
@@ -4388,8 +4336,6 @@ func (v *ListUsersRequest) validate(path string) error {
 		if x > 200 {
 			return errRangeMax("max-results", x, 200)
 		}
-	}
-	if v.NextToken != "" {
 	}
 	if v.UserEmail != "" || v.present&(1<<0) != 0 {
 		if !patternEmailAddress.MatchString(v.UserEmail) {
@@ -4454,10 +4400,6 @@ func (v *PutEventsConfigurationRequest) validate(path string) error {
 		if !patternNonEmptyString.MatchString(v.BotId) {
 			return errPattern("botId", v.BotId, ".*\\S.*")
 		}
-	}
-	if v.LambdaFunctionArn != "" {
-	}
-	if v.OutboundEventsHTTPSEndpoint != "" {
 	}
 	return nil
 }
@@ -4618,10 +4560,6 @@ func (v *RoomRetentionSettings) validate(path string) error {
 }
 
 func (v *SearchAvailablePhoneNumbersRequest) validate(path string) error {
-	if v.AreaCode != "" {
-	}
-	if v.City != "" {
-	}
 	if v.Country != "" || v.present&(1<<0) != 0 {
 		if !patternAlpha2CountryCode.MatchString(v.Country) {
 			return errPattern("country", v.Country, "[A-Z]{2}")
@@ -4636,14 +4574,10 @@ func (v *SearchAvailablePhoneNumbersRequest) validate(path string) error {
 			return errRangeMax("max-results", x, 500)
 		}
 	}
-	if v.NextToken != "" {
-	}
 	if v.PhoneNumberType != "" || v.present&(1<<1) != 0 {
 		if !oneOf(v.PhoneNumberType, enumPhoneNumberType) {
 			return errEnum("phone-number-type", v.PhoneNumberType, enumPhoneNumberType)
 		}
-	}
-	if v.State != "" {
 	}
 	if v.TollFreePrefix != "" || v.present&(1<<2) != 0 {
 		if n := runeCount(v.TollFreePrefix); n < 3 {
@@ -4772,8 +4706,6 @@ func (v *UpdatePhoneNumberRequest) validate(path string) error {
 	if v.PhoneNumberId == "" {
 		return errRequired("phoneNumberId")
 	}
-	if v.PhoneNumberId != "" {
-	}
 	if v.ProductType != "" || v.present&(1<<0) != 0 {
 		if !oneOf(v.ProductType, enumPhoneNumberProductType) {
 			return errEnum(path+"ProductType", v.ProductType, enumPhoneNumberProductType)
@@ -4858,8 +4790,6 @@ func (v *UpdateRoomRequest) validate(path string) error {
 			return errPattern("accountId", v.AccountId, ".*\\S.*")
 		}
 	}
-	if v.Name != "" {
-	}
 	if v.RoomId == "" {
 		return errRequired("roomId")
 	}
@@ -4937,12 +4867,8 @@ func (v *UpdateUserSettingsRequest) validate(path string) error {
 	if v.AccountId == "" {
 		return errRequired("accountId")
 	}
-	if v.AccountId != "" {
-	}
 	if v.UserId == "" {
 		return errRequired("userId")
-	}
-	if v.UserId != "" {
 	}
 	if v.UserSettings == nil {
 		return errRequired(path + "UserSettings")
@@ -4968,8 +4894,6 @@ func (v *UserSettings) validate(path string) error {
 }
 
 func (v *VoiceConnectorSettings) validate(path string) error {
-	if v.CdrBucket != nil && *v.CdrBucket != "" {
-	}
 	return nil
 }
 
@@ -5249,320 +5173,6 @@ type Handlers interface {
 	UpdateRoomMembership(ctx context.Context, in *UpdateRoomMembershipRequest) (*UpdateRoomMembershipResponse, error)
 	UpdateUser(ctx context.Context, in *UpdateUserRequest) (*UpdateUserResponse, error)
 	UpdateUserSettings(ctx context.Context, in *UpdateUserSettingsRequest) (*struct{}, error)
-}
-
-// Unimplemented answers every operation with a NotImplemented error naming it;
-// embed it to build Handlers one operation at a time.
-type Unimplemented struct{}
-
-// AssociatePhoneNumberWithUser is not implemented yet.
-func (Unimplemented) AssociatePhoneNumberWithUser(context.Context, *AssociatePhoneNumberWithUserRequest) (*AssociatePhoneNumberWithUserResponse, error) {
-	return nil, errNotImplemented("AssociatePhoneNumberWithUser")
-}
-
-// AssociateSigninDelegateGroupsWithAccount is not implemented yet.
-func (Unimplemented) AssociateSigninDelegateGroupsWithAccount(context.Context, *AssociateSigninDelegateGroupsWithAccountRequest) (*AssociateSigninDelegateGroupsWithAccountResponse, error) {
-	return nil, errNotImplemented("AssociateSigninDelegateGroupsWithAccount")
-}
-
-// BatchCreateRoomMembership is not implemented yet.
-func (Unimplemented) BatchCreateRoomMembership(context.Context, *BatchCreateRoomMembershipRequest) (*BatchCreateRoomMembershipResponse, error) {
-	return nil, errNotImplemented("BatchCreateRoomMembership")
-}
-
-// BatchDeletePhoneNumber is not implemented yet.
-func (Unimplemented) BatchDeletePhoneNumber(context.Context, *BatchDeletePhoneNumberRequest) (*BatchDeletePhoneNumberResponse, error) {
-	return nil, errNotImplemented("BatchDeletePhoneNumber")
-}
-
-// BatchSuspendUser is not implemented yet.
-func (Unimplemented) BatchSuspendUser(context.Context, *BatchSuspendUserRequest) (*BatchSuspendUserResponse, error) {
-	return nil, errNotImplemented("BatchSuspendUser")
-}
-
-// BatchUnsuspendUser is not implemented yet.
-func (Unimplemented) BatchUnsuspendUser(context.Context, *BatchUnsuspendUserRequest) (*BatchUnsuspendUserResponse, error) {
-	return nil, errNotImplemented("BatchUnsuspendUser")
-}
-
-// BatchUpdatePhoneNumber is not implemented yet.
-func (Unimplemented) BatchUpdatePhoneNumber(context.Context, *BatchUpdatePhoneNumberRequest) (*BatchUpdatePhoneNumberResponse, error) {
-	return nil, errNotImplemented("BatchUpdatePhoneNumber")
-}
-
-// BatchUpdateUser is not implemented yet.
-func (Unimplemented) BatchUpdateUser(context.Context, *BatchUpdateUserRequest) (*BatchUpdateUserResponse, error) {
-	return nil, errNotImplemented("BatchUpdateUser")
-}
-
-// CreateAccount is not implemented yet.
-func (Unimplemented) CreateAccount(context.Context, *CreateAccountRequest) (*CreateAccountResponse, error) {
-	return nil, errNotImplemented("CreateAccount")
-}
-
-// CreateBot is not implemented yet.
-func (Unimplemented) CreateBot(context.Context, *CreateBotRequest) (*CreateBotResponse, error) {
-	return nil, errNotImplemented("CreateBot")
-}
-
-// CreateMeetingDialOut is not implemented yet.
-func (Unimplemented) CreateMeetingDialOut(context.Context, *CreateMeetingDialOutRequest) (*CreateMeetingDialOutResponse, error) {
-	return nil, errNotImplemented("CreateMeetingDialOut")
-}
-
-// CreatePhoneNumberOrder is not implemented yet.
-func (Unimplemented) CreatePhoneNumberOrder(context.Context, *CreatePhoneNumberOrderRequest) (*CreatePhoneNumberOrderResponse, error) {
-	return nil, errNotImplemented("CreatePhoneNumberOrder")
-}
-
-// CreateRoom is not implemented yet.
-func (Unimplemented) CreateRoom(context.Context, *CreateRoomRequest) (*CreateRoomResponse, error) {
-	return nil, errNotImplemented("CreateRoom")
-}
-
-// CreateRoomMembership is not implemented yet.
-func (Unimplemented) CreateRoomMembership(context.Context, *CreateRoomMembershipRequest) (*CreateRoomMembershipResponse, error) {
-	return nil, errNotImplemented("CreateRoomMembership")
-}
-
-// CreateUser is not implemented yet.
-func (Unimplemented) CreateUser(context.Context, *CreateUserRequest) (*CreateUserResponse, error) {
-	return nil, errNotImplemented("CreateUser")
-}
-
-// DeleteAccount is not implemented yet.
-func (Unimplemented) DeleteAccount(context.Context, *DeleteAccountRequest) (*DeleteAccountResponse, error) {
-	return nil, errNotImplemented("DeleteAccount")
-}
-
-// DeleteEventsConfiguration is not implemented yet.
-func (Unimplemented) DeleteEventsConfiguration(context.Context, *DeleteEventsConfigurationRequest) (*struct{}, error) {
-	return nil, errNotImplemented("DeleteEventsConfiguration")
-}
-
-// DeletePhoneNumber is not implemented yet.
-func (Unimplemented) DeletePhoneNumber(context.Context, *DeletePhoneNumberRequest) (*struct{}, error) {
-	return nil, errNotImplemented("DeletePhoneNumber")
-}
-
-// DeleteRoom is not implemented yet.
-func (Unimplemented) DeleteRoom(context.Context, *DeleteRoomRequest) (*struct{}, error) {
-	return nil, errNotImplemented("DeleteRoom")
-}
-
-// DeleteRoomMembership is not implemented yet.
-func (Unimplemented) DeleteRoomMembership(context.Context, *DeleteRoomMembershipRequest) (*struct{}, error) {
-	return nil, errNotImplemented("DeleteRoomMembership")
-}
-
-// DisassociatePhoneNumberFromUser is not implemented yet.
-func (Unimplemented) DisassociatePhoneNumberFromUser(context.Context, *DisassociatePhoneNumberFromUserRequest) (*DisassociatePhoneNumberFromUserResponse, error) {
-	return nil, errNotImplemented("DisassociatePhoneNumberFromUser")
-}
-
-// DisassociateSigninDelegateGroupsFromAccount is not implemented yet.
-func (Unimplemented) DisassociateSigninDelegateGroupsFromAccount(context.Context, *DisassociateSigninDelegateGroupsFromAccountRequest) (*DisassociateSigninDelegateGroupsFromAccountResponse, error) {
-	return nil, errNotImplemented("DisassociateSigninDelegateGroupsFromAccount")
-}
-
-// GetAccount is not implemented yet.
-func (Unimplemented) GetAccount(context.Context, *GetAccountRequest) (*GetAccountResponse, error) {
-	return nil, errNotImplemented("GetAccount")
-}
-
-// GetAccountSettings is not implemented yet.
-func (Unimplemented) GetAccountSettings(context.Context, *GetAccountSettingsRequest) (*GetAccountSettingsResponse, error) {
-	return nil, errNotImplemented("GetAccountSettings")
-}
-
-// GetBot is not implemented yet.
-func (Unimplemented) GetBot(context.Context, *GetBotRequest) (*GetBotResponse, error) {
-	return nil, errNotImplemented("GetBot")
-}
-
-// GetEventsConfiguration is not implemented yet.
-func (Unimplemented) GetEventsConfiguration(context.Context, *GetEventsConfigurationRequest) (*GetEventsConfigurationResponse, error) {
-	return nil, errNotImplemented("GetEventsConfiguration")
-}
-
-// GetGlobalSettings is not implemented yet.
-func (Unimplemented) GetGlobalSettings(context.Context, *GetGlobalSettingsRequest) (*GetGlobalSettingsResponse, error) {
-	return nil, errNotImplemented("GetGlobalSettings")
-}
-
-// GetPhoneNumber is not implemented yet.
-func (Unimplemented) GetPhoneNumber(context.Context, *GetPhoneNumberRequest) (*GetPhoneNumberResponse, error) {
-	return nil, errNotImplemented("GetPhoneNumber")
-}
-
-// GetPhoneNumberOrder is not implemented yet.
-func (Unimplemented) GetPhoneNumberOrder(context.Context, *GetPhoneNumberOrderRequest) (*GetPhoneNumberOrderResponse, error) {
-	return nil, errNotImplemented("GetPhoneNumberOrder")
-}
-
-// GetPhoneNumberSettings is not implemented yet.
-func (Unimplemented) GetPhoneNumberSettings(context.Context, *GetPhoneNumberSettingsRequest) (*GetPhoneNumberSettingsResponse, error) {
-	return nil, errNotImplemented("GetPhoneNumberSettings")
-}
-
-// GetRetentionSettings is not implemented yet.
-func (Unimplemented) GetRetentionSettings(context.Context, *GetRetentionSettingsRequest) (*GetRetentionSettingsResponse, error) {
-	return nil, errNotImplemented("GetRetentionSettings")
-}
-
-// GetRoom is not implemented yet.
-func (Unimplemented) GetRoom(context.Context, *GetRoomRequest) (*GetRoomResponse, error) {
-	return nil, errNotImplemented("GetRoom")
-}
-
-// GetUser is not implemented yet.
-func (Unimplemented) GetUser(context.Context, *GetUserRequest) (*GetUserResponse, error) {
-	return nil, errNotImplemented("GetUser")
-}
-
-// GetUserSettings is not implemented yet.
-func (Unimplemented) GetUserSettings(context.Context, *GetUserSettingsRequest) (*GetUserSettingsResponse, error) {
-	return nil, errNotImplemented("GetUserSettings")
-}
-
-// InviteUsers is not implemented yet.
-func (Unimplemented) InviteUsers(context.Context, *InviteUsersRequest) (*InviteUsersResponse, error) {
-	return nil, errNotImplemented("InviteUsers")
-}
-
-// ListAccounts is not implemented yet.
-func (Unimplemented) ListAccounts(context.Context, *ListAccountsRequest) (*ListAccountsResponse, error) {
-	return nil, errNotImplemented("ListAccounts")
-}
-
-// ListBots is not implemented yet.
-func (Unimplemented) ListBots(context.Context, *ListBotsRequest) (*ListBotsResponse, error) {
-	return nil, errNotImplemented("ListBots")
-}
-
-// ListPhoneNumberOrders is not implemented yet.
-func (Unimplemented) ListPhoneNumberOrders(context.Context, *ListPhoneNumberOrdersRequest) (*ListPhoneNumberOrdersResponse, error) {
-	return nil, errNotImplemented("ListPhoneNumberOrders")
-}
-
-// ListPhoneNumbers is not implemented yet.
-func (Unimplemented) ListPhoneNumbers(context.Context, *ListPhoneNumbersRequest) (*ListPhoneNumbersResponse, error) {
-	return nil, errNotImplemented("ListPhoneNumbers")
-}
-
-// ListRoomMemberships is not implemented yet.
-func (Unimplemented) ListRoomMemberships(context.Context, *ListRoomMembershipsRequest) (*ListRoomMembershipsResponse, error) {
-	return nil, errNotImplemented("ListRoomMemberships")
-}
-
-// ListRooms is not implemented yet.
-func (Unimplemented) ListRooms(context.Context, *ListRoomsRequest) (*ListRoomsResponse, error) {
-	return nil, errNotImplemented("ListRooms")
-}
-
-// ListSupportedPhoneNumberCountries is not implemented yet.
-func (Unimplemented) ListSupportedPhoneNumberCountries(context.Context, *ListSupportedPhoneNumberCountriesRequest) (*ListSupportedPhoneNumberCountriesResponse, error) {
-	return nil, errNotImplemented("ListSupportedPhoneNumberCountries")
-}
-
-// ListUsers is not implemented yet.
-func (Unimplemented) ListUsers(context.Context, *ListUsersRequest) (*ListUsersResponse, error) {
-	return nil, errNotImplemented("ListUsers")
-}
-
-// LogoutUser is not implemented yet.
-func (Unimplemented) LogoutUser(context.Context, *LogoutUserRequest) (*LogoutUserResponse, error) {
-	return nil, errNotImplemented("LogoutUser")
-}
-
-// PutEventsConfiguration is not implemented yet.
-func (Unimplemented) PutEventsConfiguration(context.Context, *PutEventsConfigurationRequest) (*PutEventsConfigurationResponse, error) {
-	return nil, errNotImplemented("PutEventsConfiguration")
-}
-
-// PutRetentionSettings is not implemented yet.
-func (Unimplemented) PutRetentionSettings(context.Context, *PutRetentionSettingsRequest) (*PutRetentionSettingsResponse, error) {
-	return nil, errNotImplemented("PutRetentionSettings")
-}
-
-// RedactConversationMessage is not implemented yet.
-func (Unimplemented) RedactConversationMessage(context.Context, *RedactConversationMessageRequest) (*RedactConversationMessageResponse, error) {
-	return nil, errNotImplemented("RedactConversationMessage")
-}
-
-// RedactRoomMessage is not implemented yet.
-func (Unimplemented) RedactRoomMessage(context.Context, *RedactRoomMessageRequest) (*RedactRoomMessageResponse, error) {
-	return nil, errNotImplemented("RedactRoomMessage")
-}
-
-// RegenerateSecurityToken is not implemented yet.
-func (Unimplemented) RegenerateSecurityToken(context.Context, *RegenerateSecurityTokenRequest) (*RegenerateSecurityTokenResponse, error) {
-	return nil, errNotImplemented("RegenerateSecurityToken")
-}
-
-// ResetPersonalPIN is not implemented yet.
-func (Unimplemented) ResetPersonalPIN(context.Context, *ResetPersonalPINRequest) (*ResetPersonalPINResponse, error) {
-	return nil, errNotImplemented("ResetPersonalPIN")
-}
-
-// RestorePhoneNumber is not implemented yet.
-func (Unimplemented) RestorePhoneNumber(context.Context, *RestorePhoneNumberRequest) (*RestorePhoneNumberResponse, error) {
-	return nil, errNotImplemented("RestorePhoneNumber")
-}
-
-// SearchAvailablePhoneNumbers is not implemented yet.
-func (Unimplemented) SearchAvailablePhoneNumbers(context.Context, *SearchAvailablePhoneNumbersRequest) (*SearchAvailablePhoneNumbersResponse, error) {
-	return nil, errNotImplemented("SearchAvailablePhoneNumbers")
-}
-
-// UpdateAccount is not implemented yet.
-func (Unimplemented) UpdateAccount(context.Context, *UpdateAccountRequest) (*UpdateAccountResponse, error) {
-	return nil, errNotImplemented("UpdateAccount")
-}
-
-// UpdateAccountSettings is not implemented yet.
-func (Unimplemented) UpdateAccountSettings(context.Context, *UpdateAccountSettingsRequest) (*UpdateAccountSettingsResponse, error) {
-	return nil, errNotImplemented("UpdateAccountSettings")
-}
-
-// UpdateBot is not implemented yet.
-func (Unimplemented) UpdateBot(context.Context, *UpdateBotRequest) (*UpdateBotResponse, error) {
-	return nil, errNotImplemented("UpdateBot")
-}
-
-// UpdateGlobalSettings is not implemented yet.
-func (Unimplemented) UpdateGlobalSettings(context.Context, *UpdateGlobalSettingsRequest) (*struct{}, error) {
-	return nil, errNotImplemented("UpdateGlobalSettings")
-}
-
-// UpdatePhoneNumber is not implemented yet.
-func (Unimplemented) UpdatePhoneNumber(context.Context, *UpdatePhoneNumberRequest) (*UpdatePhoneNumberResponse, error) {
-	return nil, errNotImplemented("UpdatePhoneNumber")
-}
-
-// UpdatePhoneNumberSettings is not implemented yet.
-func (Unimplemented) UpdatePhoneNumberSettings(context.Context, *UpdatePhoneNumberSettingsRequest) (*struct{}, error) {
-	return nil, errNotImplemented("UpdatePhoneNumberSettings")
-}
-
-// UpdateRoom is not implemented yet.
-func (Unimplemented) UpdateRoom(context.Context, *UpdateRoomRequest) (*UpdateRoomResponse, error) {
-	return nil, errNotImplemented("UpdateRoom")
-}
-
-// UpdateRoomMembership is not implemented yet.
-func (Unimplemented) UpdateRoomMembership(context.Context, *UpdateRoomMembershipRequest) (*UpdateRoomMembershipResponse, error) {
-	return nil, errNotImplemented("UpdateRoomMembership")
-}
-
-// UpdateUser is not implemented yet.
-func (Unimplemented) UpdateUser(context.Context, *UpdateUserRequest) (*UpdateUserResponse, error) {
-	return nil, errNotImplemented("UpdateUser")
-}
-
-// UpdateUserSettings is not implemented yet.
-func (Unimplemented) UpdateUserSettings(context.Context, *UpdateUserSettingsRequest) (*struct{}, error) {
-	return nil, errNotImplemented("UpdateUserSettings")
 }
 
 // operations is the routing table of the model: method, path template,

@@ -73,23 +73,36 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	src, err := generate(raw, *pkg)
+	if err != nil {
+		if src != nil {
+			os.WriteFile(*out, src, 0o644)
+		}
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*out, src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// generate returns the gofmt-ed Go file for the model raw. When the
+// generated source does not format, it returns the raw source with the
+// error, for inspection.
+func generate(raw []byte, pkg string) ([]byte, error) {
 	var m model
 	if err := json.Unmarshal(raw, &m); err != nil {
-		log.Fatalf("parse model: %v", err)
+		return nil, fmt.Errorf("parse model: %w", err)
 	}
 	g := &gen{m: &m, inputs: map[string]bool{}, patterns: map[string]string{}, enums: map[string][]string{}, bits: map[string]map[string]int{}}
-	src, err := g.file(*pkg)
+	src, err := g.file(pkg)
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
 	formatted, err := format.Source(src)
 	if err != nil {
-		os.WriteFile(*out, src, 0o644)
-		log.Fatalf("format output: %v", err)
+		return src, fmt.Errorf("format output: %w", err)
 	}
-	if err := os.WriteFile(*out, formatted, 0o644); err != nil {
-		log.Fatal(err)
-	}
+	return formatted, nil
 }
 
 type gen struct {
@@ -574,9 +587,11 @@ func (g *gen) validator(name string, s *shape) {
 			if required {
 				g.p("if %s == nil { return errRequired(%s) }", field, label)
 			}
-			g.p("if %s != nil && *%s != \"\" {", field, field)
-			g.stringChecks(mem.Shape, ms, "*"+field, label)
-			g.p("}")
+			if body := g.capture(func() { g.stringChecks(mem.Shape, ms, "*"+field, label) }); body != "" {
+				g.p("if %s != nil && *%s != \"\" {", field, field)
+				g.buf.WriteString(body)
+				g.p("}")
+			}
 			continue
 		}
 		switch ms.Type {
@@ -584,12 +599,16 @@ func (g *gen) validator(name string, s *shape) {
 			if required {
 				g.p("if %s == \"\" { return errRequired(%s) }", field, label)
 			}
+			body := g.capture(func() { g.stringChecks(mem.Shape, ms, field, label) })
+			if body == "" {
+				break
+			}
 			if bit, ok := g.bits[name][mn]; ok {
 				g.p("if %s != \"\" || v.present&(1<<%d) != 0 {", field, bit)
 			} else {
 				g.p("if %s != \"\" {", field)
 			}
-			g.stringChecks(mem.Shape, ms, field, label)
+			g.buf.WriteString(body)
 			g.p("}")
 		case "integer":
 			if required {
@@ -622,10 +641,13 @@ func (g *gen) validator(name string, s *shape) {
 				g.p("if err := %s[i].validate(indexPath(%s, i) + \".\"); err != nil { return err }", field, label)
 				g.p("}")
 			case "string":
-				g.p("for i, x := range %s {", field)
-				g.p("_, _ = i, x")
-				g.stringChecks(ms.Member.Shape, es, "x", fmt.Sprintf("indexPath(%s, i)", label))
-				g.p("}")
+				// Every check names both the item and its index, so a
+				// loop is written only when there is a check to run.
+				if body := g.capture(func() { g.stringChecks(ms.Member.Shape, es, "x", fmt.Sprintf("indexPath(%s, i)", label)) }); body != "" {
+					g.p("for i, x := range %s {", field)
+					g.buf.WriteString(body)
+					g.p("}")
+				}
 			}
 		case "structure":
 			if required {
@@ -639,6 +661,16 @@ func (g *gen) validator(name string, s *shape) {
 	g.p("return nil")
 	g.p("}")
 	g.p("")
+}
+
+// capture returns what emit writes, leaving the output as it was, so that a
+// caller can leave out a block (an if, a loop) that would hold no check.
+func (g *gen) capture(emit func()) string {
+	n := g.buf.Len()
+	emit()
+	body := string(g.buf.Bytes()[n:])
+	g.buf.Truncate(n)
+	return body
 }
 
 func (g *gen) stringChecks(shapeName string, s *shape, field, label string) {
@@ -683,15 +715,6 @@ func (g *gen) handlers(opNames []string) {
 	}
 	g.p("}")
 	g.p("")
-	g.p("// Unimplemented answers every operation with a NotImplemented error naming it;")
-	g.p("// embed it to build Handlers one operation at a time.")
-	g.p("type Unimplemented struct{}")
-	g.p("")
-	for _, n := range opNames {
-		op := g.m.Operations[n]
-		g.p("// %s is not implemented yet.", n)
-		g.p("func (Unimplemented) %s(context.Context, *%s) (*%s, error) { return nil, errNotImplemented(%q) }", n, op.Input.Shape, g.outType(op), n)
-	}
 	g.p("")
 }
 

@@ -1,4 +1,3 @@
-// Package sqlutil holds what the SQL stores share: the migration runner.
 package sqlutil
 
 import (
