@@ -9,17 +9,22 @@ need_aws
 
 use_work_dir
 build_openchime
-# The README's own port: the quick start talks to 127.0.0.1:4580. The server
-# runs as the README's first command does, with no --db, in an empty
-# directory: the default store (the log store in ./openchime-data).
+# The server runs as the README's first command does, with no --db, in an
+# empty directory: the default store (the log store in ./openchime-data). It
+# listens on a free port, not the README's 4580, which the block below is
+# rewritten to use; the LOCK file and the first log line show that the server
+# answering is the one started here.
+port=$(free_port)
 pushd "$work" >/dev/null
-start_openchime server 4580
+start_openchime server "$port"
 popd >/dev/null
 head -1 "$work/server.log" | grep -q '"msg":"store","store":"log","path":"./openchime-data"' ||
 	{ echo "quickstart: the first log line does not name the default store:" >&2; head -1 "$work/server.log" >&2; exit 1; }
 [ -f "$work/openchime-data/LOCK" ] || { echo "quickstart: no ./openchime-data log store" >&2; exit 1; }
 
 readme_block quickstart "$work/qs.sh"
+grep -q '127.0.0.1:4580' "$work/qs.sh" || { echo "quickstart: the README's block no longer names 127.0.0.1:4580" >&2; exit 1; }
+sed -i "s/127\.0\.0\.1:4580/127.0.0.1:$port/g" "$work/qs.sh"
 bash -euo pipefail "$work/qs.sh" | tee "$work/out.txt"
 
 # The quick start must have done what it says.
