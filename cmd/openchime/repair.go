@@ -12,18 +12,28 @@ import (
 // at the last good frame before the damage that keeps the store from
 // opening, keeps a copy of what it cuts and says how many transactions it
 // drops. It refuses while a server holds the directory.
-func runRepair(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("openchime repair", flag.ContinueOnError)
-	db := fs.String("db", envOr("OPENCHIME_DB", DefaultDB), "the log store to repair: log:DIR or its directory (env OPENCHIME_DB)")
+// parseDBOnly parses the arguments of a command whose only flag is --db
+// (repair, verify) and resolves it.
+func parseDBOnly(cmd, usage string, args []string) (dbTarget, error) {
+	fs := flag.NewFlagSet("openchime "+cmd, flag.ContinueOnError)
+	db := fs.String("db", envOr("OPENCHIME_DB", DefaultDB), usage)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return dbTarget{}, err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+		return dbTarget{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	t, err := resolveDB(*db)
 	if err != nil {
-		return fmt.Errorf("repair: %w", err)
+		return dbTarget{}, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return t, nil
+}
+
+func runRepair(args []string, stdout io.Writer) error {
+	t, err := parseDBOnly("repair", "the log store to repair: log:DIR or its directory (env OPENCHIME_DB)", args)
+	if err != nil {
+		return err
 	}
 	if t.Kind != kindLog {
 		return fmt.Errorf("repair: --db must be a log store (log:DIR, or a directory); SQLite and PostgreSQL repair themselves from their own logs (got %s, a %s store)", t, t.Kind)

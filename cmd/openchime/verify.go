@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -18,17 +17,9 @@ import (
 // checks every checksum and invariant it can, says what it checked, and
 // fails on the first damage, naming the file and the offset.
 func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("openchime verify", flag.ContinueOnError)
-	db := fs.String("db", envOr("OPENCHIME_DB", DefaultConfig().DB), dbUsage)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	t, err := resolveDB(*db)
+	t, err := parseDBOnly("verify", dbUsage, args)
 	if err != nil {
-		return fmt.Errorf("verify: %w", err)
+		return err
 	}
 	switch {
 	case t.Kind == kindLog:
@@ -39,7 +30,7 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	case t.Kind == kindPostgres:
 		return errors.New("verify: not applicable to PostgreSQL, which checks its own pages (see data_checksums and pg_amcheck)")
 	case t.Kind == kindNoStore || t.Path == ":memory:":
-		return fmt.Errorf("verify: --db %s stores nothing to verify", *db)
+		return fmt.Errorf("verify: --db %s stores nothing to verify", t)
 	}
 	return verifySQLite(ctx, t.Path, stdout)
 }
