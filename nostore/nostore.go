@@ -68,6 +68,35 @@ func (tx) User(_ context.Context, accountID, userID string) (*openchime.User, er
 	return user(accountID, userID), nil
 }
 
+// UsersByID returns a user for every id, as User does, from one allocation
+// of users and one of their emails: the batch calls' reads, which the
+// baseline should measure as a store that costs nothing does.
+func (tx) UsersByID(_ context.Context, accountID string, ids []string) ([]*openchime.User, error) {
+	n := 0
+	for _, id := range ids {
+		n += len(id) + len("@example.com")
+	}
+	emails := make([]byte, 0, n)
+	for _, id := range ids {
+		emails = append(append(emails, id...), "@example.com"...)
+	}
+	all := string(emails)
+	users := make([]openchime.User, len(ids))
+	out := make([]*openchime.User, len(ids))
+	at := 0
+	for i, id := range ids {
+		end := at + len(id) + len("@example.com")
+		users[i] = openchime.User{ID: id, AccountID: accountID, PrimaryEmail: all[at:end], LicenseType: openchime.Pro,
+			UserType: openchime.PrivateUser, RegistrationStatus: openchime.Suspended, RegisteredOn: created,
+			PersonalPIN: "0123456789", CreatedAt: created, Settings: openchime.DefaultUserSettings}
+		out[i], at = &users[i], end
+	}
+	return out, nil
+}
+
+// UsersByEmail finds no user, as UserByEmail.
+func (tx) UsersByEmail(context.Context, string, []string) ([]*openchime.User, error) { return nil, nil }
+
 func (tx) UserByEmail(_ context.Context, accountID, email string) (*openchime.User, error) {
 	return nil, openchime.Errorf(openchime.NotFound, "user %s not found", email)
 }
