@@ -80,12 +80,19 @@ func parseStringListObject(body []byte, key string) (list []string, ok bool) {
 			}
 		}
 		list = make([]string, 0, n)
+		// The items are substrings of one copy of the list, not a copy
+		// each: one allocation instead of one per id.
+		var all string
+		base := i
 		for {
 			end, ok := plainJSONString(body, i)
 			if !ok {
 				return nil, false
 			}
-			list = append(list, string(body[i+1:end-1]))
+			if all == "" {
+				all = string(body[base:])
+			}
+			list = append(list, all[i+1-base:end-1-base])
 			i = skipJSONSpace(body, end)
 			if i >= len(body) {
 				return nil, false
