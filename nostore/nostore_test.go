@@ -59,3 +59,23 @@ func TestStore_UsersByIDIsUser(t *testing.T) {
 		return nil
 	})
 }
+
+// TestStore_UsersPage checks a page's users against User and the ids'
+// spelling.
+func TestStore_UsersPage(t *testing.T) {
+	s := nostore.New(100000005)
+	ctx := context.Background()
+	s.View(ctx, func(tx openchime.ReadTx) error {
+		list, err := tx.Users(ctx, openchime.UserFilter{AccountID: "acct", After: &openchime.Cursor{ID: "u99999997"}, Limit: 4})
+		if err != nil || len(list) != 4 {
+			t.Fatalf("Users = %d users, %v", len(list), err)
+		}
+		for i, id := range []string{"u99999998", "u99999999", "u100000000", "u100000001"} {
+			want, _ := tx.User(ctx, "acct", id)
+			if !reflect.DeepEqual(list[i], want) {
+				t.Errorf("Users[%d] = %+v, want %+v", i, list[i], want)
+			}
+		}
+		return nil
+	})
+}
