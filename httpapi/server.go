@@ -149,7 +149,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	requestID := s.RequestIDs.UUID()
-	w.Header().Set("x-amzn-RequestId", requestID)
+	// The canonical form of x-amzn-RequestId, which Set would compute (an
+	// allocation) on every request.
+	w.Header()["X-Amzn-Requestid"] = []string{requestID}
 	sw := &statusWriter{ResponseWriter: w}
 	opName := ""
 	defer func() {
