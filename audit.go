@@ -76,6 +76,16 @@ func UserChange(before, after *User) AuditChange {
 	return c
 }
 
+// appendUserChange is UserChange(before, after) of two users, its diffs
+// appended to bb and ab, which it returns: the changes of a batch share two
+// buffers instead of allocating two each. The change's slices are capped, so
+// later appends never write into them.
+func appendUserChange(bb, ab []byte, before, after *User) ([]byte, []byte, AuditChange) {
+	b0, a0 := len(bb), len(ab)
+	bb, ab = appendUserDiffJSON(bb, ab, before, after)
+	return bb, ab, AuditChange{Kind: "user", ID: after.ID, Before: bb[b0:len(bb):len(bb)], After: ab[a0:len(ab):len(ab)]}
+}
+
 // redactUser keeps the personal PIN, a secret, out of the audit log.
 func redactUser(u User) User {
 	if u.PersonalPIN != "" {
@@ -114,9 +124,18 @@ func (s *Service) audit(ctx context.Context, tx Tx, op, accountID string, change
 		Operation:    op,
 		AccountID:    accountID,
 	}
+	users := 0
 	for _, ch := range changes {
 		if ch.Kind == "user" {
-			e.UserIDs = append(e.UserIDs, ch.ID)
+			users++
+		}
+	}
+	if users > 0 {
+		e.UserIDs = make([]string, 0, users)
+		for _, ch := range changes {
+			if ch.Kind == "user" {
+				e.UserIDs = append(e.UserIDs, ch.ID)
+			}
 		}
 	}
 	if len(changes) > maxAuditChanges {

@@ -3,6 +3,7 @@ package openchime
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -67,5 +68,30 @@ func TestUserChange_UpdateRecordsChangedFields(t *testing.T) {
 	var ua User
 	if json.Unmarshal(UserChange(nil, &after).After, &ua); ua.PrimaryEmail != "p@example.com" || ua.PersonalPIN != "redacted" {
 		t.Fatalf("creation state = %+v, want the whole user, PIN redacted", ua)
+	}
+}
+
+// TestAppendUserChange_IsUserChange checks that changes built into shared
+// buffers equal UserChange's, and that a later change leaves an earlier one
+// alone.
+func TestAppendUserChange_IsUserChange(t *testing.T) {
+	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	pairs := [][2]User{
+		{{ID: "u1", RegistrationStatus: Suspended}, {ID: "u1", RegistrationStatus: Registered, RegisteredOn: t0}},
+		{{ID: "u2", DisplayName: "a"}, {ID: "u2", DisplayName: "b \"c\"", PersonalPIN: "1234"}},
+		{{ID: "u3"}, {ID: "u3"}},
+	}
+	var bb, ab []byte
+	var got []AuditChange
+	for i := range pairs {
+		var c AuditChange
+		bb, ab, c = appendUserChange(bb, ab, &pairs[i][0], &pairs[i][1])
+		got = append(got, c)
+	}
+	for i := range pairs {
+		want := UserChange(&pairs[i][0], &pairs[i][1])
+		if !reflect.DeepEqual(got[i], want) {
+			t.Errorf("change %d = %+v, want %+v", i, got[i], want)
+		}
 	}
 }

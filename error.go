@@ -97,6 +97,9 @@ func ErrorMessage(err error) string {
 
 // IsCode reports whether err is an *Error with the given code.
 func IsCode(err error, code Code) bool {
+	if err == nil { // the most usual case: errors.As's target would still escape
+		return false
+	}
 	if e, ok := err.(*Error); ok { // the usual case, without errors.As's allocation
 		return e.Code == code
 	}

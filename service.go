@@ -312,9 +312,13 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 	now := s.now()
 	awsAccount := s.awsAccount(ctx)
 	faults := s.perUserFaults(op, awsAccount, accountID, len(ids))
+	changed := make([]*User, 0, len(ids))
+	changes := make([]AuditChange, 0, len(ids))
 	err := s.updateRows(ctx, func(tx Tx) error {
-		errs = errs[:0]
-		var changes []AuditChange
+		errs, changed, changes = errs[:0], changed[:0], changes[:0]
+		// The changes' diffs share two buffers (a retry starts new ones:
+		// the changes of a failed attempt may still be referenced).
+		bb, ab := make([]byte, 0, 64*len(ids)), make([]byte, 0, 64*len(ids))
 		a, err := s.visibleAccount(ctx, tx, accountID)
 		if err != nil {
 			return err
@@ -333,7 +337,6 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 		if err != nil {
 			return err
 		}
-		var changed []*User
 		for i, id := range ids {
 			if ue := faults.forUser(i, id); ue != nil {
 				errs = append(errs, *ue)
@@ -361,7 +364,9 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 				}
 			}
 			changed = append(changed, u)
-			changes = append(changes, UserChange(&before, u))
+			var c AuditChange
+			bb, ab, c = appendUserChange(bb, ab, &before, u)
+			changes = append(changes, c)
 		}
 		if err := putUsersInOrder(ctx, tx, changed); err != nil {
 			return err

@@ -54,19 +54,24 @@ func putUsersInOrder(ctx context.Context, tx Tx, users []*User) error {
 type userFaultMemo struct {
 	s                  *Service
 	op, aws, accountID string
-	asked              []bool
-	found              []*UserError
+	items              []askedFault
+}
+
+// askedFault is what userFaultMemo knows of one item.
+type askedFault struct {
+	asked bool
+	found *UserError
 }
 
 func (s *Service) perUserFaults(op, awsAccountID, accountID string, n int) *userFaultMemo {
-	return &userFaultMemo{s: s, op: op, aws: awsAccountID, accountID: accountID, asked: make([]bool, n), found: make([]*UserError, n)}
+	return &userFaultMemo{s: s, op: op, aws: awsAccountID, accountID: accountID, items: make([]askedFault, n)}
 }
 
 // forUser is Faults.ForUser for item i of the batch, whose user is userID.
 func (m *userFaultMemo) forUser(i int, userID string) *UserError {
-	if !m.asked[i] {
-		m.asked[i] = true
-		m.found[i] = m.s.Faults.ForUser(m.op, m.aws, m.accountID, userID)
+	if it := &m.items[i]; !it.asked {
+		it.asked = true
+		it.found = m.s.Faults.ForUser(m.op, m.aws, m.accountID, userID)
 	}
-	return m.found[i]
+	return m.items[i].found
 }

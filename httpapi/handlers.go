@@ -57,7 +57,16 @@ func toAccount(a *openchime.Account) *Account {
 // toUser renders a user; withPIN is false in listings, which the service's
 // examples show without the personal PIN.
 func toUser(u *openchime.User, withPIN bool) *User {
-	return &toUsers([]*openchime.User{u}, withPIN)[0]
+	// One allocation for the user and what its pointers point to.
+	one := new(struct {
+		user    User
+		meta    AlexaForBusinessMetadata
+		enabled bool
+		stamps  [2]Timestamp
+	})
+	stamps := one.stamps[:0]
+	fillUser(&one.user, &one.meta, &one.enabled, &stamps, u, withPIN)
+	return &one.user
 }
 
 // toUsers renders users. The pointers of a page (metadata, flags,
@@ -69,38 +78,44 @@ func toUsers(list []*openchime.User, withPIN bool) []User {
 	enabled := make([]bool, len(list))
 	// Appends never outgrow the capacity, so the pointers stay valid.
 	stamps := make([]Timestamp, 0, 2*len(list))
+	for i, u := range list {
+		fillUser(&out[i], &meta[i], &enabled[i], &stamps, u, withPIN)
+	}
+	return out
+}
+
+// fillUser renders u into dst, its metadata into meta and enabled, and its
+// (at most two) timestamps appended to stamps, which has room for them.
+func fillUser(dst *User, meta *AlexaForBusinessMetadata, enabled *bool, stamps *[]Timestamp, u *openchime.User, withPIN bool) {
 	stamp := func(t time.Time) *Timestamp {
 		if t.IsZero() {
 			return nil
 		}
-		stamps = append(stamps, Timestamp(t))
-		return &stamps[len(stamps)-1]
+		*stamps = append(*stamps, Timestamp(t))
+		return &(*stamps)[len(*stamps)-1]
 	}
-	for i, u := range list {
-		enabled[i] = u.AlexaForBusiness.Enabled
-		meta[i] = AlexaForBusinessMetadata{
-			IsAlexaForBusinessEnabled: &enabled[i],
-			AlexaForBusinessRoomArn:   u.AlexaForBusiness.RoomArn,
-		}
-		out[i] = User{
-			UserId:                   u.ID,
-			AccountId:                u.AccountID,
-			PrimaryEmail:             u.PrimaryEmail,
-			PrimaryProvisionedNumber: u.ProvisionedNumber,
-			DisplayName:              u.DisplayName,
-			LicenseType:              string(u.LicenseType),
-			UserType:                 string(u.UserType),
-			UserRegistrationStatus:   string(u.RegistrationStatus),
-			UserInvitationStatus:     string(u.InvitationStatus),
-			RegisteredOn:             stamp(u.RegisteredOn),
-			InvitedOn:                stamp(u.InvitedOn),
-			AlexaForBusinessMetadata: &meta[i],
-		}
-		if withPIN {
-			out[i].PersonalPIN = u.PersonalPIN
-		}
+	*enabled = u.AlexaForBusiness.Enabled
+	*meta = AlexaForBusinessMetadata{
+		IsAlexaForBusinessEnabled: enabled,
+		AlexaForBusinessRoomArn:   u.AlexaForBusiness.RoomArn,
 	}
-	return out
+	*dst = User{
+		UserId:                   u.ID,
+		AccountId:                u.AccountID,
+		PrimaryEmail:             u.PrimaryEmail,
+		PrimaryProvisionedNumber: u.ProvisionedNumber,
+		DisplayName:              u.DisplayName,
+		LicenseType:              string(u.LicenseType),
+		UserType:                 string(u.UserType),
+		UserRegistrationStatus:   string(u.RegistrationStatus),
+		UserInvitationStatus:     string(u.InvitationStatus),
+		RegisteredOn:             stamp(u.RegisteredOn),
+		InvitedOn:                stamp(u.InvitedOn),
+		AlexaForBusinessMetadata: meta,
+	}
+	if withPIN {
+		dst.PersonalPIN = u.PersonalPIN
+	}
 }
 
 func toUserErrors(errs []openchime.UserError) []UserError {

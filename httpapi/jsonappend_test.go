@@ -315,6 +315,85 @@ func bodyFieldName(rt reflect.Type) string {
 	panic("no body member in " + rt.Name())
 }
 
+// bodyFieldNames are the JSON keys of rt's body members.
+func bodyFieldNames(rt reflect.Type) []string {
+	var keys []string
+	for i := range rt.NumField() {
+		if tag := rt.Field(i).Tag.Get("json"); tag != "" && tag != "-" {
+			name, _, _ := strings.Cut(tag, ",")
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+// randStringsBody is a body near the plain {"A":"x","B":"y"} of an input
+// whose members are strings: some of the keys in any order, often with other
+// spacing, and often broken or spelled otherwise.
+func randStringsBody(rng *rand.Rand, keys []string) []byte {
+	var b []byte
+	b = append(b, '{')
+	n := 0
+	for _, k := range rng.Perm(len(keys)) {
+		if rng.IntN(3) == 0 {
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+		v := jsonPieces[rng.IntN(3)]
+		if rng.IntN(3) == 0 {
+			v = randString(rng)
+		}
+		kb, _ := json.Marshal(keys[k])
+		vb, _ := json.Marshal(v)
+		b = append(append(append(b, kb...), ':'), vb...)
+	}
+	b = append(b, '}')
+	if rng.IntN(3) == 0 {
+		spaces := []string{" ", "\t", "\n", "\r", "\u00a0", "\v", "  \n "}
+		var out []byte
+		for _, c := range b {
+			if strings.IndexByte(`{}:,`, c) >= 0 && rng.IntN(2) == 0 {
+				out = append(out, spaces[rng.IntN(len(spaces))]...)
+			}
+			out = append(out, c)
+		}
+		b = out
+	}
+	key := keys[rng.IntN(len(keys))]
+	switch rng.IntN(14) {
+	case 0:
+		b = append(b, `{}`...)
+	case 1:
+		b = []byte(strings.Replace(string(b), key, strings.ToLower(key), 1))
+	case 2:
+		b = []byte(strings.Replace(string(b), "{", `{"Other":"1",`, 1))
+	case 3:
+		b = []byte(strings.Replace(string(b), "}", `,"`+key+`":"x"}`, 1))
+	case 4:
+		b = []byte(strings.Replace(string(b), `"}`, `",}`, 1))
+	case 5:
+		b = []byte(strings.Replace(string(b), `":"`, `":null,"`+key+`":"`, 1))
+	case 6:
+		b = []byte(strings.Replace(string(b), `a`, `\u0061`, 1))
+	case 7:
+		if len(b) > 0 {
+			b = b[:rng.IntN(len(b))]
+		}
+	case 8:
+		if len(b) > 0 {
+			b[rng.IntN(len(b))] = byte(rng.IntN(256))
+		}
+	case 9:
+		b = []byte(strings.Replace(string(b), `":"`, `":1,"`+key+`":"`, 1))
+	case 10:
+		b = []byte(strings.Replace(string(b), `{`, `{"`+key+`":"dup",`, 1))
+	}
+	return b
+}
+
 // randBody is a body near the plain {"Key":["a","b"]}: often exactly that,
 // often with other spacing, and often broken or spelled otherwise.
 func randBody(rng *rand.Rand, key string) []byte {
@@ -379,10 +458,22 @@ func TestDecodeFast_matchesEncodingJSON(t *testing.T) {
 	for _, typ := range fastDecoderTypes {
 		rt := reflect.TypeOf(typ).Elem()
 		key := bodyFieldName(rt)
+		keys := bodyFieldNames(rt)
+		list := false
+		for i := range rt.NumField() {
+			if rt.Field(i).Tag.Get("json") != "" && rt.Field(i).Type.Kind() == reflect.Slice {
+				list = true
+			}
+		}
 		t.Run(rt.Name(), func(t *testing.T) {
 			taken := 0
 			for range 3000 {
-				body := randBody(rng, key)
+				var body []byte
+				if list {
+					body = randBody(rng, key)
+				} else {
+					body = randStringsBody(rng, keys)
+				}
 				trimmed := bytes.TrimSpace(body)
 				fast, std := reflect.New(rt), reflect.New(rt)
 				ok := fast.Interface().(fastDecoder).decodeFast(trimmed)
@@ -447,6 +538,23 @@ func FuzzParseStringListObject(f *testing.F) {
 	})
 }
 
+// FuzzParseStringsObject: what the strings fast path takes, encoding/json
+// takes the same way.
+func FuzzParseStringsObject(f *testing.F) {
+	f.Add([]byte(`{"Name":"a"}`))
+	f.Add([]byte(` { "Name" : "" } `))
+	f.Add([]byte(`{"Name":"a","Name":"b"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var fast, std CreateAccountRequest
+		if !fast.decodeFast(body) {
+			return
+		}
+		if err := decodeBodyStd(body, &std); err != nil || fast != std {
+			t.Fatalf("%q: fast %+v, encoding/json %+v, %v", body, fast, std, err)
+		}
+	})
+}
+
 func BenchmarkAppendJSONString(b *testing.B) {
 	strs := []string{"user12345@bench.example.com", "7f1b4c2e-1d0a-4c8e-9b7a-3e2f1a0b9c8d", "Basic", "PrivateUser", "Zoë Müller"}
 	buf := make([]byte, 0, 256)
@@ -472,4 +580,28 @@ func TestPlain8_MatchesJSONSafe(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkDecodeBody_Strings: an all-strings body through the generated
+// fast path and through encoding/json.
+func BenchmarkDecodeBody_Strings(b *testing.B) {
+	body := []byte(`{"Name":"an account name"}`)
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var v CreateAccountRequest
+			if !v.decodeFast(body) {
+				b.Fatal("declined")
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var v CreateAccountRequest
+			if err := decodeBodyStd(body, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -80,12 +80,19 @@ func parseStringListObject(body []byte, key string) (list []string, ok bool) {
 			}
 		}
 		list = make([]string, 0, n)
+		// The items are substrings of one copy of the list, not a copy
+		// each: one allocation instead of one per id.
+		var all string
+		base := i
 		for {
 			end, ok := plainJSONString(body, i)
 			if !ok {
 				return nil, false
 			}
-			list = append(list, string(body[i+1:end-1]))
+			if all == "" {
+				all = string(body[base:])
+			}
+			list = append(list, all[i+1-base:end-1-base])
 			i = skipJSONSpace(body, end)
 			if i >= len(body) {
 				return nil, false
@@ -107,4 +114,67 @@ func parseStringListObject(body []byte, key string) (list []string, ok bool) {
 		return nil, false
 	}
 	return list, true
+}
+
+// parseStringsObject decodes body when it is exactly {"Key":"value",...}
+// with each key one of keys, spelled exactly, at most once, and each value
+// a plain string (see plainJSONString), in any order, with JSON whitespace
+// between the tokens; vals[i] is then the value of keys[i] and bit i of
+// present says it was there. Anything else (another or repeated key, null,
+// escapes) is ok == false. The values are substrings of one copy of the
+// body.
+func parseStringsObject(body []byte, keys []string, vals []string) (present uint, ok bool) {
+	i := skipJSONSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return 0, false
+	}
+	i = skipJSONSpace(body, i+1)
+	if i < len(body) && body[i] == '}' {
+		return 0, skipJSONSpace(body, i+1) == len(body)
+	}
+	var all string
+	for {
+		end, ok := plainJSONString(body, i)
+		if !ok {
+			return 0, false
+		}
+		k := -1
+		for j, key := range keys {
+			if string(body[i+1:end-1]) == key {
+				k = j
+				break
+			}
+		}
+		if k < 0 || present&(1<<k) != 0 {
+			return 0, false
+		}
+		i = skipJSONSpace(body, end)
+		if i >= len(body) || body[i] != ':' {
+			return 0, false
+		}
+		i = skipJSONSpace(body, i+1)
+		end, ok = plainJSONString(body, i)
+		if !ok {
+			return 0, false
+		}
+		if all == "" {
+			all = string(body)
+		}
+		vals[k], present = all[i+1:end-1], present|1<<k
+		i = skipJSONSpace(body, end)
+		if i >= len(body) {
+			return 0, false
+		}
+		if body[i] == '}' {
+			break
+		}
+		if body[i] != ',' {
+			return 0, false
+		}
+		i = skipJSONSpace(body, i+1)
+	}
+	if skipJSONSpace(body, i+1) != len(body) {
+		return 0, false
+	}
+	return present, true
 }

@@ -58,7 +58,10 @@ func splitPath(escaped string) ([]string, bool) {
 // match returns the operation for method, path segments and query, with the
 // label values, or an UnknownOperation error.
 func (rt *router) match(method string, segs []string, q url.Values) (*Operation, []labelValue, error) {
-	var best []*route
+	// Few routes tie (the operations told apart by their query pair), so
+	// the ties fit in an array on the stack.
+	var bestBuf [8]*route
+	best := bestBuf[:0]
 	bestLiterals := -1
 	for _, r := range rt.routes[method] {
 		if len(r.segments) != len(segs) || !r.matches(segs) {
@@ -66,7 +69,7 @@ func (rt *router) match(method string, segs []string, q url.Values) (*Operation,
 		}
 		switch {
 		case r.literals > bestLiterals:
-			best, bestLiterals = []*route{r}, r.literals
+			best, bestLiterals = append(best[:0], r), r.literals
 		case r.literals == bestLiterals:
 			best = append(best, r)
 		}
@@ -90,7 +93,7 @@ func (rt *router) match(method string, segs []string, q url.Values) (*Operation,
 	if chosen == nil {
 		return nil, nil, openchime.Errorf(openchime.UnknownOperation, "No Chime operation matches %s /%s.", method, strings.Join(segs, "/"))
 	}
-	var labels []labelValue
+	labels := make([]labelValue, 0, len(chosen.segments)-chosen.literals)
 	for i, s := range chosen.segments {
 		if s.literal == "" {
 			labels = append(labels, labelValue{s.label, segs[i]})

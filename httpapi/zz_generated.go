@@ -3498,6 +3498,18 @@ func (v *AssociatePhoneNumberWithUserRequest) validate(path string) error {
 	return nil
 }
 
+func (v *AssociatePhoneNumberWithUserRequest) decodeFast(body []byte) bool {
+	var vals [1]string
+	present, ok := parseStringsObject(body, []string{"E164PhoneNumber"}, vals[:])
+	if !ok {
+		return false
+	}
+	if present&(1<<0) != 0 {
+		v.E164PhoneNumber = vals[0]
+	}
+	return true
+}
+
 func (v *AssociateSigninDelegateGroupsWithAccountRequest) validate(path string) error {
 	if v.AccountId == "" {
 		return errRequired("accountId")
@@ -3699,6 +3711,18 @@ func (v *CreateAccountRequest) validate(path string) error {
 	return nil
 }
 
+func (v *CreateAccountRequest) decodeFast(body []byte) bool {
+	var vals [1]string
+	present, ok := parseStringsObject(body, []string{"Name"}, vals[:])
+	if !ok {
+		return false
+	}
+	if present&(1<<0) != 0 {
+		v.Name = vals[0]
+	}
+	return true
+}
+
 func (v *CreateBotRequest) validate(path string) error {
 	if v.AccountId == "" {
 		return errRequired("accountId")
@@ -3759,6 +3783,24 @@ func (v *CreateMeetingDialOutRequest) validate(path string) error {
 		}
 	}
 	return nil
+}
+
+func (v *CreateMeetingDialOutRequest) decodeFast(body []byte) bool {
+	var vals [3]string
+	present, ok := parseStringsObject(body, []string{"FromPhoneNumber", "JoinToken", "ToPhoneNumber"}, vals[:])
+	if !ok {
+		return false
+	}
+	if present&(1<<0) != 0 {
+		v.FromPhoneNumber = vals[0]
+	}
+	if present&(1<<1) != 0 {
+		v.JoinToken = vals[1]
+	}
+	if present&(1<<2) != 0 {
+		v.ToPhoneNumber = vals[2]
+	}
+	return true
 }
 
 func (v *CreatePhoneNumberOrderRequest) validate(path string) error {
@@ -4404,6 +4446,21 @@ func (v *PutEventsConfigurationRequest) validate(path string) error {
 	return nil
 }
 
+func (v *PutEventsConfigurationRequest) decodeFast(body []byte) bool {
+	var vals [2]string
+	present, ok := parseStringsObject(body, []string{"LambdaFunctionArn", "OutboundEventsHTTPSEndpoint"}, vals[:])
+	if !ok {
+		return false
+	}
+	if present&(1<<0) != 0 {
+		v.LambdaFunctionArn = vals[0]
+	}
+	if present&(1<<1) != 0 {
+		v.OutboundEventsHTTPSEndpoint = vals[1]
+	}
+	return true
+}
+
 func (v *PutRetentionSettingsRequest) validate(path string) error {
 	if v.AccountId == "" {
 		return errRequired("accountId")
@@ -4801,6 +4858,18 @@ func (v *UpdateRoomRequest) validate(path string) error {
 	return nil
 }
 
+func (v *UpdateRoomRequest) decodeFast(body []byte) bool {
+	var vals [1]string
+	present, ok := parseStringsObject(body, []string{"Name"}, vals[:])
+	if !ok {
+		return false
+	}
+	if present&(1<<0) != 0 {
+		v.Name = vals[0]
+	}
+	return true
+}
+
 func (v *UpdateUserRequest) validate(path string) error {
 	if v.AccountId == "" {
 		return errRequired("accountId")
@@ -5052,10 +5121,15 @@ var appendJSONTypes = []any{
 // fastDecoderTypes holds a nil pointer to every input with a generated
 // decodeFast; the tests check each one against encoding/json.
 var fastDecoderTypes = []any{
+	(*AssociatePhoneNumberWithUserRequest)(nil),
 	(*BatchDeletePhoneNumberRequest)(nil),
 	(*BatchSuspendUserRequest)(nil),
 	(*BatchUnsuspendUserRequest)(nil),
+	(*CreateAccountRequest)(nil),
+	(*CreateMeetingDialOutRequest)(nil),
 	(*DisassociateSigninDelegateGroupsFromAccountRequest)(nil),
+	(*PutEventsConfigurationRequest)(nil),
+	(*UpdateRoomRequest)(nil),
 }
 
 var patternAccountName = hasNonSpace{} // .*\S.*

@@ -62,6 +62,9 @@ type benchConfig struct {
 	Keep         bool
 	FailOnErrors bool
 	CPUProfile   string
+	Account      string // with --endpoint and no seed phase: the account the load uses
+	AccessKey    string
+	SecretKey    string
 
 	endpoints []string // Endpoint's servers
 	bin       string   // the binary whose serve command runs the nodes
@@ -84,6 +87,9 @@ func parseBenchFlags(args []string) (benchConfig, error) {
 	fs.BoolVar(&c.Keep, "keep", false, "keep the temporary data directory")
 	fs.BoolVar(&c.FailOnErrors, "fail-on-errors", false, "exit with status 1 when any load request got no 200 answer")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the load tool's own CPU profile (the client side) to this file")
+	fs.StringVar(&c.Account, "account", "", "with --endpoint and no seed phase: the account id the load phases use, with --users synthetic user ids u00000000, u00000001, ... (as nostore: lists them; default "+syntheticAccount+")")
+	fs.StringVar(&c.AccessKey, "access-key", benchAccessKey, "SigV4 access key id of the load's requests (the servers bench starts know only the default)")
+	fs.StringVar(&c.SecretKey, "secret-key", benchSecretKey, "SigV4 secret access key of the load's requests")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -209,7 +215,7 @@ func bench(ctx context.Context, c benchConfig, out io.Writer) error {
 			fmt.Fprintf(out, "  node %d: %s\n", i+1, u)
 		}
 	}
-	clients := newBenchClients(urls, c.Concurrency)
+	clients := newBenchClientsKey(urls, c.Concurrency, c.AccessKey, c.SecretKey)
 	if phases["seed"] {
 		start := time.Now()
 		acct, ids, err = clients[0].seed(ctx, c.Users, 2)
@@ -223,7 +229,13 @@ func bench(ctx context.Context, c benchConfig, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "seed%s: %d users in %s (%.0f users/s)\n", via, len(ids), d.Round(time.Millisecond), float64(len(ids))/d.Seconds())
 	} else if acct == "" && (phases["batch"] || phases["list"] || phases["get"]) {
-		return errors.New("the load phases need the seed or seed-direct phase")
+		if len(c.endpoints) == 0 {
+			return errors.New("the load phases need the seed or seed-direct phase (or --endpoint, which can run them on synthetic ids)")
+		}
+		// A server bench did not seed, such as a nostore: server or a
+		// reference server that checks no ids against a store.
+		acct, ids = syntheticIDs(c.Account, c.Users)
+		fmt.Fprintf(out, "no seed: account %s, %d synthetic user ids (u%08d...)\n", acct, len(ids), 0)
 	}
 	if phases["restart"] && nodes != nil {
 		// Every node stops (one after the other, gracefully), then every
@@ -522,11 +534,34 @@ type benchClient struct {
 // newBenchClients returns one client per server, each with conns
 // connections for the load workers.
 func newBenchClients(urls []string, conns int) []*benchClient {
+	return newBenchClientsKey(urls, conns, benchAccessKey, benchSecretKey)
+}
+
+// newBenchClientsKey is newBenchClients signing with another key.
+func newBenchClientsKey(urls []string, conns int, accessKey, secretKey string) []*benchClient {
 	cls := make([]*benchClient, len(urls))
 	for i, u := range urls {
 		cls[i] = newBenchClient(u, conns)
+		cls[i].creds = aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey}
 	}
 	return cls
+}
+
+// syntheticAccount is the account the load uses against an --endpoint it
+// did not seed, unless --account names another.
+const syntheticAccount = "00000000-0000-4000-8000-000000000001"
+
+// syntheticIDs returns the account (acct, or syntheticAccount) and users
+// ids named as the nostore: store lists them.
+func syntheticIDs(acct string, users int) (string, []string) {
+	if acct == "" {
+		acct = syntheticAccount
+	}
+	ids := make([]string, max(users, 1))
+	for i := range ids {
+		ids[i] = fmt.Sprintf("u%08d", i)
+	}
+	return acct, ids
 }
 
 func newBenchClient(base string, conns int) *benchClient {

@@ -236,3 +236,26 @@ func TestBench_NostoreNodes(t *testing.T) {
 		}
 	}
 }
+
+// TestBench_EndpointNoSeed drives an --endpoint bench did not seed: the
+// load phases run on --account and synthetic user ids.
+func TestBench_EndpointNoSeed(t *testing.T) {
+	f := newFakeChime(t, false)
+	c, err := parseBenchFlags([]string{"--endpoint", f.URL, "--concurrency", "2", "--users", "10", "--account", "acct",
+		"--duration", "200ms", "--phases", "batch,get", "--baseline=false", "--fail-on-errors"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := bench(context.Background(), c, &out); err != nil {
+		t.Fatalf("bench: %v\n%s", err, out.String())
+	}
+	if got := out.String(); !strings.Contains(got, "no seed: account acct, 10 synthetic user ids") {
+		t.Errorf("output lacks the synthetic ids line:\n%s", got)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.requests["batch"] == 0 || f.requests["get"] == 0 {
+		t.Errorf("requests %v, want batch and get calls", f.requests)
+	}
+}

@@ -181,7 +181,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if logOut == nil {
 		logOut = os.Stderr
 	}
-	logger := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: level}))
+	logBuf := newLogBuffer(logOut)
+	defer logBuf.Flush()
+	logger := slog.New(batchedRequests{slog.NewJSONHandler(logBuf, &slog.HandlerOptions{Level: level}), logBuf})
 	target, err := resolveDB(m.Config.DB)
 	if err != nil {
 		return err

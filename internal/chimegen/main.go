@@ -535,7 +535,13 @@ func (g *gen) fastDecoder(name string, s *shape) {
 			body = append(body, f)
 		}
 	}
-	if len(body) != 1 || body[0].goType != "[]string" || len(g.bits[name]) > 0 {
+	if len(g.bits[name]) > 0 || len(body) == 0 {
+		return
+	}
+	if g.stringsDecoder(name, body) {
+		return
+	}
+	if len(body) != 1 || body[0].goType != "[]string" {
 		return
 	}
 	f := body[0]
@@ -546,6 +552,35 @@ func (g *gen) fastDecoder(name string, s *shape) {
 	g.p("return ok")
 	g.p("}")
 	g.p("")
+}
+
+// stringsDecoder writes decodeFast for an input whose body members are all
+// strings (at most 8): parseStringsObject reads the plain form of such a
+// body, each member at most once and spelled exactly, and decodeBody hands
+// every other body to encoding/json. It reports whether it wrote one.
+func (g *gen) stringsDecoder(name string, body []wireField) bool {
+	if len(body) > 8 {
+		return false
+	}
+	keys := make([]string, len(body))
+	for i, f := range body {
+		if f.goType != "string" {
+			return false
+		}
+		keys[i] = fmt.Sprintf("%q", f.name)
+	}
+	g.fastDecoders = append(g.fastDecoders, name)
+	g.p("func (v *%s) decodeFast(body []byte) bool {", name)
+	g.p("var vals [%d]string", len(body))
+	g.p("present, ok := parseStringsObject(body, []string{%s}, vals[:])", strings.Join(keys, ", "))
+	g.p("if !ok { return false }")
+	for i, f := range body {
+		g.p("if present&(1<<%d) != 0 { v.%s = vals[%d] }", i, f.name, i)
+	}
+	g.p("return true")
+	g.p("}")
+	g.p("")
+	return true
 }
 
 // appenderList names every structure with an appendJSON, so the tests
