@@ -110,6 +110,68 @@ func (t readTx) userSlot(accountID, userID string) (*openchime.User, uint32, err
 	return nil, 0, userNotFound(userID)
 }
 
+var _ openchime.UserBatchReader = readTx{}
+
+// UsersByID implements openchime.UserBatchReader: what a User call per id
+// returns (an id named twice gives two copies), the users decoded into one
+// block.
+func (t readTx) UsersByID(_ context.Context, accountID string, ids []string) ([]*openchime.User, error) {
+	return t.usersByID(accountID, ids, nil, nil)
+}
+
+// usersByID decodes the users of the account with the ids into one block
+// and returns them; an id for which skip is true (an overlay's) is passed
+// over, and found, when not nil, is told the slot of each user decoded.
+func (t readTx) usersByID(accountID string, ids []string, skip func(id string) bool, found func(u *openchime.User, slot uint32)) ([]*openchime.User, error) {
+	set := t.st.users[accountID]
+	if set == nil || len(ids) == 0 {
+		return nil, nil
+	}
+	block := make([]openchime.User, len(ids))
+	out := make([]*openchime.User, 0, len(ids))
+	for _, id := range ids {
+		if skip != nil && skip(id) {
+			continue
+		}
+		slot, ok := set.slotOf(id)
+		if !ok {
+			continue
+		}
+		u := &block[len(out)]
+		if err := decodeUserInto(u, accountID, set.rec(slot)); err != nil {
+			return nil, err
+		}
+		if found != nil {
+			found(u, slot)
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// UsersByEmail implements openchime.UserBatchReader: what a UserByEmail
+// call per normalised email returns, the users decoded into one block.
+func (t readTx) UsersByEmail(_ context.Context, accountID string, emails []string) ([]*openchime.User, error) {
+	set := t.st.users[accountID]
+	if set == nil || len(emails) == 0 {
+		return nil, nil
+	}
+	block := make([]openchime.User, len(emails))
+	out := make([]*openchime.User, 0, len(emails))
+	for _, email := range emails {
+		rec, ok := set.byEmail(email)
+		if !ok {
+			continue
+		}
+		u := &block[len(out)]
+		if err := decodeUserInto(u, accountID, rec); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
 func (t readTx) UserByEmail(_ context.Context, accountID, email string) (*openchime.User, error) {
 	if set := t.st.users[accountID]; set != nil {
 		if rec, ok := set.byEmail(email); ok {
@@ -369,6 +431,60 @@ func (t *wtx) User(ctx context.Context, accountID, userID string) (*openchime.Us
 		t.seen[k] = seenUser{slot: slot, email: openchime.NormalizeEmail(u.PrimaryEmail)}
 	}
 	return u, err
+}
+
+var (
+	_ openchime.UserBatchReader = (*wtx)(nil)
+	_ openchime.UserBatchWriter = (*wtx)(nil)
+)
+
+// UsersByID implements openchime.UserBatchReader: what a User call per id
+// returns, its own writes first, and like User it remembers where it found
+// each user of the base for the commit and PutUser's email check. The base's
+// users are decoded into one block.
+func (t *wtx) UsersByID(_ context.Context, accountID string, ids []string) ([]*openchime.User, error) {
+	var skip func(string) bool
+	if len(t.users) > 0 {
+		skip = func(id string) bool { _, ok := t.users[ukey{accountID, id}]; return ok }
+	}
+	if t.seen == nil {
+		t.seen = make(map[ukey]seenUser, len(ids))
+	}
+	out, err := t.base.usersByID(accountID, ids, skip, func(u *openchime.User, slot uint32) {
+		t.seen[ukey{accountID, u.ID}] = seenUser{slot: slot, email: openchime.NormalizeEmail(u.PrimaryEmail)}
+	})
+	if err != nil || skip == nil {
+		return out, err
+	}
+	for _, id := range ids {
+		if u, ok := t.users[ukey{accountID, id}]; ok {
+			out = append(out, u.Clone())
+		}
+	}
+	return out, nil
+}
+
+// UsersByEmail implements openchime.UserBatchReader: what a UserByEmail call
+// per normalised email returns.
+func (t *wtx) UsersByEmail(_ context.Context, accountID string, emails []string) ([]*openchime.User, error) {
+	ids := make([]string, 0, len(emails))
+	for _, email := range emails {
+		if id := t.emailOwner(accountID, email); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return t.UsersByID(context.Background(), accountID, ids)
+}
+
+// PutUsers implements openchime.UserBatchWriter: PutUser for each user, in
+// order.
+func (t *wtx) PutUsers(ctx context.Context, users []*openchime.User) error {
+	for _, u := range users {
+		if err := t.PutUser(ctx, u); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // slotOf tells the commit where the transaction found a user.
