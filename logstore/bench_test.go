@@ -154,3 +154,39 @@ func BenchmarkStore_Open(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkTx_Read50Users reads 50 random users in a write transaction that
+// writes nothing, the batch calls' read under the writer lock: one User call
+// per id against one UsersByID.
+func BenchmarkTx_Read50Users(b *testing.B) {
+	s, acct, ids := seedBench(b, logstore.Options{NoSync: true})
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := make([]string, 50)
+	for _, batch := range []bool{false, true} {
+		name := map[bool]string{false: "User", true: "UsersByID"}[batch]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for j := range pick {
+					pick[j] = ids[rng.IntN(len(ids))]
+				}
+				err := s.Update(ctx, func(tx openchime.Tx) error {
+					if batch {
+						_, err := tx.(openchime.UserBatchReader).UsersByID(ctx, acct, pick)
+						return err
+					}
+					for _, id := range pick {
+						if _, err := tx.User(ctx, acct, id); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
