@@ -36,26 +36,15 @@ func (c *conn) takeBegin() string {
 	return b
 }
 
-// Exec implements sqlutil.Querier.
+// Exec implements sqlutil.Querier: a Query whose rows, if any, are
+// dropped, so that BEGIN is pipelined with it the same way.
 func (c *conn) Exec(ctx context.Context, query string, args ...any) error {
 	c.wrote = true
-	begin := c.takeBegin()
-	if begin == "" {
-		_, err := c.conn.Exec(ctx, query, args...)
+	rows, err := c.Query(ctx, query, args...)
+	if err != nil {
 		return err
 	}
-	b := &pgx.Batch{}
-	b.Queue(begin)
-	b.Queue(query, args...)
-	br := c.conn.SendBatch(ctx, b)
-	_, err := br.Exec()
-	if err == nil {
-		_, err = br.Exec()
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return rows.Close()
 }
 
 // Query implements sqlutil.Querier.
