@@ -106,8 +106,12 @@ func scanLog(path string, data []byte, last bool, fn func(off int, seq uint64, p
 	if n, ok := damagedLength(data, off); ok {
 		return bad(fmt.Sprintf("the frame's length field is damaged: its checksum matches %d bytes of payload", n))
 	}
-	if at, ok := nextValidFrame(data, off+1); ok {
+	budget := searchBudget(data)
+	if at, ok := nextValidFrame(data, off+1, r.last, &budget); ok {
 		return bad(fmt.Sprintf("a torn frame followed by a valid frame at offset %d", at))
+	}
+	if budget < 0 {
+		return bad("a torn frame followed by more damaged data than can be searched for a valid frame")
 	}
 	r.torn = len(data) - off
 	return r, nil
@@ -169,13 +173,33 @@ func damagedLength(data []byte, off int) (int, bool) {
 	return 0, false
 }
 
+// seqWindow is how far past the last good frame's seq a frame found after
+// damage may be numbered: nextValidFrame checksums only candidates whose
+// payload starts with such a seq, which rules out almost every offset of
+// damaged or unrelated bytes before any checksum is computed.
+const seqWindow = 1 << 16
+
+// searchBudget is how many bytes nextValidFrame may checksum in data. It is
+// a backstop for bytes the seq test does not rule out: each candidate whose
+// length field fits is checksummed whole, and unbounded, a search over a
+// damaged 64 MiB tail took minutes.
+func searchBudget(data []byte) int { return 64*len(data) + 64<<20 }
+
 // nextValidFrame returns the offset of the first frame at or after from that
-// verifies.
-func nextValidFrame(data []byte, from int) (int, bool) {
+// verifies and is numbered in (after, after+seqWindow]. It spends budget on
+// the bytes it checksums; when the budget goes below zero it gives up, and
+// the caller must not read that as "no frame".
+func nextValidFrame(data []byte, from int, after uint64, budget *int) (int, bool) {
 	for p := from; p+frameHeader < len(data); p++ {
 		size := binary.LittleEndian.Uint32(data[p:])
 		if size == 0 || size > maxFrame || int(size) > len(data)-p-frameHeader {
 			continue
+		}
+		if seq, err := readSeq(data[p+frameHeader : p+frameHeader+int(size)]); err != nil || seq <= after || seq > after+seqWindow {
+			continue
+		}
+		if *budget -= int(size); *budget < 0 {
+			return 0, false
 		}
 		if _, _, ok := nextFrame(data[p:]); ok {
 			return p, true

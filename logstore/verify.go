@@ -154,15 +154,20 @@ func Repair(dir string) (*RepairReport, error) {
 	}
 	// What is dropped: every valid frame found after the damage, here and
 	// in the later logs.
+	// Frames are numbered in order, each log on from the one before, so
+	// each search looks for a frame numbered after the last one found.
+	after := s.seq
 	seen := func(b []byte) {
+		budget := searchBudget(b)
 		for p := 0; ; p++ {
-			at, ok := nextValidFrame(b, p)
+			at, ok := nextValidFrame(b, p, after, &budget)
 			if !ok {
 				return
 			}
 			payload, n, _ := nextFrame(b[at:])
-			if seq, err := readSeq(payload); err == nil && seq > rep.MaxDropped {
-				rep.MaxDropped = seq
+			if seq, err := readSeq(payload); err == nil {
+				after = seq
+				rep.MaxDropped = max(rep.MaxDropped, seq)
 			}
 			p = at + n - 1
 		}
