@@ -27,3 +27,18 @@ func TestReadAll_IsReadAllOfLimitReader(t *testing.T) {
 		t.Errorf("readAll of a failing reader = %v", err)
 	}
 }
+
+// TestReadAll_DeclaredLengthIsNotTrusted: a request that declares a large
+// body and sends one byte reserves no more than preallocMax; before the cap
+// an unauthenticated client could make the server hold a buffer of the
+// declared size (1 MiB on the API, 16 MiB on the control plane) per
+// connection.
+func TestReadAll_DeclaredLengthIsNotTrusted(t *testing.T) {
+	got, err := readAll(strings.NewReader("x"), 1<<30, 16<<20)
+	if err != nil || string(got) != "x" {
+		t.Fatalf("readAll = %q, %v", got, err)
+	}
+	if cap(got) > preallocMax {
+		t.Fatalf("a 1-byte body declared as 1 GiB reserved %d bytes, want at most %d", cap(got), preallocMax)
+	}
+}

@@ -58,8 +58,8 @@ type Server struct {
 	// it): /_openchime/clock sets, freezes and advances it. Nil disables that
 	// route.
 	Clock *openchime.ControlClock
-	// Ready checks readiness for GET /_openchime/ready (ready.go): nil
-	// means ready. Nil uses StoreReady(Service.Store).
+	// Ready checks readiness for GET /_openchime/ready (ready.go); nil
+	// uses StoreReady(Service.Store).
 	Ready func(context.Context) error
 	// Info is the identity GET /_openchime/info reports; the server adds
 	// its uptime.
@@ -276,13 +276,18 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return body, nil
 }
 
+// preallocMax bounds the buffer readAll reserves from a declared length.
+const preallocMax = 64 << 10
+
 // readAll is io.ReadAll(io.LimitReader(r, max)) that starts with room for
 // a body of the declared length (and the read that finds its end), instead
-// of growing from 512 bytes through copies.
+// of growing from 512 bytes through copies. The declared length is the
+// client's word, read before the request is authenticated, so what it
+// reserves is capped at preallocMax; a larger body grows as it arrives.
 func readAll(r io.Reader, declared, max int64) ([]byte, error) {
 	n := int64(512)
 	if declared > 0 {
-		n = min(declared+1, max)
+		n = min(declared+1, max, preallocMax)
 	}
 	b := make([]byte, 0, n)
 	for int64(len(b)) < max {
