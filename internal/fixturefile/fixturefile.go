@@ -61,7 +61,16 @@ func YAMLToJSON(data []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// MaxJSON bounds the JSON a YAML fixture may expand to. yaml.v3 does not
+// limit aliases when decoding into a yaml.Node, and each alias is written
+// out again whole, so a few hundred bytes of nested aliases ("billion
+// laughs") would otherwise expand to gigabytes.
+const MaxJSON = 64 << 20
+
 func writeJSON(buf *bytes.Buffer, n *yaml.Node) error {
+	if buf.Len() > MaxJSON {
+		return fmt.Errorf("line %d: the fixture expands to more than %d MiB of JSON (aliases repeated too often?)", n.Line, MaxJSON>>20)
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) != 1 {
