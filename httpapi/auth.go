@@ -132,10 +132,12 @@ func authError(err error) error {
 }
 
 // checkAdminToken guards the control plane: with an admin token configured,
-// every route but GET /_openchime/health and /_openchime/ready needs
-// "Authorization: Bearer <token>": a load balancer's probe cannot send one.
+// every route but GET (and HEAD, which the GET routes also serve)
+// /_openchime/health and /_openchime/ready needs "Authorization: Bearer
+// <token>": a load balancer's probe cannot send one.
 func (s *Server) checkAdminToken(r *http.Request) error {
-	if s.AdminToken == "" || (r.Method == http.MethodGet && (r.URL.Path == "/_openchime/health" || r.URL.Path == "/_openchime/ready")) {
+	probe := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if s.AdminToken == "" || (probe && (r.URL.Path == "/_openchime/health" || r.URL.Path == "/_openchime/ready")) {
 		return nil
 	}
 	for _, p := range s.SelfAuthPrefixes {

@@ -48,6 +48,19 @@ func TestServer_Ready(t *testing.T) {
 			t.Fatalf("ready = %d %s, want 200 ready (without the admin token)", status, body)
 		}
 	})
+	t.Run("HEAD", func(t *testing.T) {
+		// A load balancer may probe with HEAD, and sends no token either.
+		for _, path := range []string{"/_openchime/ready", "/_openchime/health"} {
+			resp, err := http.Head(ts.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("HEAD %s = %d, want 200 without the admin token", path, resp.StatusCode)
+			}
+		}
+	})
 	t.Run("StoreDown", func(t *testing.T) {
 		store.down = true
 		defer func() { store.down = false }()
