@@ -266,7 +266,7 @@ func bench(ctx context.Context, c benchConfig, out io.Writer) error {
 		for i, n := range nodes {
 			urls[i] = n.url
 		}
-		clients = newBenchClients(urls, c.Concurrency)
+		clients = newBenchClientsKey(urls, c.Concurrency, c.AccessKey, c.SecretKey)
 	}
 
 	results := runPhases(ctx, out, clients, c, phases, acct, ids)

@@ -8,10 +8,6 @@ import (
 	"github.com/openchime/openchime/logstore"
 )
 
-// runRepair is `openchime repair --db log:DIR`: it cuts the log store's log
-// at the last good frame before the damage that keeps the store from
-// opening, keeps a copy of what it cuts and says how many transactions it
-// drops. It refuses while a server holds the directory.
 // parseDBOnly parses the arguments of a command whose only flag is --db
 // (repair, verify) and resolves it.
 func parseDBOnly(cmd, usage string, args []string) (dbTarget, error) {
@@ -30,6 +26,10 @@ func parseDBOnly(cmd, usage string, args []string) (dbTarget, error) {
 	return t, nil
 }
 
+// runRepair is `openchime repair --db log:DIR`: it cuts the log store's log
+// at the last good frame before the damage that keeps the store from
+// opening, keeps a copy of what it cuts and says how many transactions it
+// drops. It refuses while a server holds the directory.
 func runRepair(args []string, stdout io.Writer) error {
 	t, err := parseDBOnly("repair", "the log store to repair: log:DIR or its directory (env OPENCHIME_DB)", args)
 	if err != nil {
