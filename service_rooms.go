@@ -540,10 +540,7 @@ func (s *Service) prefetchMembers(ctx context.Context, tx Tx, room *Room, items 
 	if err != nil {
 		return nil, err
 	}
-	// addMember reads the collaboration settings for each member: fetched
-	// with the rest, they cost no round trip of their own.
-	keys := make([]ResourceKey, 0, 2*len(ids)+1)
-	keys = append(keys, ResourceKey{Kind: kindConfig, ID: configCollabID})
+	keys := make([]ResourceKey, 0, 2*len(ids))
 	for _, id := range ids {
 		keys = append(keys, ResourceKey{Kind: kindMembership, ID: membershipID(room.ID, id)},
 			ResourceKey{Kind: kindCollabCount, ID: "member-rooms/" + id})
