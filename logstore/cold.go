@@ -100,6 +100,13 @@ func (c *coldFiles) resume(cur uint32, size int64) error {
 	if err != nil {
 		return err
 	}
+	// Refused before anything is written: the segment is created when it
+	// is missing, and the later ones removed.
+	if path := filepath.Join(c.dir, coldName(cur)); size > 0 {
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			return &CorruptError{Path: path, Why: fmt.Sprintf("the segment is missing; the snapshot refers to %d bytes of it", size)}
+		}
+	}
 	if c.dry {
 		var have int64
 		if info, err := os.Stat(filepath.Join(c.dir, coldName(cur))); err == nil {
@@ -435,6 +442,12 @@ func (c *coldFiles) verifyRecords(st *state) (int, error) {
 	var buf []byte
 	for _, seg := range segs {
 		path := filepath.Join(c.dir, coldName(seg))
+		// A segment the snapshot refers to must exist: opening it the
+		// usual way would create it empty, writing into a store that is
+		// about to be refused.
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			return n, &CorruptError{Path: path, Why: fmt.Sprintf("the segment is missing; the snapshot refers to %d records in it", len(bySeg[seg]))}
+		}
 		f, err := c.file(seg)
 		if err != nil {
 			return n, err

@@ -251,3 +251,29 @@ func TestRepair_RefusesWhileOpen(t *testing.T) {
 		t.Fatal("verify ran on an open store")
 	}
 }
+
+// TestStore_MissingColdSegmentRefused: a cold segment the snapshot refers
+// to that is gone refuses the open, naming it, and the refused open leaves
+// it gone rather than creating it empty.
+func TestStore_MissingColdSegmentRefused(t *testing.T) {
+	dir, _, _ := crashedStore(t)
+	segs, _ := filepath.Glob(filepath.Join(dir, "cold-*.dat"))
+	if len(segs) == 0 {
+		t.Fatal("the crashed store has no cold segment")
+	}
+	if err := os.Remove(segs[0]); err != nil {
+		t.Fatal(err)
+	}
+	s, err := logstore.Open(dir)
+	if err == nil {
+		s.Close()
+		t.Fatal("the store opened without a cold segment its snapshot refers to")
+	}
+	var ce *logstore.CorruptError
+	if !errors.As(err, &ce) || ce.Path != segs[0] || !strings.Contains(ce.Why, "missing") {
+		t.Fatalf("err = %v, want a *CorruptError naming %s as missing", err, segs[0])
+	}
+	if _, err := os.Stat(segs[0]); !os.IsNotExist(err) {
+		t.Errorf("the refused open created %s (stat: %v)", segs[0], err)
+	}
+}
