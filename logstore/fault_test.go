@@ -206,8 +206,14 @@ func TestStore_FsyncFailureAcknowledgesNothingMore(t *testing.T) {
 	}
 	err := s.View(context.Background(), func(openchime.ReadTx) error { return nil })
 	wantUnavailable(t, "a read", err, "restarted")
+	logsBefore, _ := filepath.Glob(filepath.Join(dir, "wal-*.log"))
 	if err := s.Checkpoint(); err == nil {
 		t.Error("a checkpoint succeeded after the failed fsync: it would make the refused write durable")
+	}
+	// The failed log gets no successor: its last frames may not be on
+	// disk, and a next log would begin after them.
+	if logsAfter, _ := filepath.Glob(filepath.Join(dir, "wal-*.log")); len(logsAfter) != len(logsBefore) {
+		t.Errorf("the failed checkpoint left logs %v, had %v", logsAfter, logsBefore)
 	}
 	got := reopened(t, dir)
 	want["u00002"] = "" // refused: either outcome
