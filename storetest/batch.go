@@ -98,62 +98,45 @@ func testRowLockedUpdates(t *testing.T, s openchime.Store) {
 	MustPutUser(t, s, user("a", "u2", "sam@example.com", base))
 	ctx := openchime.WithRowLocks(context.Background())
 	const workers, rounds = 4, 10
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*rounds)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range rounds {
-				errs <- s.Update(ctx, func(tx openchime.Tx) error {
-					if _, err := tx.Account(ctx, "a"); err != nil {
-						return err
-					}
-					users := []*openchime.User{}
-					// Half the rounds read through the batch read, if the
-					// store has one, which is asked for the users in the
-					// order of the worker and must lock them in an order of
-					// its own; the others read one user at a time, in one
-					// order, as a single-user path does.
-					ids := []string{"u1", "u2"}
-					if r, ok := tx.(openchime.UserBatchReader); ok && i%2 == 0 {
-						if w%2 == 1 {
-							ids = []string{"u2", "u1"}
-						}
-						list, err := r.UsersByID(ctx, "a", ids)
-						if err != nil {
-							return err
-						}
-						users = list
-					} else {
-						for _, id := range ids {
-							u, err := tx.User(ctx, "a", id)
-							if err != nil {
-								return err
-							}
-							users = append(users, u)
-						}
-					}
-					for _, u := range users {
-						var n int
-						fmt.Sscan(u.DisplayName, &n)
-						u.DisplayName = fmt.Sprint(n + 1)
-						if err := tx.PutUser(ctx, u); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatalf("row-locked update: %v", err)
+	updateConcurrently(t, s, ctx, workers, rounds, func(tx openchime.Tx, w, i int) error {
+		if _, err := tx.Account(ctx, "a"); err != nil {
+			return err
 		}
-	}
+		users := []*openchime.User{}
+		// Half the rounds read through the batch read, if the
+		// store has one, which is asked for the users in the
+		// order of the worker and must lock them in an order of
+		// its own; the others read one user at a time, in one
+		// order, as a single-user path does.
+		ids := []string{"u1", "u2"}
+		if r, ok := tx.(openchime.UserBatchReader); ok && i%2 == 0 {
+			if w%2 == 1 {
+				ids = []string{"u2", "u1"}
+			}
+			list, err := r.UsersByID(ctx, "a", ids)
+			if err != nil {
+				return err
+			}
+			users = list
+		} else {
+			for _, id := range ids {
+				u, err := tx.User(ctx, "a", id)
+				if err != nil {
+					return err
+				}
+				users = append(users, u)
+			}
+		}
+		for _, u := range users {
+			var n int
+			fmt.Sscan(u.DisplayName, &n)
+			u.DisplayName = fmt.Sprint(n + 1)
+			if err := tx.PutUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	for _, u := range readUsers(t, s, openchime.UserFilter{AccountID: "a"}) {
 		if u.DisplayName != fmt.Sprint(workers*rounds) {
 			t.Errorf("user %s counter = %s, want %d (lost updates)", u.ID, u.DisplayName, workers*rounds)
@@ -432,52 +415,35 @@ func testRowLockedResources(t *testing.T, s openchime.Store) {
 		t.Fatal(err)
 	}
 	const workers, rounds = 4, 10
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*rounds)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range rounds {
-				errs <- s.Update(ctx, func(tx openchime.Tx) error {
-					if _, err := tx.Account(ctx, "a"); err != nil {
-						return err
-					}
-					keys := []openchime.ResourceKey{{Kind: "count", ID: "c1"}, {Kind: "count", ID: "c2"}}
-					// One by one, the counters are read in one order, as
-					// the Service reads a batch's rows; the batch read
-					// is asked for them in either.
-					if r, ok := tx.(openchime.ResourceBatchReader); ok && i%2 == 0 {
-						if w%2 == 1 {
-							keys[0], keys[1] = keys[1], keys[0]
-						}
-						if _, err := r.ResourcesByKey(ctx, keys); err != nil {
-							return err
-						}
-					}
-					for _, k := range keys {
-						c, err := tx.Resource(ctx, k.Kind, k.ID)
-						if err != nil {
-							return err
-						}
-						var n int
-						fmt.Sscan(string(c.Data), &n)
-						if err := tx.PutResource(ctx, counter(k.ID, n+1)); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatalf("row-locked update: %v", err)
+	updateConcurrently(t, s, ctx, workers, rounds, func(tx openchime.Tx, w, i int) error {
+		if _, err := tx.Account(ctx, "a"); err != nil {
+			return err
 		}
-	}
+		keys := []openchime.ResourceKey{{Kind: "count", ID: "c1"}, {Kind: "count", ID: "c2"}}
+		// One by one, the counters are read in one order, as
+		// the Service reads a batch's rows; the batch read
+		// is asked for them in either.
+		if r, ok := tx.(openchime.ResourceBatchReader); ok && i%2 == 0 {
+			if w%2 == 1 {
+				keys[0], keys[1] = keys[1], keys[0]
+			}
+			if _, err := r.ResourcesByKey(ctx, keys); err != nil {
+				return err
+			}
+		}
+		for _, k := range keys {
+			c, err := tx.Resource(ctx, k.Kind, k.ID)
+			if err != nil {
+				return err
+			}
+			var n int
+			fmt.Sscan(string(c.Data), &n)
+			if err := tx.PutResource(ctx, counter(k.ID, n+1)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	err = s.View(ctx, func(tx openchime.ReadTx) error {
 		for _, id := range []string{"c1", "c2"} {
 			c, err := tx.Resource(ctx, "count", id)
@@ -492,5 +458,30 @@ func testRowLockedResources(t *testing.T, s openchime.Store) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// updateConcurrently runs workers goroutines that each run rounds Updates of
+// fn (w is the worker, i the round) at once, and fails the test on the first
+// error.
+func updateConcurrently(t *testing.T, s openchime.Store, ctx context.Context, workers, rounds int, fn func(tx openchime.Tx, w, i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*rounds)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range rounds {
+				errs <- s.Update(ctx, func(tx openchime.Tx) error { return fn(tx, w, i) })
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("row-locked update: %v", err)
+		}
 	}
 }
