@@ -121,6 +121,8 @@ func TestConfig_Validate(t *testing.T) {
 		{"--audit-retention", "-1s"},
 		{"--gogc", "0"},
 		{"--gogc", "lots"},
+		{"--gc-floor", "lots"},
+		{"--gc-floor", "-1MiB"},
 		{"--db", "log:"},
 		{"extra"},
 	} {

@@ -216,6 +216,19 @@ func TestSnapshot_BetweenStores(t *testing.T) {
 	}
 }
 
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]uint64{"0": 0, "64MiB": 64 << 20, "512MB": 512 << 20, "1GiB": 1 << 30, "4096": 4096, "10KiB": 10 << 10, "7B": 7} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "MiB", "-1MiB", "1.5GiB", "64 mib", "99999999999GiB"} {
+		if got, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) = %d, want an error", in, got)
+		}
+	}
+}
+
 // TestConfig_GCPercent checks where serve's GOGC comes from: --gogc, else
 // the GOGC environment variable, else 25 with the log store and Go's value
 // with the others.
