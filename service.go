@@ -333,7 +333,7 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 		if a.Status == AccountSuspended {
 			return Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", accountID)
 		}
-		found, err := usersByID(ctx, tx, accountID, ids)
+		found, err := usersAt(ctx, tx, accountID, ids)
 		if err != nil {
 			return err
 		}
@@ -342,7 +342,7 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 				errs = append(errs, *ue)
 				continue
 			}
-			u := found[id]
+			u := found[i]
 			if u == nil || u.Removed() {
 				errs = append(errs, UserError{UserID: id, Code: NotFound, Message: ErrorMessage(userNotFound(accountID, id))})
 				continue
@@ -368,7 +368,11 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 			bb, ab, c = appendUserChange(bb, ab, &before, u)
 			changes = append(changes, c)
 		}
-		if err := putUsersInOrder(ctx, tx, changed); err != nil {
+		// No sort by email (putUsersInOrder): these rows are locked already,
+		// read under WithRowLocks (PostgreSQL: FOR UPDATE, in id order), and
+		// a status or removal changes no indexed column, so the order of the
+		// writes cannot deadlock; the other stores have one writer.
+		if err := putUsers(ctx, tx, changed); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, op, accountID, changes...)
