@@ -233,6 +233,11 @@ func (m *Main) Run(ctx context.Context) error {
 		// about half a snapshot) are freed after.
 		debug.SetGCPercent(-1)
 	}
+	if target.Kind == kindNoStore {
+		// Issue 19: nostore: is a benchmark baseline; a server on it must
+		// not be mistaken for one that keeps what it is sent.
+		logger.Warn("--db nostore: STORES NOTHING: every write is dropped and every read is made up; use it only as a benchmark baseline", "db", m.Config.DB)
+	}
 	store, err := target.open(ctx)
 	floor, _ := parseSize(m.Config.GCFloor)
 	defer gcfloor.Start(floor, gc).Stop()

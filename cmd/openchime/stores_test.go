@@ -255,3 +255,31 @@ func TestConfig_GCPercent(t *testing.T) {
 		t.Errorf("with GOGC set, the log store's GOGC comes from %s", from)
 	}
 }
+
+// TestServe_NoStoreWarns checks that a server on nostore: says in its second
+// log line, at warning level, that it stores nothing.
+func TestServe_NoStoreWarns(t *testing.T) {
+	logs := &syncBuffer{}
+	m := NewMain()
+	m.LogOutput = logs
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--db", "nostore:?users=3"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	select {
+	case <-m.Ready():
+	case err := <-done:
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(logs.String(), "\n")
+	var line struct{ Level, Msg string }
+	if len(lines) < 2 || json.Unmarshal([]byte(lines[1]), &line) != nil || line.Level != "WARN" || !strings.Contains(line.Msg, "STORES NOTHING") {
+		t.Errorf("second log line = %q; want a warning that nostore: stores nothing", lines[1:2])
+	}
+}
