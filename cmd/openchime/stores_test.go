@@ -104,23 +104,8 @@ func TestServe_DefaultStore(t *testing.T) {
 			t.Chdir(t.TempDir())
 			c.setup(t)
 			logs := &syncBuffer{}
-			m := NewMain()
-			m.LogOutput = logs
-			if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0"}); err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- m.Run(ctx) }()
-			select {
-			case <-m.Ready():
-			case err := <-done:
-				t.Fatal(err)
-			}
-			cancel()
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
+			_, stop := startMainLogging(t, logs, "--addr", "127.0.0.1:0")
+			stop()
 			first, _, _ := strings.Cut(logs.String(), "\n")
 			var line struct{ Msg, Store, Path, Why string }
 			if err := json.Unmarshal([]byte(first), &line); err != nil {
@@ -260,23 +245,8 @@ func TestConfig_GCPercent(t *testing.T) {
 // log line, at warning level, that it stores nothing.
 func TestServe_NoStoreWarns(t *testing.T) {
 	logs := &syncBuffer{}
-	m := NewMain()
-	m.LogOutput = logs
-	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--db", "nostore:?users=3"}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready():
-	case err := <-done:
-		t.Fatal(err)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	_, stop := startMainLogging(t, logs, "--addr", "127.0.0.1:0", "--db", "nostore:?users=3")
+	stop()
 	lines := strings.Split(logs.String(), "\n")
 	var line struct{ Level, Msg string }
 	if len(lines) < 2 || json.Unmarshal([]byte(lines[1]), &line) != nil || line.Level != "WARN" || !strings.Contains(line.Msg, "STORES NOTHING") {
