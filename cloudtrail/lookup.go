@@ -292,7 +292,9 @@ func (t *Trail) lookup(body []byte, account string, now time.Time) (*lookupEvent
 		}
 		// No early stop at StartTime: the clock can be set back
 		// (/_openchime/clock), so the ring is in call order, not time order.
-		if !q.inRange(c.Time) {
+		// At the records' precision, seconds: a range of one second
+		// holds the calls whose eventTime shows that second.
+		if !q.inRange(c.Time.Truncate(time.Second)) {
 			return true
 		}
 		r := t.Record(c)
@@ -308,7 +310,7 @@ func (t *Trail) lookup(body []byte, account string, now time.Time) (*lookupEvent
 			EventName:       r.EventName,
 			ReadOnly:        strconv.FormatBool(r.ReadOnly),
 			AccessKeyId:     r.UserIdentity.AccessKeyID,
-			EventTime:       json.Number(strconv.FormatFloat(float64(c.Time.UnixMilli())/1000, 'f', -1, 64)),
+			EventTime:       json.Number(strconv.FormatInt(c.Time.Unix(), 10)),
 			EventSource:     r.EventSource,
 			Username:        r.UserIdentity.Username(),
 			Resources:       r.resources,
