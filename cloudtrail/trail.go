@@ -24,10 +24,10 @@ const DefaultMaxEvents = 100000
 // the oldest calls go first when a new one would pass it.
 const DefaultMaxBytes = 64 << 20
 
-// maxKeptBody is the largest request body or response a call keeps; a
+// MaxKeptBody is the largest request body or response a call keeps; a
 // larger one is recorded as omitted, so one huge request cannot take the
 // byte budget of thousands of ordinary ones.
-const maxKeptBody = 16 << 10
+const MaxKeptBody = 16 << 10
 
 // Call is one API call as the request path saw it: raw values that cost
 // nothing to keep (strings and slices the request already holds). Record
@@ -67,7 +67,7 @@ type Call struct {
 	ErrorCode    string
 	ErrorMessage string
 	// BodyOmitted and ResponseOmitted say Add dropped a body larger than
-	// maxKeptBody; the record says {"omitted":true} in its place.
+	// MaxKeptBody; the record says {"omitted":true} in its place.
 	BodyOmitted, ResponseOmitted bool
 }
 
@@ -116,10 +116,10 @@ func (t *Trail) Add(c *Call) {
 	if c.EventID == "" {
 		c.EventID = t.IDs.UUID()
 	}
-	if len(c.Body) > maxKeptBody {
+	if len(c.Body) > MaxKeptBody {
 		c.Body, c.BodyOmitted = nil, true
 	}
-	if len(c.Response) > maxKeptBody {
+	if len(c.Response) > MaxKeptBody {
 		c.Response, c.ResponseOmitted = nil, true
 	}
 	maxBytes := t.MaxBytes

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -83,7 +84,7 @@ func TestTrail_Add_Bounds(t *testing.T) {
 	t.Run("LargeBodyOmitted", func(t *testing.T) {
 		tr := New(100, &countingIDs{})
 		c := call("111122223333", "CreateUser", t0)
-		c.Body = []byte(`{"Email":"` + strings.Repeat("a", maxKeptBody) + `"}`)
+		c.Body = []byte(`{"Email":"` + strings.Repeat("a", MaxKeptBody) + `"}`)
 		tr.Add(c)
 		var got Call
 		tr.scan(0, func(c *Call) bool { got = *c; return false })
@@ -280,3 +281,36 @@ func q3Token(t *testing.T, tr *Trail) string {
 	}
 	return tok
 }
+
+// TestTrail_Concurrent adds from several goroutines while lookups page
+// through the ring as it wraps (run with -race).
+func TestTrail_Concurrent(t *testing.T) {
+	tr := New(50, &lockedIDs{})
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 500; i++ {
+				tr.Add(call("111122223333", "ListUsers", t0.Add(time.Duration(i)*time.Millisecond)))
+			}
+		}()
+	}
+	for i := 0; i < 50; i++ {
+		if code, out := lookup(t, tr, "111122223333", `{"MaxResults":7}`); code != 200 || len(events(out)) > 7 {
+			t.Fatalf("lookup during adds: %d %v", code, out)
+		}
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+	if tr.Len() != 50 {
+		t.Errorf("Len=%d, want 50", tr.Len())
+	}
+}
+
+type lockedIDs struct {
+	mu sync.Mutex
+	countingIDs
+}
+
+func (l *lockedIDs) UUID() string { l.mu.Lock(); defer l.mu.Unlock(); return l.countingIDs.UUID() }

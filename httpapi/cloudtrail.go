@@ -32,7 +32,7 @@ func (s *Server) trace(r *http.Request, sw *statusWriter, op *Operation, caller 
 		ErrorMessage:  sw.errMsg,
 	}
 	if sw.errType == "" {
-		c.Response = sw.kept
+		c.Response, c.ResponseOmitted = sw.kept, sw.keptOmitted
 	}
 	s.Trail.Add(&c)
 }

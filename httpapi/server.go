@@ -151,9 +151,11 @@ type statusWriter struct {
 	// for the trail.
 	errType, errMsg string
 	// keep asks Write to keep a successful answer (a write's, for the
-	// trail's responseElements) in kept.
-	keep bool
-	kept []byte
+	// trail's responseElements) in kept, up to cloudtrail.MaxKeptBody;
+	// keptOmitted says a larger one was not kept.
+	keep        bool
+	keptOmitted bool
+	kept        []byte
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -168,7 +170,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 		w.status = http.StatusOK
 	}
 	if w.keep && w.status < 300 {
-		w.kept = append(w.kept, b...)
+		if len(w.kept)+len(b) <= cloudtrail.MaxKeptBody {
+			w.kept = append(w.kept, b...)
+		} else {
+			w.keep, w.keptOmitted, w.kept = false, true, nil
+		}
 	}
 	return w.ResponseWriter.Write(b)
 }
