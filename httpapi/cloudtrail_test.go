@@ -170,6 +170,16 @@ func TestServer_CloudTrail(t *testing.T) {
 			t.Errorf("session key's events=%v, want one AssumedRole call", recs)
 		}
 	})
+	t.Run("AllowedOperations", func(t *testing.T) {
+		status, out := lookupEvents(t, srv.URL, "AKIDREADONLY", "secret-r", "", "cloudtrail", `{}`)
+		if status != http.StatusForbidden || out["__type"] != "AccessDeniedException" || !strings.Contains(out["message"].(string), "cloudtrail:LookupEvents") {
+			t.Errorf("LookupEvents by a key not allowed it: %d %v, want 403 AccessDeniedException", status, out)
+		}
+		creds, err := httpapi.ParseCredentials(strings.NewReader(`{"Credentials":[{"AccessKeyId":"K","SecretAccessKey":"S","AwsAccountId":"111111111111","AllowedOperations":["LookupEvents"]}]}`))
+		if err != nil || len(creds) != 1 {
+			t.Errorf("ParseCredentials with AllowedOperations [LookupEvents]: %v", err)
+		}
+	})
 	t.Run("Errors", func(t *testing.T) {
 		for _, tc := range []struct {
 			name, key, service, body, typ string
