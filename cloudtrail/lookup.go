@@ -33,6 +33,11 @@ func Target(header string) (string, bool) {
 	return strings.CutPrefix(header, targetPrefix)
 }
 
+// lookback is how far back LookupEvents sees: "You can look up events that
+// occurred in a Region within the last 90 days" (CloudTrail's service
+// model).
+const lookback = 90 * 24 * time.Hour
+
 // ContentType is the JSON 1.1 protocol's media type.
 const ContentType = "application/x-amz-json-1.1"
 
@@ -287,7 +292,7 @@ func (t *Trail) lookup(body []byte, account string, now time.Time) (*lookupEvent
 	}
 	var last uint64
 	t.scan(q.before, func(c *Call) bool {
-		if c.AwsAccountID != account || (t.MaxAge > 0 && now.Sub(c.Time) > t.MaxAge) {
+		if c.AwsAccountID != account || (t.MaxAge > 0 && now.Sub(c.Time) > t.MaxAge) || now.Sub(c.Time) > lookback {
 			return true
 		}
 		// No early stop at StartTime: the clock can be set back

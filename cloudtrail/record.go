@@ -104,31 +104,39 @@ func ReadOnly(op string) bool {
 	return strings.HasPrefix(op, "Get") || strings.HasPrefix(op, "List") || strings.HasPrefix(op, "Search")
 }
 
+// NewRecord returns the record of a call to eventName by identity at time
+// at, with every field that is the same for all Chime calls set (version,
+// source, region, type, category, readOnly from the name); the caller adds
+// the request's own fields. It is the one place those fields are written,
+// for the trail and for anything else that sends CloudTrail records.
+func NewRecord(identity UserIdentity, eventName string, at time.Time) Record {
+	return Record{
+		EventVersion:       EventVersion,
+		UserIdentity:       identity,
+		EventTime:          at.UTC().Format(time.RFC3339),
+		EventSource:        EventSource,
+		EventName:          eventName,
+		AwsRegion:          Region,
+		ReadOnly:           ReadOnly(eventName),
+		EventType:          EventType,
+		ManagementEvent:    true,
+		RecipientAccountID: identity.AccountID,
+		EventCategory:      EventCategory,
+	}
+}
+
 // Record builds the CloudTrail record of c.
 func (t *Trail) Record(c *Call) Record {
 	identify := t.Identify
 	if identify == nil {
 		identify = DefaultIdentity
 	}
-	r := Record{
-		EventVersion:       EventVersion,
-		UserIdentity:       identify(c.AwsAccountID, c.AccessKeyID, c.Temporary),
-		EventTime:          c.Time.UTC().Format(time.RFC3339),
-		EventSource:        EventSource,
-		EventName:          c.EventName,
-		AwsRegion:          Region,
-		SourceIPAddress:    sourceIP(c.RemoteAddr),
-		UserAgent:          c.UserAgent,
-		ErrorCode:          c.ErrorCode,
-		ErrorMessage:       c.ErrorMessage,
-		RequestID:          c.RequestID,
-		EventID:            c.EventID,
-		ReadOnly:           ReadOnly(c.EventName),
-		EventType:          EventType,
-		ManagementEvent:    true,
-		RecipientAccountID: c.AwsAccountID,
-		EventCategory:      EventCategory,
-	}
+	r := NewRecord(identify(c.AwsAccountID, c.AccessKeyID, c.Temporary), c.EventName, c.Time)
+	r.RecipientAccountID = c.AwsAccountID
+	r.SourceIPAddress = sourceIP(c.RemoteAddr)
+	r.UserAgent = c.UserAgent
+	r.ErrorCode, r.ErrorMessage = c.ErrorCode, c.ErrorMessage
+	r.RequestID, r.EventID = c.RequestID, c.EventID
 	params := map[string]any{}
 	for _, l := range labels(c.PathTemplate, c.Path) {
 		params[l[0]] = l[1]

@@ -314,3 +314,15 @@ type lockedIDs struct {
 }
 
 func (l *lockedIDs) UUID() string { l.mu.Lock(); defer l.mu.Unlock(); return l.countingIDs.UUID() }
+
+// TestTrail_LookupEvents_Lookback: LookupEvents sees 90 days back, as
+// CloudTrail, even when the trail still holds older calls.
+func TestTrail_LookupEvents_Lookback(t *testing.T) {
+	tr := New(10, &countingIDs{})
+	tr.Add(call("111122223333", "Old", t0.Add(-91*24*time.Hour)))
+	tr.Add(call("111122223333", "Recent", t0.Add(-89*24*time.Hour)))
+	_, out := lookup(t, tr, "111122223333", `{}`)
+	if got := events(out); len(got) != 1 || got[0]["EventName"] != "Recent" {
+		t.Errorf("events=%v, want only the call of 89 days ago", got)
+	}
+}
