@@ -115,7 +115,8 @@ check("ResetPersonalPIN hides the PIN", pinrec["responseElements"]["user"]["pers
 _, botrec = records[calls[6][1]]
 check("CreateBot hides the token", botrec["responseElements"]["bot"]["securityToken"] == "HIDDEN_DUE_TO_SECURITY_REASONS", botrec["responseElements"])
 e, sess = records[calls[10][1]]
-check("session key is an assumed role", sess["userIdentity"]["type"] == "AssumedRole" and e["Username"] == "ASIACISESSION", sess["userIdentity"])
+check("session key is an assumed role", sess["userIdentity"]["type"] == "AssumedRole" and e["Username"] == "ASIACISESSION"
+      and sess["userIdentity"]["sessionContext"]["sessionIssuer"]["type"] == "Role", sess["userIdentity"])
 e, _ = records[calls[0][1]]
 check("an IAM user's key", json.loads(e["CloudTrailEvent"])["userIdentity"]["type"] == "IAMUser" and e["Username"] == "AKIDCITENANTA", e)
 

@@ -64,6 +64,24 @@ type UserIdentity struct {
 	AccountID   string `json:"accountId"`
 	AccessKeyID string `json:"accessKeyId,omitempty"`
 	UserName    string `json:"userName,omitempty"`
+	// SessionContext names the role an AssumedRole's session belongs to.
+	SessionContext *SessionContext `json:"sessionContext,omitempty"`
+}
+
+// SessionContext is the userIdentity.sessionContext of temporary
+// credentials.
+type SessionContext struct {
+	SessionIssuer SessionIssuer     `json:"sessionIssuer"`
+	Attributes    map[string]string `json:"attributes"`
+}
+
+// SessionIssuer is the role that issued a session.
+type SessionIssuer struct {
+	Type        string `json:"type"` // Role
+	PrincipalID string `json:"principalId"`
+	ARN         string `json:"arn"`
+	AccountID   string `json:"accountId"`
+	UserName    string `json:"userName"`
 }
 
 // Username is the user name LookupEvents reports: "root" for the root user,
@@ -81,8 +99,8 @@ func (u UserIdentity) Username() string {
 // DefaultIdentity names a caller from its account and access key, as the
 // credentials OpenChime knows name no users: no key, or the account id used
 // as the key (the --auth none convention), is the account's root user; a
-// key signed with a session token is an assumed role whose session is named
-// after the key; any other key is an IAM user named after the key.
+// key signed with a session token is a session of the role "openchime"
+// named after the key; any other key is an IAM user named after the key.
 func DefaultIdentity(awsAccountID, accessKeyID string, temporary bool) UserIdentity {
 	u := UserIdentity{AccountID: awsAccountID, AccessKeyID: accessKeyID}
 	switch {
@@ -91,6 +109,11 @@ func DefaultIdentity(awsAccountID, accessKeyID string, temporary bool) UserIdent
 	case temporary:
 		u.Type, u.PrincipalID = "AssumedRole", "openchime:"+accessKeyID
 		u.ARN = "arn:aws:sts::" + awsAccountID + ":assumed-role/openchime/" + accessKeyID
+		u.SessionContext = &SessionContext{
+			SessionIssuer: SessionIssuer{Type: "Role", PrincipalID: "openchime", ARN: "arn:aws:iam::" + awsAccountID + ":role/openchime",
+				AccountID: awsAccountID, UserName: "openchime"},
+			Attributes: map[string]string{"mfaAuthenticated": "false"},
+		}
 	default:
 		u.Type, u.PrincipalID, u.UserName = "IAMUser", accessKeyID, accessKeyID
 		u.ARN = "arn:aws:iam::" + awsAccountID + ":user/" + accessKeyID
