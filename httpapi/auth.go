@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/cloudtrail"
 	"github.com/openchime/openchime/sigv4"
 )
 
@@ -48,7 +49,7 @@ func ParseCredentials(r io.Reader) ([]Credential, error) {
 	if len(f.Credentials) == 0 {
 		return nil, errors.New("credentials file: Credentials must list at least one access key")
 	}
-	known := map[string]bool{}
+	known := map[string]bool{cloudtrail.LookupEventsOp: true}
 	for _, op := range operations {
 		known[op.Name] = true
 	}
@@ -65,7 +66,7 @@ func ParseCredentials(r io.Reader) ([]Credential, error) {
 		seen[c.AccessKeyId] = true
 		for _, op := range c.AllowedOperations {
 			if !known[op] {
-				return nil, fmt.Errorf("credentials file: %s: AllowedOperations names %q, which is not a Chime operation", c.AccessKeyId, op)
+				return nil, fmt.Errorf("credentials file: %s: AllowedOperations names %q, which is neither a Chime operation nor LookupEvents", c.AccessKeyId, op)
 			}
 		}
 	}
@@ -83,33 +84,38 @@ func LoadCredentials(path string) ([]Credential, error) {
 }
 
 // SigV4Auth returns an Authenticate func that verifies SigV4 signatures
-// (service "chime", any region) against creds and answers failures the AWS
-// front-door way (decision D8). now is the clock the skew is measured
-// against (time.Now when nil).
+// (service "chime", any region; "cloudtrail" for LookupEvents) against creds
+// and answers failures the AWS front-door way (decision D8). now is the
+// clock the skew is measured against (time.Now when nil). A key whose
+// AllowedOperations leave op out is answered AccessDenied with its caller,
+// so the trail records the denied call.
 func SigV4Auth(creds []Credential, now func() time.Time) func(r *http.Request, op string, body []byte) (openchime.Caller, error) {
 	byKey := make(map[string]Credential, len(creds))
 	for _, c := range creds {
 		byKey[c.AccessKeyId] = c
 	}
-	v := &sigv4.Verifier{
-		Service: "chime",
-		Now:     now,
-		Lookup: func(key string) (sigv4.Credentials, bool) {
-			c, ok := byKey[key]
-			return sigv4.Credentials{AccessKeyID: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, ok
-		},
+	lookup := func(key string) (sigv4.Credentials, bool) {
+		c, ok := byKey[key]
+		return sigv4.Credentials{AccessKeyID: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, ok
 	}
+	v := &sigv4.Verifier{Service: "chime", Now: now, Lookup: lookup}
+	trail := &sigv4.Verifier{Service: "cloudtrail", Now: now, Lookup: lookup}
 	return func(r *http.Request, op string, body []byte) (openchime.Caller, error) {
-		res, err := v.Verify(r, body)
+		service, verifier := "chime", v
+		if op == cloudtrail.LookupEventsOp {
+			service, verifier = "cloudtrail", trail
+		}
+		res, err := verifier.Verify(r, body)
 		if err != nil {
 			return openchime.Caller{}, authError(err)
 		}
 		c := byKey[res.Credentials.AccessKeyID]
+		caller := openchime.Caller{AwsAccountID: c.AwsAccountId, AccessKeyID: c.AccessKeyId}
 		if len(c.AllowedOperations) > 0 && !slices.Contains(c.AllowedOperations, op) {
-			return openchime.Caller{}, openchime.Errorf(openchime.AccessDenied,
-				"User: %s is not authorized to perform: chime:%s", c.AccessKeyId, op)
+			return caller, openchime.Errorf(openchime.AccessDenied,
+				"User: %s is not authorized to perform: %s:%s", c.AccessKeyId, service, op)
 		}
-		return openchime.Caller{AwsAccountID: c.AwsAccountId, AccessKeyID: c.AccessKeyId}, nil
+		return caller, nil
 	}
 }
 

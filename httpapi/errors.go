@@ -61,12 +61,13 @@ func WriteError(w http.ResponseWriter, err error) {
 	if _, known := exceptionOf(code); !known {
 		code = openchime.ServiceFailure
 	}
-	if sw, ok := w.(*statusWriter); ok {
-		sw.code = code
-	}
 	msg := openchime.ErrorMessage(err)
 	if msg == "" {
 		msg = string(code)
+	}
+	if sw, ok := w.(*statusWriter); ok {
+		sw.code, sw.errType, sw.errMsg = code, shape, msg
+		sw.keep = false
 	}
 	w.Header().Set("x-amzn-ErrorType", shape)
 	writeJSON(w, status, errorBody{Code: string(code), Message: msg})
