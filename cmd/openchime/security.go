@@ -187,9 +187,14 @@ func (c *SecurityConfig) apply(api *httpapi.Server, srv *http.Server, logger *sl
 	srv.Handler = &httpapi.BrowserGuard{Next: srv.Handler, Origins: splitList(c.CORSOrigins), Hosts: splitList(c.AllowedHosts), Refuse: c.Auth == AuthNone}
 	api.RateLimit = c.RateLimit
 	api.MaxBodyBytes = c.MaxBodyBytes
+	// The limit is enforced by api, which answers AWS-style; the HTTP
+	// server reads somewhat past it so that net/http's own plain-text 431
+	// does not answer first (httpapi/headerlimit.go).
+	api.MaxHeaderBytes = httpapi.DefaultMaxHeaderBytes
 	if c.MaxHeaderBytes > 0 {
-		srv.MaxHeaderBytes = c.MaxHeaderBytes
+		api.MaxHeaderBytes = c.MaxHeaderBytes
 	}
+	srv.MaxHeaderBytes = httpapi.HeaderReadLimit(api.MaxHeaderBytes)
 	for _, d := range []struct {
 		v   time.Duration
 		dst *time.Duration

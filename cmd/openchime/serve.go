@@ -275,7 +275,7 @@ func (m *Main) Run(ctx context.Context) error {
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    httpapi.HeaderReadLimit(httpapi.DefaultMaxHeaderBytes),
 	}
 	if err := m.Config.Security.apply(api, m.HTTP, logger); err != nil {
 		return err
