@@ -114,6 +114,9 @@ func parseConditions(raw json.RawMessage) ([]condition, error) {
 	}
 	var out []condition
 	for _, opName := range sortedKeys(block) {
+		if err := new(condition).setOperator(opName); err != nil {
+			return nil, err
+		}
 		var keys map[string]json.RawMessage
 		if err := json.Unmarshal(block[opName], &keys); err != nil || keys == nil {
 			return nil, fmt.Errorf("%s must map condition keys to values", opName)
@@ -140,20 +143,9 @@ func sortedKeys[V any](m map[string]V) []string {
 
 func parseCondition(opName, key string, raw json.RawMessage) (condition, error) {
 	c := condition{op: opName, key: strings.ToLower(key)}
-	base := opName
-	if rest, ok := strings.CutPrefix(base, "ForAnyValue:"); ok {
-		c.set, base = forAnyValue, rest
-	} else if rest, ok := strings.CutPrefix(base, "ForAllValues:"); ok {
-		c.set, base = forAllValues, rest
+	if err := c.setOperator(opName); err != nil {
+		return c, err
 	}
-	if rest, ok := strings.CutSuffix(base, "IfExists"); ok && rest != "Null" {
-		c.ifExists, base = true, rest
-	}
-	op, ok := operators[base]
-	if !ok {
-		return c, fmt.Errorf("unknown condition operator %q (see the IAM User Guide's Condition operators)", opName)
-	}
-	c.kind, c.negated = op.kind, op.negated
 	if c.key == "" {
 		return c, errors.New("the condition key is empty")
 	}
@@ -201,6 +193,26 @@ func parseCondition(opName, key string, raw json.RawMessage) (condition, error) 
 		return c, errors.New("Null takes one value, true or false")
 	}
 	return c, nil
+}
+
+// setOperator reads an operator name: a base operator, optionally with
+// the IfExists suffix and a ForAnyValue:/ForAllValues: qualifier.
+func (c *condition) setOperator(opName string) error {
+	base := opName
+	if rest, ok := strings.CutPrefix(base, "ForAnyValue:"); ok {
+		c.set, base = forAnyValue, rest
+	} else if rest, ok := strings.CutPrefix(base, "ForAllValues:"); ok {
+		c.set, base = forAllValues, rest
+	}
+	if rest, ok := strings.CutSuffix(base, "IfExists"); ok && rest != "Null" {
+		c.ifExists, base = true, rest
+	}
+	op, ok := operators[base]
+	if !ok {
+		return fmt.Errorf("unknown condition operator %q (see the IAM User Guide's Condition operators)", opName)
+	}
+	c.kind, c.negated = op.kind, op.negated
+	return nil
 }
 
 // conditionValues reads a value or a list of values: strings, or the

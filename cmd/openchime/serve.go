@@ -225,6 +225,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	gc, gcFrom := m.Config.gcPercent(target.Kind)
 	logger.Info("store", "store", target.Kind, "path", redactDB(target.Path), "why", target.Why, "gogc", gc, "gogc_from", gcFrom, "gc_floor", m.Config.GCFloor)
+	// The auth and IAM modes are the next lines, and a bad credentials file
+	// stops the start before the store opens.
+	if err := m.Config.Security.load(logger); err != nil {
+		return err
+	}
 	if target.Kind == kindLog {
 		// Opening the log store loads its snapshot, which allocates only
 		// what the store keeps: collecting meanwhile would mark the growing
