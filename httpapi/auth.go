@@ -55,6 +55,11 @@ func ParseCredentials(r io.Reader) ([]Credential, error) {
 	creds := make([]Credential, len(f.Credentials))
 	for i, e := range f.Credentials {
 		creds[i] = e.Credential
+		if e.Policies != nil {
+			// "Policies": [] is a user with no policy: IAM denies it
+			// everything. Only an entry without the field is unrestricted.
+			creds[i].Policies = make([]*iampolicy.Policy, 0, len(e.Policies))
+		}
 		for j, doc := range e.Policies {
 			p, err := iampolicy.Parse(doc)
 			if err != nil {
@@ -143,7 +148,7 @@ func SigV4AuthIAM(creds []Credential, now func() time.Time, iam IAM) func(r *htt
 				"User: %s is not authorized to perform: chime:%s", c.AccessKeyId, op)
 		}
 		if c.Policies != nil {
-			if err := iam.authorize(r, op, c); err != nil {
+			if err := iam.authorize(r, op, c, res.Region); err != nil {
 				return openchime.Caller{}, err
 			}
 		}

@@ -71,8 +71,9 @@ func principalARN(c Credential) string {
 	return "arn:aws:iam::" + c.AwsAccountId + ":user/" + c.AccessKeyId
 }
 
-// authorize evaluates a verified request to op by c against c's Policies.
-func (iam *IAM) authorize(r *http.Request, op string, c *keyEntry) error {
+// authorize evaluates a verified request to op by c, signed for region,
+// against c's Policies.
+func (iam *IAM) authorize(r *http.Request, op string, c *keyEntry, region string) error {
 	req := iampolicy.Request{
 		Service: "chime", Action: op, Resource: "*",
 		CurrentTime:      iam.Now(),
@@ -80,6 +81,7 @@ func (iam *IAM) authorize(r *http.Request, op string, c *keyEntry) error {
 		PrincipalAccount: c.AwsAccountId,
 		PrincipalArn:     c.arn,
 		Username:         c.AccessKeyId,
+		RequestedRegion:  region,
 	}
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		req.SourceIP = ap.Addr().Unmap()

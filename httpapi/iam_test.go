@@ -25,6 +25,8 @@ import (
 //   - AKIDOFFICE may act only from 10.0.0.0/8 (the test client is 127.0.0.1);
 //   - AKIDTLSONLY is denied everything not over TLS (the test is plain HTTP);
 //   - AKIDWINDOW may act only before 2030 on the server clock;
+//   - AKIDNONE has an empty Policies list: IAM denies such a user everything;
+//   - AKIDREGION may act only in requests signed for us-west-2;
 //   - AKIDPLAIN has no policies and may do anything, as before.
 const iamCredentials = `{"Credentials":[
  {"AccessKeyId":"AKIDADMIN","SecretAccessKey":"s","AwsAccountId":"111122223333","Policies":[
@@ -40,6 +42,9 @@ const iamCredentials = `{"Credentials":[
      {"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}]},
  {"AccessKeyId":"AKIDWINDOW","SecretAccessKey":"s","AwsAccountId":"111122223333","Policies":[
    {"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}}}]},
+ {"AccessKeyId":"AKIDNONE","SecretAccessKey":"s","AwsAccountId":"111122223333","Policies":[]},
+ {"AccessKeyId":"AKIDREGION","SecretAccessKey":"s","AwsAccountId":"111122223333","Policies":[
+   {"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"us-west-2"}}}}]},
  {"AccessKeyId":"AKIDPLAIN","SecretAccessKey":"s","AwsAccountId":"111122223333"}
 ]}`
 
@@ -129,6 +134,18 @@ func TestSigV4AuthIAM_Enforce(t *testing.T) {
 			_, err := c.ListAccounts(ctx, &awschime.ListAccountsInput{})
 			return err
 		}, ""},
+		{"AKIDNONE", "ListAccounts", func(c *awschime.Client) error {
+			_, err := c.ListAccounts(ctx, &awschime.ListAccountsInput{})
+			return err
+		}, "implicit"},
+		{"AKIDREGION", "ListAccounts", func(c *awschime.Client) error { // signed for us-east-1
+			_, err := c.ListAccounts(ctx, &awschime.ListAccountsInput{})
+			return err
+		}, "implicit"},
+		{"AKIDREGION", "GetAccount", func(c *awschime.Client) error {
+			_, err := c.GetAccount(ctx, &awschime.GetAccountInput{AccountId: acct}, func(o *awschime.Options) { o.Region = "us-west-2" })
+			return err
+		}, ""},
 		{"AKIDPLAIN", "DeleteAccount", func(c *awschime.Client) error {
 			_, err := c.DeleteAccount(ctx, &awschime.DeleteAccountInput{AccountId: acct})
 			return err
@@ -155,8 +172,8 @@ func TestSigV4AuthIAM_Enforce(t *testing.T) {
 			}
 		})
 	}
-	if rec.count("enforce explicit_deny") != 2 || rec.count("enforce implicit_deny") != 2 || rec.count("enforce allow") != 5 {
-		t.Errorf("decisions counted = %v, want 5 allow, 2 implicit_deny, 2 explicit_deny (AKIDPLAIN not evaluated)", rec.got)
+	if rec.count("enforce explicit_deny") != 2 || rec.count("enforce implicit_deny") != 4 || rec.count("enforce allow") != 6 {
+		t.Errorf("decisions counted = %v, want 6 allow, 4 implicit_deny, 2 explicit_deny (AKIDPLAIN not evaluated)", rec.got)
 	}
 }
 

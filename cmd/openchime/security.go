@@ -203,7 +203,7 @@ func (c *SecurityConfig) load(logger *slog.Logger) error {
 	c.creds = creds
 	withPolicies := 0
 	for _, cr := range creds {
-		if len(cr.Policies) > 0 {
+		if cr.Policies != nil {
 			withPolicies++
 		}
 	}
