@@ -29,7 +29,8 @@ const (
 
 // IAM says how the Policies of credentials are enforced.
 type IAM struct {
-	// Mode is IAMEnforce (also when empty), IAMSoft or IAMOff.
+	// Mode is IAMEnforce, IAMSoft or IAMOff; empty, or any other value, is
+	// IAMEnforce (a mistake denies rather than allows).
 	Mode string
 	// Now is aws:CurrentTime's clock (time.Now when nil); serve gives the
 	// Service's clock, so a frozen --clock freezes it too.
@@ -47,7 +48,7 @@ type IAMObserver interface {
 }
 
 func (iam *IAM) defaults() {
-	if iam.Mode == "" {
+	if iam.Mode != IAMSoft && iam.Mode != IAMOff {
 		iam.Mode = IAMEnforce
 	}
 	if iam.Now == nil {
@@ -91,6 +92,10 @@ func (iam *IAM) authorize(r *http.Request, op string, c *keyEntry, region string
 		iam.Observer.ObserveIAM(iam.Mode, d.Result.String())
 	}
 	if d.Result == iampolicy.Allow {
+		if iam.Mode == IAMSoft && iam.Logger.Enabled(r.Context(), slog.LevelDebug) {
+			iam.Logger.Debug("iam: allowed", "mode", iam.Mode, "access_key", c.AccessKeyId, "op", op,
+				"statement", fmt.Sprintf("Policies[%d].Statement[%d]", d.Policy, d.Statement), "sid", d.Sid)
+		}
 		return nil
 	}
 	// AWS's wording of the two denials ("Access denied error messages",
