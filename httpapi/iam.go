@@ -15,8 +15,9 @@ import (
 // requests evaluated by iampolicy as IAM evaluates a user's identity-based
 // policies. Chime's admin actions define no resource type in the Service
 // Authorization Reference ("Actions, resources, and condition keys for
-// Amazon Chime": its resource types are meeting, app-instance, channel and
-// the other Chime SDK ones; no account or user), so every operation here is
+// Amazon Chime", https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonchime.html:
+// its resource types are meeting, app-instance, channel and the other Chime
+// SDK ones; no account or user), so every operation here is
 // authorized on the resource "*", as IAM does for such actions: a statement
 // naming an account ARN does not apply to them.
 
@@ -99,7 +100,7 @@ func (iam *IAM) authorize(r *http.Request, op string, c *keyEntry, region string
 		return nil
 	}
 	// AWS's wording of the two denials ("Access denied error messages",
-	// IAM User Guide), e.g. "User: arn:aws:iam::123456789012:user/jenkins
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html), e.g. "User: arn:aws:iam::123456789012:user/jenkins
 	// is not authorized to perform: ecr:GetAuthorizationToken on resource:
 	// * because no identity-based policy allows the
 	// ecr:GetAuthorizationToken action".
