@@ -32,6 +32,11 @@ type Server struct {
 	Logger   *slog.Logger
 	// MaxBodyBytes caps request bodies (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
+	// MaxHeaderBytes, when positive, caps the request line and headers:
+	// a request over it is answered 400 BadRequestException. The
+	// http.Server must then read headers of up to HeaderReadLimit of it, or
+	// net/http answers first with its plain-text 431 (headerlimit.go).
+	MaxHeaderBytes int
 	// Authenticate returns the caller of a request to operation op, or an
 	// error that answers it. The default takes the AWS account from the
 	// access key (AccessKeyTenancy); SigV4Auth verifies signatures.
@@ -214,6 +219,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000), slog.String("request_id", requestID))
 	}()
 
+	if s.MaxHeaderBytes > 0 {
+		if err := checkHeaderSize(r, s.MaxHeaderBytes); err != nil {
+			WriteError(sw, err)
+			return
+		}
+	}
 	path := r.URL.EscapedPath()
 	if path == "/console" || strings.HasPrefix(path, "/console/") {
 		path = strings.TrimPrefix(path, "/console") // decision D9

@@ -242,6 +242,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	gc, gcFrom := m.Config.gcPercent(target.Kind)
 	logger.Info("store", "store", target.Kind, "path", redactDB(target.Path), "why", target.Why, "gogc", gc, "gogc_from", gcFrom, "gc_floor", m.Config.GCFloor)
+	// The auth and IAM modes are the next lines, and a bad credentials file
+	// stops the start before the store opens.
+	if err := m.Config.Security.load(logger); err != nil {
+		return err
+	}
 	if target.Kind == kindLog {
 		// Opening the log store loads its snapshot, which allocates only
 		// what the store keeps: collecting meanwhile would mark the growing
@@ -302,7 +307,7 @@ func (m *Main) Run(ctx context.Context) error {
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    httpapi.HeaderReadLimit(httpapi.DefaultMaxHeaderBytes),
 	}
 	if err := m.Config.Security.apply(api, m.HTTP, logger); err != nil {
 		return err
