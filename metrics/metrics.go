@@ -26,11 +26,13 @@ type Metrics struct {
 	// per TTL) and the runtime and process collectors.
 	totals *prometheus.Registry
 
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	errors   *prometheus.CounterVec
-	storeDur *prometheus.HistogramVec
-	storeErr *prometheus.CounterVec
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	errors      *prometheus.CounterVec
+	storeDur    *prometheus.HistogramVec
+	storeErr    *prometheus.CounterVec
+	botEvents   *prometheus.CounterVec
+	botAttempts *prometheus.CounterVec
 
 	// ops caches each operation's label children, so a request costs a
 	// sync.Map load and no label hashing once its operation was seen.
@@ -67,7 +69,14 @@ func New() *Metrics {
 		storeErr: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "openchime_store_errors_total", Help: "Store transactions that returned an error, by kind.",
 		}, []string{"method"}),
+		botEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "openchime_bot_events_total", Help: "Bot events by event type and outcome (delivered, failed, dropped_queue_full, dropped_no_lambda_endpoint).",
+		}, []string{"event", "outcome"}),
+		botAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "openchime_bot_event_attempts_total", Help: "Attempts to deliver bot events (the first and each retry), by event type.",
+		}, []string{"event"}),
 	}
+	m.Registry.MustRegister(m.botEvents, m.botAttempts)
 	m.Registry.MustRegister(m.requests, m.latency, m.errors, m.storeDur, m.storeErr,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.totals.MustRegister(m.requests, m.errors)
@@ -189,4 +198,13 @@ func (m *Metrics) Totals() []OpTotals {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Operation < out[j].Operation })
 	return out
+}
+
+// ObserveBotDelivery counts a bot event's outcome and its attempts
+// (botdelivery.Observer).
+func (m *Metrics) ObserveBotDelivery(eventType, outcome string, attempts int) {
+	m.botEvents.WithLabelValues(eventType, outcome).Inc()
+	if attempts > 0 {
+		m.botAttempts.WithLabelValues(eventType).Add(float64(attempts))
+	}
 }
