@@ -154,7 +154,7 @@ type env struct {
 	bot     *sampleBot
 }
 
-func newEnv(t *testing.T, bot *sampleBot, configure func(*openchime.Service)) *env {
+func newEnv(t *testing.T, bot *sampleBot, configure func(*openchime.Service), options ...func(*botdelivery.Config)) *env {
 	t.Helper()
 	store, err := sqlite.Open(context.Background(), ":memory:")
 	if err != nil {
@@ -166,9 +166,13 @@ func newEnv(t *testing.T, bot *sampleBot, configure func(*openchime.Service)) *e
 		configure(svc)
 	}
 	m := metrics.New()
-	d := botdelivery.New(botdelivery.Config{
+	cfg := botdelivery.Config{
 		Client: bot.srv.Client(), Observer: m, Now: svc.Clock.Now, Logger: slog.New(slog.DiscardHandler),
-	})
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	d := botdelivery.New(cfg)
 	t.Cleanup(d.Close)
 	svc.BotEvents = d
 	api := httpapi.NewServer(svc)
