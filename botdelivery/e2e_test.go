@@ -123,6 +123,13 @@ func (b *sampleBot) serve(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// verifications returns the verification bodies received so far.
+func (b *sampleBot) verifications() [][]byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([][]byte(nil), b.verified...)
+}
+
 // waitEvents waits until the bot has received n events.
 func (b *sampleBot) waitEvents(n int) []map[string]any {
 	b.t.Helper()
@@ -291,7 +298,7 @@ func TestSampleChatBot(t *testing.T) {
 	e := newEnv(t, bot, nil)
 	ctx := context.Background()
 	acct, user, room, botID := e.setup()
-	if n := len(bot.verified); n != 1 {
+	if n := len(bot.verifications()); n != 1 {
 		t.Fatalf("verification requests = %d, want 1", n)
 	}
 
@@ -411,8 +418,9 @@ func TestPutEventsConfiguration_Verification(t *testing.T) {
 		})
 	}
 	var body map[string]string
-	if err := json.Unmarshal(bot.verified[0], &body); err != nil || body["EventType"] != "HTTPSEndpointVerification" || len(body["Challenge"]) != 20 {
-		t.Errorf("verification body %s", bot.verified[0])
+	v := bot.verifications()
+	if err := json.Unmarshal(v[0], &body); err != nil || body["EventType"] != "HTTPSEndpointVerification" || len(body["Challenge"]) != 20 {
+		t.Errorf("verification body %s", v[0])
 	}
 }
 

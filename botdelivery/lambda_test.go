@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -168,7 +169,7 @@ func TestSend_QueueFull(t *testing.T) {
 	defer slow.Close()
 	defer close(release)
 	obs := &countingObserver{got: map[string]int{}}
-	d := botdelivery.New(botdelivery.Config{QueueSize: 1, Workers: 1, Timeout: 5 * time.Second, Observer: obs})
+	d := botdelivery.New(botdelivery.Config{QueueSize: 1, Workers: 1, Timeout: 5 * time.Second, Observer: obs, Logger: slog.New(slog.DiscardHandler)})
 	defer d.Close()
 	ev := openchime.BotEvent{BotID: "b", Type: "Mention", SecurityToken: "t", Body: []byte(`{}`),
 		Target: openchime.EventsConfiguration{OutboundEventsHTTPSEndpoint: slow.URL}}
