@@ -83,8 +83,9 @@ type Config struct {
 	Workers int
 	// History is how many recent deliveries are kept per bot: 50.
 	History int
-	// Now stamps Chime-Request-Timestamp and the listing (the Service's
-	// clock); nil is time.Now.
+	// Now stamps the deliveries listing (the Service's clock); nil is
+	// time.Now. Chime-Request-Timestamp is always the real time, so a bot
+	// that refuses stale requests accepts them under a frozen clock.
 	Now      func() time.Time
 	Logger   *slog.Logger
 	Observer Observer
@@ -279,7 +280,7 @@ func (d *Deliverer) deliver(j job) {
 // attempt sends ev once: the HTTP status (0 when none came), whether a
 // failure may be retried, and the failure.
 func (d *Deliverer) attempt(ev openchime.BotEvent) (int, bool, error) {
-	stamp := openchime.BotTimestamp(d.now())
+	stamp := openchime.BotTimestamp(time.Now())
 	sig := openchime.SignBotRequest(ev.SecurityToken, stamp, ev.Body)
 	if ev.Target.LambdaFunctionArn != "" {
 		return d.invokeLambda(d.ctx, ev.Target.LambdaFunctionArn, ev.Body, sig, stamp, "")
@@ -328,7 +329,7 @@ func (d *Deliverer) transportError(ctx context.Context, err error) error {
 func (d *Deliverer) VerifyEndpoint(ctx context.Context, endpoint, token string, body []byte, challenge string) error {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
-	stamp := openchime.BotTimestamp(d.now())
+	stamp := openchime.BotTimestamp(time.Now())
 	resp, err := d.post(ctx, endpoint, body, openchime.SignBotRequest(token, stamp, body), stamp)
 	if err != nil {
 		return d.transportError(ctx, err)

@@ -487,7 +487,8 @@ func TestIncomingWebhook(t *testing.T) {
 		{"wrong token, bad body", base + "?token=nope", `{"Nope":1}`, 403, "ForbiddenException"},
 		{"unknown id", e.url + "/incomingwebhooks/00000000-0000-4000-8000-000000000000?token=" + token, `{"Content":"hi"}`, 404, "NotFoundException"},
 		{"blank content", hookURL, `{"Content":"  "}`, 400, "BadRequestException"},
-		{"unknown field", hookURL, `{"Content":"hi","Extra":1}`, 400, "BadRequestException"},
+		{"not an object", hookURL, `["hi"]`, 400, "BadRequestException"},
+		{"Content not a string", hookURL, `{"Content":1}`, 400, "BadRequestException"},
 	} {
 		resp, err := http.Post(tc.url, "application/json", strings.NewReader(tc.body))
 		if err != nil {

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,7 +29,10 @@ func (s *Server) serveIncomingWebhook(w http.ResponseWriter, r *http.Request, pa
 	var in struct{ Content string }
 	body, err := readBody(r, s.maxBody())
 	if err == nil {
-		err = decodeJSONBody(body, &in)
+		// Chime's webhooks take "a JSON payload with a single key Content";
+		// other keys are ignored rather than refused, so a client that sends
+		// more still posts (the body must still be one JSON object).
+		err = decodeOne(json.NewDecoder(bytes.NewReader(body)), &in)
 	}
 	if err != nil {
 		// The id and token are checked first, so a caller without them
