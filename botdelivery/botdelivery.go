@@ -365,12 +365,19 @@ func quoteAnswer(b []byte) string {
 
 // VerifyLambda makes a DryRun invocation of the function, as Chime did
 // before storing a Lambda configuration; with no Lambda endpoint it checks
-// nothing.
+// nothing. It fails when the endpoint cannot be reached or answers that the
+// function does not exist (404) or may not be called (403); any other
+// refusal is an emulator without DryRun (SAM's start-lambda answers
+// NotImplemented for every type but RequestResponse), logged and let pass.
 func (d *Deliverer) VerifyLambda(ctx context.Context, arn string) error {
 	if d.cfg.LambdaEndpoint == "" {
 		return nil
 	}
-	_, _, err := d.invokeLambda(ctx, arn, []byte("{}"), "", "", "DryRun")
+	status, _, err := d.invokeLambda(ctx, arn, []byte("{}"), "", "", "DryRun")
+	if err != nil && status != 0 && status != http.StatusNotFound && status != http.StatusForbidden {
+		d.cfg.Logger.Warn("Lambda DryRun refused; the configuration is stored anyway", "function", arn, "err", err)
+		return nil
+	}
 	return err
 }
 

@@ -4,17 +4,20 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awschime "github.com/aws/aws-sdk-go-v2/service/chime"
+	"github.com/aws/smithy-go"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/botdelivery"
 	"github.com/openchime/openchime/sigv4"
@@ -194,5 +197,36 @@ func TestSend_QueueFull(t *testing.T) {
 	defer obs.mu.Unlock()
 	if obs.got[botdelivery.OutcomeQueueFull] != 1 {
 		t.Errorf("observed %v, want one %s", obs.got, botdelivery.OutcomeQueueFull)
+	}
+}
+
+// TestLambda_DryRun: PutEventsConfiguration is refused, storing nothing, when
+// the Lambda endpoint says the function does not exist, and passes when the
+// endpoint merely lacks DryRun (SAM local answers NotImplemented).
+func TestLambda_DryRun(t *testing.T) {
+	var status atomic.Int32
+	lambda := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"Type":"User","Message":"no"}`, int(status.Load()))
+	}))
+	defer lambda.Close()
+	e := newEnv(t, newSampleBot(t), nil, func(c *botdelivery.Config) { c.LambdaEndpoint = lambda.URL })
+	ctx := context.Background()
+	acct, _, _, botID := e.setup()
+	e.client.DeleteEventsConfiguration(ctx, &awschime.DeleteEventsConfigurationInput{AccountId: &acct, BotId: &botID})
+	put := func() error {
+		_, err := e.client.PutEventsConfiguration(ctx, &awschime.PutEventsConfigurationInput{AccountId: &acct, BotId: &botID, LambdaFunctionArn: aws.String(testARN)})
+		return err
+	}
+	status.Store(http.StatusNotFound)
+	var ae smithy.APIError
+	if err := put(); !errors.As(err, &ae) || ae.ErrorCode() != "BadRequestException" || !strings.Contains(ae.ErrorMessage(), "HTTP 404") {
+		t.Errorf("PutEventsConfiguration of a function Lambda does not know: %v, want BadRequestException naming the 404", err)
+	}
+	if _, err := e.client.GetEventsConfiguration(ctx, &awschime.GetEventsConfigurationInput{AccountId: &acct, BotId: &botID}); !errors.As(err, &ae) || ae.ErrorCode() != "NotFoundException" {
+		t.Errorf("GetEventsConfiguration after the refused dry run: %v, want NotFoundException", err)
+	}
+	status.Store(http.StatusNotImplemented)
+	if err := put(); err != nil {
+		t.Errorf("PutEventsConfiguration with an endpoint without DryRun: %v, want it stored", err)
 	}
 }
