@@ -488,6 +488,9 @@ func TestIncomingWebhook(t *testing.T) {
 		{"unknown id", e.url + "/incomingwebhooks/00000000-0000-4000-8000-000000000000?token=" + token, `{"Content":"hi"}`, 404, "NotFoundException"},
 		{"blank content", hookURL, `{"Content":"  "}`, 400, "BadRequestException"},
 		{"not an object", hookURL, `["hi"]`, 400, "BadRequestException"},
+		{"not UTF-8", hookURL, "{\"Content\":\"bad\xff\"}", 400, "BadRequestException"},
+		{"not an id", e.url + "/incomingwebhooks/%00%ff?token=" + token, `{"Content":"hi"}`, 404, "NotFoundException"},
+		{"nested path", base + "/x?token=" + token, `{"Content":"hi"}`, 404, "NotFoundException"},
 		{"Content not a string", hookURL, `{"Content":1}`, 400, "BadRequestException"},
 	} {
 		resp, err := http.Post(tc.url, "application/json", strings.NewReader(tc.body))

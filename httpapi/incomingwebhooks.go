@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	openchime "github.com/openchime/openchime"
 )
@@ -17,7 +18,9 @@ import (
 // message's id and its room or conversation.
 func (s *Server) serveIncomingWebhook(w http.ResponseWriter, r *http.Request, path string) {
 	id, err := url.PathUnescape(strings.TrimPrefix(path, openchime.IncomingWebhookPath))
-	if err != nil || id == "" || strings.Contains(id, "/") {
+	// Webhook ids are lowercase UUIDs: anything else is unknown without a
+	// store lookup (a NUL or invalid UTF-8 would be a PostgreSQL error).
+	if err != nil || !openchime.IsUUID(id) {
 		WriteError(w, openchime.Errorf(openchime.NotFound, "No incoming webhook is at %s.", r.URL.Path))
 		return
 	}
@@ -28,6 +31,9 @@ func (s *Server) serveIncomingWebhook(w http.ResponseWriter, r *http.Request, pa
 	token := r.URL.Query().Get("token")
 	var in struct{ Content string }
 	body, err := readBody(r, s.maxBody())
+	if err == nil && !utf8.Valid(body) {
+		err = openchime.Errorf(openchime.BadRequest, "The request body is not valid UTF-8.")
+	}
 	if err == nil {
 		// Chime's webhooks take "a JSON payload with a single key Content";
 		// other keys are ignored rather than refused, so a client that sends
