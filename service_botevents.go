@@ -247,8 +247,10 @@ func (s *Service) PostIncomingWebhook(ctx context.Context, id, token, content st
 		if subtle.ConstantTimeCompare([]byte(token), []byte(h.Token)) != 1 {
 			return Errorf(Forbidden, "The token of incoming webhook %s is missing or wrong.", id)
 		}
-		if _, err := adminAccount(ctx, tx, h.AccountID); err != nil {
+		if a, err := adminAccount(ctx, tx, h.AccountID); err != nil {
 			return Errorf(NotFound, "The account of incoming webhook %s no longer exists.", id)
+		} else if a.Status == AccountSuspended {
+			return Errorf(Forbidden, "Account %s is suspended; its rooms take no messages (decision D11).", a.ID)
 		}
 		var members []string
 		if h.RoomID != "" {

@@ -521,6 +521,25 @@ func TestIncomingWebhook(t *testing.T) {
 	if men := bot.waitEvents(2)[1]; men["EventType"] != "Mention" || field(men, "Sender", "SenderId") != member {
 		t.Errorf("Mention from the webhook = %v", men)
 	}
+	// A suspended account takes no messages (D11); no API suspends an
+	// Enterprise account, so the store is changed directly.
+	err := e.svc.Store.Update(context.Background(), func(tx openchime.Tx) error {
+		a, err := tx.Account(context.Background(), acct)
+		if err != nil {
+			return err
+		}
+		a.Status = openchime.AccountSuspended
+		return tx.PutAccount(context.Background(), a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, typ, _ := e.do("POST", hookURL, map[string]string{"Content": "while suspended"}); st != 403 || typ != "ForbiddenException" {
+		t.Errorf("post to a suspended account: %d %s, want 403 ForbiddenException", st, typ)
+	}
+	if n := len(e.messages(roomMsgs)); n != 1 {
+		t.Errorf("room has %d messages after the refused post, want 1", n)
+	}
 }
 
 // TestBotEvents_Reproducible: under seeded ids and a frozen clock, the
