@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awschime "github.com/aws/aws-sdk-go-v2/service/chime"
+	"github.com/aws/aws-sdk-go-v2/service/chime/types"
 	"github.com/aws/smithy-go"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/botdelivery"
@@ -575,5 +576,32 @@ func TestBotEvents_Reproducible(t *testing.T) {
 	}
 	if !strings.Contains(a[2], `"EventTimestamp":"2030-01-02T03:04:05.000Z"`) {
 		t.Errorf("Mention body %s lacks the frozen clock's EventTimestamp", a[2])
+	}
+}
+
+// TestBatchInviteAndDeleteRoom: a bot added by BatchCreateRoomMembership
+// gets one Invite, and one Remove when its room is deleted.
+func TestBatchInviteAndDeleteRoom(t *testing.T) {
+	bot := newSampleBot(t)
+	e := newEnv(t, bot, nil)
+	ctx := context.Background()
+	acct, _, room, botID := e.setup()
+	out, err := e.client.BatchCreateRoomMembership(ctx, &awschime.BatchCreateRoomMembershipInput{AccountId: &acct, RoomId: &room,
+		MembershipItemList: []types.MembershipItem{{MemberId: &botID}, {MemberId: aws.String("ghost")}}})
+	if err != nil || len(out.Errors) != 1 {
+		t.Fatalf("BatchCreateRoomMembership: %v %v", err, out)
+	}
+	if ev := bot.waitEvents(1)[0]; ev["EventType"] != "Invite" || field(ev, "Discussion", "DiscussionId") != room {
+		t.Errorf("event = %v, want the Invite", ev)
+	}
+	if _, err := e.client.DeleteRoom(ctx, &awschime.DeleteRoomInput{AccountId: &acct, RoomId: &room}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := bot.waitEvents(2)[1]; ev["EventType"] != "Remove" || field(ev, "Discussion", "DiscussionId") != room {
+		t.Errorf("event = %v, want the Remove", ev)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := len(bot.waitEvents(2)); n != 2 {
+		t.Errorf("the bot got %d events, want 2", n)
 	}
 }
