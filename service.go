@@ -37,6 +37,13 @@ type Service struct {
 	// always applies.
 	Collab     CollabConfig
 	collabMemo atomic.Pointer[collabMemo] // the last stored settings decoded (service_collab_config.go)
+	// BotEvents verifies bots' endpoints and delivers their events
+	// (decision D44); nil sends nothing and verifies nothing (decision D21).
+	BotEvents BotEvents
+	// BaseURL is the server's own URL, such as http://127.0.0.1:4580: the
+	// base of incoming-webhook URLs made outside a request (one carries the
+	// Host it was sent to).
+	BaseURL string
 }
 
 // NewService returns a Service over store with random ids and a ControlClock

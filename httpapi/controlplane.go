@@ -51,6 +51,7 @@ func (cp *controlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := AccessKeyTenancy(r, cp.svc.DefaultAwsAccountID)
 	c.RequestID = w.Header().Get("x-amzn-RequestId") // set by Server, so the audit log names it
+	c.Host, c.TLS = r.Host, r.TLS != nil
 	ctx := openchime.NewContextWithCaller(r.Context(), c)
 	cp.mux.ServeHTTP(w, r.WithContext(ctx))
 }

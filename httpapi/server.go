@@ -249,6 +249,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.Metrics.ServeHTTP(sw, r)
 		return
 	}
+	if strings.HasPrefix(path, openchime.IncomingWebhookPath) {
+		opName = "IncomingWebhook"
+		s.serveIncomingWebhook(sw, r, path)
+		return
+	}
 	if path == "/" && r.Method == http.MethodPost {
 		if target, ok := cloudtrail.Target(r.Header.Get("X-Amz-Target")); ok {
 			opName = "CloudTrail"
@@ -290,6 +295,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	caller.RequestID = requestID
+	caller.Host, caller.TLS = r.Host, r.TLS != nil
 	ctx := openchime.NewContextWithCaller(r.Context(), caller)
 	rq := &request{op: op, labels: labels, q: q, body: body}
 	if err := s.Service.Faults.BeforeRequest(ctx, op.Name, caller.AwsAccountID, rq.label("accountId")); err != nil {

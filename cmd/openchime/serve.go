@@ -43,6 +43,9 @@ type Config struct {
 	Seed   string // --seed: a fixture file to load at start
 	// Redaction is "strict" or "lenient" (--redaction, collab.go).
 	Redaction string
+	// LambdaEndpoint is the Lambda Invoke API bot events go to
+	// (--lambda-endpoint, collab.go); "" drops them.
+	LambdaEndpoint string
 	// PprofAddr, when set, serves Go's profiler there (--pprof-addr).
 	PprofAddr string
 	// GOGC is the garbage collector's target percentage (--gogc): a number,
@@ -277,6 +280,8 @@ func (m *Main) Run(ctx context.Context) error {
 	svc := openchime.NewService(obs.Store)
 	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
 	m.Config.applyCollab(svc)
+	bots := newBotDelivery(m.Config, svc, obs.Metrics, logger)
+	defer bots.Close()
 	api := httpapi.NewServer(svc)
 	api.Logger = logger
 	if m.Config.TrailMaxEvents > 0 {
@@ -318,6 +323,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Listener = ln
+	svc.BaseURL = baseURL(ln.Addr(), m.HTTP.TLSConfig != nil)
 	logger.Info("listening", "addr", ln.Addr().String(), "db", target.String(), "version", buildVersion().Version, "tls", m.HTTP.TLSConfig != nil)
 	close(m.ready)
 	if m.Config.PprofAddr != "" {
