@@ -15,17 +15,6 @@ import (
 // so a change takes effect exactly at its due instant of the Service clock and
 // moving the clock applies it at once (decision D40).
 
-// Resource kinds of the telephony inventory.
-const (
-	kindPhoneNumber   = "phone-number"
-	kindPhoneOrder    = "phone-order"
-	kindGlobalSetting = "global-settings"
-	kindPhoneSettings = "phone-number-settings"
-	kindAwsAccount    = "aws-account"
-	kindMeeting       = "meeting"
-	kindDialOut       = "dial-out"
-)
-
 // Phone number statuses of the model (decision D31).
 const (
 	PhoneAcquireInProgress = "AcquireInProgress"

@@ -12,12 +12,6 @@ import (
 // callback runs, since a store may run it again) and handed to BotEvents
 // only once the change committed.
 
-// Resource kinds of incoming webhooks.
-const (
-	kindIncomingWebhook = "incoming-webhook" // ID: webhook id; Scope: Chime account id
-	kindMemberWebhook   = "member-webhook"   // ID: member id + "/" + room or conversation id; Scope: member id
-)
-
 // IncomingWebhook is a URL OpenChime serves for one member of one room or
 // conversation: a bot's InboundHttpsEndpoint, or a webhook member's URL. A
 // POST of {"Content":"…"} with the right token adds a message from MemberID.

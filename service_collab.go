@@ -2,8 +2,6 @@ package openchime
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 )
 
@@ -12,19 +10,7 @@ import (
 // service_retention.go). Their records are generic JSON Resources, so every
 // store holds them without a schema change.
 
-// The resource kinds of the collaboration area.
-const (
-	kindBot          = "bot"             // Scope: Chime account id
-	kindEventsConfig = "events-config"   // ID: bot id; Scope: Chime account id
-	kindRoom         = "room"            // Scope: Chime account id
-	kindRoomToken    = "room-token"      // ID: account id + "/" + ClientRequestToken
-	kindMembership   = "room-membership" // ID: room id + "/" + member id; Scope: room id
-	kindMemberRoom   = "member-room"     // ID: member id + "/" + room id; Scope: member id
-	kindMessage      = "message"         // Scope: room or conversation id
-	kindConversation = "conversation"    // Scope: Chime account id
-	kindRetention    = "retention"       // ID and Scope: Chime account id
-	kindCollabCount  = "collab-count"    // ID: what + "/" + scope; Scope: scope
-)
+// Their kinds are in documents.go.
 
 // CollabConfig holds the configurable limits, durations and options of the
 // collaboration area (decisions D38, D40, D41). A zero field takes its
@@ -135,72 +121,4 @@ func membershipChange(before, after *RoomMembership) AuditChange {
 // access keys to IAM ARNs yet, so it is always the AWS account's root.
 func (s *Service) principalARN(ctx context.Context) string {
 	return "arn:aws:iam::" + s.awsAccount(ctx) + ":root"
-}
-
-// getDoc and putDoc are in service_phone.go.
-
-// listDocs decodes the resources matching f.
-func listDocs[T any](ctx context.Context, tx ReadTx, f ResourceFilter) ([]*T, []*Resource, error) {
-	rs, err := tx.Resources(ctx, f)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]*T, len(rs))
-	for i, r := range rs {
-		out[i] = new(T)
-		if err := json.Unmarshal(r.Data, out[i]); err != nil {
-			return nil, nil, fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
-		}
-	}
-	return out, rs, nil
-}
-
-// Counters keep the sizes the limits check (rooms of an account, members
-// of a room, rooms of a member), so a check reads one record rather than
-// every room or membership. They change in the same transaction as what
-// they count.
-
-// readCount returns the counter (what, scope), 0 when absent.
-func readCount(ctx context.Context, tx ReadTx, what, scope string) (int, error) {
-	var c struct{ N int }
-	_, err := getDoc(ctx, tx, kindCollabCount, what+"/"+scope, &c)
-	if IsCode(err, NotFound) {
-		return 0, nil
-	}
-	return c.N, err
-}
-
-// addCount adds delta to the counter (what, scope), deleting it at zero.
-func addCount(ctx context.Context, tx Tx, what, scope string, delta int) error {
-	n, err := readCount(ctx, tx, what, scope)
-	if err != nil {
-		return err
-	}
-	id := what + "/" + scope
-	if n += delta; n <= 0 {
-		return tx.DeleteResource(ctx, kindCollabCount, id)
-	}
-	return putDoc(ctx, tx, kindCollabCount, id, scope, time.UnixMilli(0).UTC(), map[string]int{"N": n})
-}
-
-// listPage runs a paginated listing of one kind and scope: def is the
-// operation's default page size, tokenScope ties tokens to the listing.
-func listPage[T any](ctx context.Context, tx ReadTx, kind, scope string, p Page, def int, tokenScope string) ([]*T, string, error) {
-	limit, after, err := pageBoundsDefault(p, tokenScope, def)
-	if err != nil {
-		return nil, "", err
-	}
-	rs, err := tx.Resources(ctx, ResourceFilter{Kind: kind, Scope: scope, After: after, Limit: limit + 1})
-	if err != nil {
-		return nil, "", err
-	}
-	rs, next := cutPage(rs, limit, tokenScope, func(r *Resource) Cursor { return Cursor{r.CreatedAt, r.ID} })
-	out := make([]*T, len(rs))
-	for i, r := range rs {
-		out[i] = new(T)
-		if err := json.Unmarshal(r.Data, out[i]); err != nil {
-			return nil, "", fmt.Errorf("decode %s %s: %w", r.Kind, r.ID, err)
-		}
-	}
-	return out, next, nil
 }

@@ -10,11 +10,8 @@ import (
 // The telephony configuration is one Resource record, so every store keeps
 // it without a schema change, every node over a shared store sees the same
 // one, and snapshots (AllResources) and resets (DeleteAll, Reset) carry it
-// like any other record.
-const (
-	kindConfig    = "config" // ID: what is configured, e.g. "phone"
-	configPhoneID = "phone"
-)
+// like any other record (kindConfig, documents.go).
+const configPhoneID = "phone"
 
 // Validate checks the limits; the durations are checked when they are
 // decoded (Duration.UnmarshalJSON).

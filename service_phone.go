@@ -2,7 +2,6 @@ package openchime
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -10,27 +9,6 @@ import (
 	"strings"
 	"time"
 )
-
-// getDoc reads the JSON resource (kind, id) into v.
-func getDoc(ctx context.Context, tx ReadTx, kind, id string, v any) (*Resource, error) {
-	r, err := tx.Resource(ctx, kind, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(r.Data, v); err != nil {
-		return nil, fmt.Errorf("decode %s %s: %w", kind, id, err)
-	}
-	return r, nil
-}
-
-// putDoc writes v as the JSON resource (kind, id).
-func putDoc(ctx context.Context, tx Tx, kind, id, scope string, created time.Time, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode %s %s: %w", kind, id, err)
-	}
-	return tx.PutResource(ctx, &Resource{Kind: kind, ID: id, Scope: scope, CreatedAt: created, Data: data})
-}
 
 func phoneNotFound(id string) error {
 	return Errorf(NotFound, "The phone number %s was not found in this AWS account.", id)
@@ -264,7 +242,7 @@ func (s *Service) inventoryCount(ctx context.Context, tx ReadTx, aws string) (in
 	now := s.now()
 	for _, r := range list {
 		var p PhoneNumber
-		if json.Unmarshal(r.Data, &p) == nil {
+		if decodeDoc(r, &p) == nil {
 			if _, ok := p.effective(now); ok {
 				n++
 			}
@@ -452,7 +430,7 @@ func (s *Service) ListPhoneNumbers(ctx context.Context, in ListPhoneNumbersInput
 	next := ""
 	for _, r := range rs {
 		var raw PhoneNumber
-		if err := json.Unmarshal(r.Data, &raw); err != nil {
+		if err := decodeDoc(r, &raw); err != nil {
 			return nil, "", err
 		}
 		p, ok := raw.effective(now)
@@ -936,7 +914,7 @@ func (s *Service) releaseAccountNumbers(ctx context.Context, tx Tx, a *Account, 
 	}
 	for _, r := range list {
 		var raw PhoneNumber
-		if err := json.Unmarshal(r.Data, &raw); err != nil {
+		if err := decodeDoc(r, &raw); err != nil {
 			return err
 		}
 		p, ok := raw.effective(now)

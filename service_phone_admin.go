@@ -2,7 +2,6 @@ package openchime
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -233,7 +232,7 @@ func (s *Service) AdminDialOuts(ctx context.Context, meetingID string) ([]DialOu
 		list, err := tx.Resources(ctx, ResourceFilter{Kind: kindDialOut, Scope: strings.ToLower(meetingID)})
 		for _, r := range list {
 			var d DialOut
-			if err := json.Unmarshal(r.Data, &d); err != nil {
+			if err := decodeDoc(r, &d); err != nil {
 				return err
 			}
 			out = append(out, d)

@@ -2,6 +2,7 @@ package openchime
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -117,25 +118,18 @@ func (s *Service) CreateRoom(ctx context.Context, accountID, name, clientRequest
 		if err := checkRoomName(name); err != nil {
 			return err
 		}
-		tokenID := accountID + "/" + clientRequestToken
 		if clientRequestToken != "" {
-			var prior struct{ RoomID string }
-			_, err := getDoc(ctx, tx, kindRoomToken, tokenID, &prior)
+			// A token binds while its room lives: the room's own record
+			// holds it (indexRoomToken), so deleting the room frees it.
+			r, err := roomByToken(ctx, tx, accountID, clientRequestToken)
 			if err == nil {
-				// A token binds while its room lives; DeleteRoom drops it,
-				// and a token whose room is gone anyway is free again.
-				r, err := roomOf(ctx, tx, accountID, prior.RoomID)
-				if err == nil {
-					if r.Name != name {
-						return Errorf(BadRequest, "ClientRequestToken %s was already used to create room %s with a different Name.", clientRequestToken, r.ID)
-					}
-					room = r
-					return nil
+				if r.Name != name {
+					return Errorf(BadRequest, "ClientRequestToken %s was already used to create room %s with a different Name.", clientRequestToken, r.ID)
 				}
-				if !IsCode(err, NotFound) {
-					return err
-				}
-			} else if !IsCode(err, NotFound) {
+				room = r
+				return nil
+			}
+			if !IsCode(err, NotFound) {
 				return err
 			}
 		}
@@ -153,11 +147,6 @@ func (s *Service) CreateRoom(ctx context.Context, accountID, name, clientRequest
 		room = &Room{
 			ID: s.IDs.UUID(), AccountID: accountID, Name: name, CreatedBy: s.principalARN(ctx),
 			ClientRequestToken: clientRequestToken, CreatedAt: now, UpdatedAt: now,
-		}
-		if clientRequestToken != "" {
-			if err := putDoc(ctx, tx, kindRoomToken, tokenID, accountID, now, map[string]string{"RoomID": room.ID}); err != nil {
-				return err
-			}
 		}
 		if err := addCount(ctx, tx, "rooms", accountID, 1); err != nil {
 			return err
@@ -209,32 +198,59 @@ func (s *Service) ListRooms(ctx context.Context, in ListRoomsInput) ([]*Room, st
 			rooms, next, err = listPage[Room](ctx, tx, kindRoom, in.AccountID, in.Page, 99, "rooms\x00"+in.AccountID)
 			return err
 		}
-		// The member-room index is ordered by (room CreatedAt, member/room
-		// id), which for one member is the rooms' own order (D43).
-		type memberRoom struct{ RoomID, AccountID string }
-		refs, nxt, err := listPage[memberRoom](ctx, tx, kindMemberRoom, in.MemberID, in.Page, 99,
-			"rooms\x00"+in.AccountID+"\x00"+in.MemberID)
-		if err != nil {
-			return err
-		}
-		next = nxt
-		rooms = make([]*Room, 0, len(refs))
-		for _, ref := range refs {
-			if ref.AccountID != in.AccountID {
-				continue
-			}
-			r, err := roomOf(ctx, tx, in.AccountID, ref.RoomID)
-			if err != nil {
-				return err
-			}
-			rooms = append(rooms, r)
-		}
-		return nil
+		var err error
+		rooms, next, err = memberRoomsPage(ctx, tx, in)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	return rooms, next, nil
+}
+
+// memberRoomsPage is a page of ListRooms with MemberID: the member's rooms
+// in the account, in the rooms' own order (CreatedAt, then the member/room
+// id the tokens carry, decision D43). A member has at most RoomsPerMember
+// rooms, so they are read whole from the membership index and sorted here.
+func memberRoomsPage(ctx context.Context, tx ReadTx, in ListRoomsInput) ([]*Room, string, error) {
+	tokenScope := "rooms\x00" + in.AccountID + "\x00" + in.MemberID
+	limit, after, err := pageBoundsDefault(in.Page, tokenScope, 99)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := memberships(ctx, tx, in.MemberID)
+	if err != nil {
+		return nil, "", err
+	}
+	type keyed struct {
+		room *Room
+		key  Cursor
+	}
+	var rooms []keyed
+	for _, m := range list {
+		r, err := roomOf(ctx, tx, in.AccountID, m.RoomID)
+		if IsCode(err, NotFound) {
+			continue // a room of another account
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		// The key a store would give the room: milliseconds, as tokens.
+		k := Cursor{time.UnixMilli(r.CreatedAt.UnixMilli()).UTC(), memberRoomID(in.MemberID, r.ID)}
+		if after == nil || after.Before(k.CreatedAt, k.ID) {
+			rooms = append(rooms, keyed{r, k})
+		}
+	}
+	sort.Slice(rooms, func(i, j int) bool {
+		a, b := rooms[i].key, rooms[j].key
+		return a.Before(b.CreatedAt, b.ID)
+	})
+	rooms, next := cutPage(rooms, limit, tokenScope, func(k keyed) Cursor { return k.key })
+	out := make([]*Room, len(rooms))
+	for i, k := range rooms {
+		out[i] = k.room
+	}
+	return out, next, nil
 }
 
 // UpdateRoom renames a room; an empty name changes nothing (decision D22).
@@ -302,11 +318,6 @@ func (s *Service) DeleteRoom(ctx context.Context, accountID, roomID string) erro
 				return err
 			}
 		}
-		if r.ClientRequestToken != "" {
-			if err := tx.DeleteResource(ctx, kindRoomToken, accountID+"/"+r.ClientRequestToken); err != nil {
-				return err
-			}
-		}
 		if err := addCount(ctx, tx, "rooms", accountID, -1); err != nil {
 			return err
 		}
@@ -321,16 +332,12 @@ func (s *Service) DeleteRoom(ctx context.Context, accountID, roomID string) erro
 	return err
 }
 
-// deleteMembership deletes an existing membership, its index entry, and
-// counts it out.
+// deleteMembership deletes an existing membership and counts it out.
 func deleteMembership(ctx context.Context, tx Tx, roomID, memberID string) error {
 	if err := addCount(ctx, tx, "members", roomID, -1); err != nil {
 		return err
 	}
 	if err := addCount(ctx, tx, "member-rooms", memberID, -1); err != nil {
-		return err
-	}
-	if err := tx.DeleteResource(ctx, kindMemberRoom, memberRoomID(memberID, roomID)); err != nil {
 		return err
 	}
 	return tx.DeleteResource(ctx, kindMembership, membershipID(roomID, memberID))
@@ -339,12 +346,12 @@ func deleteMembership(ctx context.Context, tx Tx, roomID, memberID string) error
 // removeMemberEverywhere deletes every membership of a member (a bot the
 // control plane deletes).
 func removeMemberEverywhere(ctx context.Context, tx Tx, memberID string) error {
-	refs, _, err := listDocs[struct{ RoomID string }](ctx, tx, ResourceFilter{Kind: kindMemberRoom, Scope: memberID})
+	list, err := memberships(ctx, tx, memberID)
 	if err != nil {
 		return err
 	}
-	for _, ref := range refs {
-		if err := deleteMembership(ctx, tx, ref.RoomID, memberID); err != nil {
+	for _, m := range list {
+		if err := deleteMembership(ctx, tx, m.RoomID, memberID); err != nil {
 			return err
 		}
 	}
@@ -364,14 +371,10 @@ func membership(ctx context.Context, tx ReadTx, roomID, memberID string) (*RoomM
 	return &m, nil
 }
 
-// putMembership writes a membership and its member-room index entry, which
-// carries the room's creation time so a member's rooms list in room order.
+// putMembership writes a membership; the store indexes it by member
+// (indexMemberRooms) for the member's rooms.
 func putMembership(ctx context.Context, tx Tx, room *Room, m *RoomMembership) error {
-	if err := putDoc(ctx, tx, kindMembership, membershipID(room.ID, m.Member.ID), room.ID, m.CreatedAt, m); err != nil {
-		return err
-	}
-	return putDoc(ctx, tx, kindMemberRoom, memberRoomID(m.Member.ID, room.ID), m.Member.ID, room.CreatedAt,
-		map[string]string{"RoomID": room.ID, "AccountID": room.AccountID})
+	return putDoc(ctx, tx, kindMembership, membershipID(room.ID, m.Member.ID), room.ID, m.CreatedAt, m)
 }
 
 // insertMembership writes a new membership and counts it in.

@@ -160,14 +160,25 @@ type ResourceStore interface {
 	// Resources returns the resources matching f in (CreatedAt, ID) order,
 	// at most f.Limit of them when f.Limit > 0.
 	Resources(ctx context.Context, f ResourceFilter) ([]*Resource, error)
+	// ResourceByIndex returns the resource of the kind that holds key in
+	// the index (IndexEntries, documents.go), or an error with Code
+	// NotFound.
+	ResourceByIndex(ctx context.Context, kind, index, key string) (*Resource, error)
+	// ResourcesByIndex returns the resources of the kind that hold a key
+	// of the index starting with prefix, in key order.
+	ResourcesByIndex(ctx context.Context, kind, index, prefix string) ([]*Resource, error)
 }
 
 // ResourceWriter writes resources.
 type ResourceWriter interface {
-	// PutResource inserts or replaces the resource with (r.Kind, r.ID).
+	// PutResource inserts or replaces the resource with (r.Kind, r.ID), and
+	// replaces its index entries with IndexEntries(r). It returns an error
+	// with Code Conflict when another resource of the kind holds one of
+	// those keys, now or (a store that checks at commit) when Update
+	// commits, and IndexEntries' error when the document does not decode.
 	PutResource(ctx context.Context, r *Resource) error
-	// DeleteResource deletes the resource; deleting one that does not exist
-	// is not an error.
+	// DeleteResource deletes the resource and its index entries; deleting
+	// one that does not exist is not an error.
 	DeleteResource(ctx context.Context, kind, id string) error
 }
 

@@ -19,13 +19,18 @@ type state struct {
 	decoded   map[string]*openchime.Account // id → the record decoded, never handed out (reads get a Clone)
 	users     map[string]*userSet           // account id → its users
 	resources map[string]map[string]string  // kind → id → resource record
-	cold      map[string]*coldSet           // kind → its records on disk (cold.go)
-	segLive   map[uint32]int                // cold segment → how many live records it holds
+	// index holds the index entries of the resources of the indexed kinds
+	// (openchime.IndexEntries): (kind, index) → key → resource id. It is
+	// derived from the records as they apply (log, snapshot, commit), so
+	// the files do not carry it and a log of any version rebuilds it.
+	index   map[ixName]map[string]string
+	cold    map[string]*coldSet // kind → its records on disk (cold.go)
+	segLive map[uint32]int      // cold segment → how many live records it holds
 }
 
 func newState() *state {
 	return &state{accounts: map[string]string{}, decoded: map[string]*openchime.Account{}, users: map[string]*userSet{}, resources: map[string]map[string]string{},
-		cold: map[string]*coldSet{}, segLive: map[uint32]int{}}
+		index: map[ixName]map[string]string{}, cold: map[string]*coldSet{}, segLive: map[uint32]int{}}
 }
 
 // userSet is the users of one account. A user is a slot number: refs locates
@@ -335,10 +340,17 @@ func (a *applier) apply(kind byte, body string) error {
 		if d.err != nil {
 			return d.err
 		}
+		if openchime.LegacyKind(k) {
+			return nil // an old version's hand-kept index: dropped as it loads
+		}
 		m := a.st.resources[k]
 		if m == nil {
 			m = map[string]string{}
 			a.st.resources[k] = m
+		}
+		if openchime.Indexed(k) {
+			a.st.unindex(k, id, m[id])
+			a.st.indexRecord(k, id, body)
 		}
 		m[id] = body
 	case kindDelResource:
@@ -353,6 +365,9 @@ func (a *applier) apply(kind byte, body string) error {
 			}
 		}
 		if m := a.st.resources[k]; m != nil {
+			if openchime.Indexed(k) {
+				a.st.unindex(k, id, m[id])
+			}
 			delete(m, id)
 		}
 	case kindReset:
@@ -424,4 +439,46 @@ func (a *applier) writeCold(entries string) error {
 	}
 	a.coldLocs = locs
 	return nil
+}
+
+// ixName names one index of one kind.
+type ixName struct{ kind, index string }
+
+// entriesOf returns the index entries of a resource record; a record that
+// does not decode has none (PutResource refuses such a document, so only
+// a damaged old record could).
+func entriesOf(rec string) []openchime.IndexEntry {
+	if rec == "" {
+		return nil
+	}
+	r, err := decodeResource(rec)
+	if err != nil {
+		return nil
+	}
+	entries, _ := openchime.IndexEntries(r)
+	return entries
+}
+
+// indexRecord adds the entries of the record of (kind, id). Of two records
+// that claim a key (an old log could hold them), the later one holds it.
+func (st *state) indexRecord(kind, id, rec string) {
+	for _, e := range entriesOf(rec) {
+		n := ixName{kind, e.Index}
+		m := st.index[n]
+		if m == nil {
+			m = map[string]string{}
+			st.index[n] = m
+		}
+		m[e.Key] = id
+	}
+}
+
+// unindex removes the entries of the old record of (kind, id), where they
+// are still its own.
+func (st *state) unindex(kind, id, old string) {
+	for _, e := range entriesOf(old) {
+		if m := st.index[ixName{kind, e.Index}]; m != nil && m[e.Key] == id {
+			delete(m, e.Key)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"slices"
+	"strings"
 	"time"
 
 	openchime "github.com/openchime/openchime"
@@ -257,6 +258,44 @@ func (t readTx) Resources(_ context.Context, f openchime.ResourceFilter) ([]*ope
 	return filterResources(all, f), nil
 }
 
+// ResourceByIndex implements openchime.ResourceStore.
+func (t readTx) ResourceByIndex(ctx context.Context, kind, index, key string) (*openchime.Resource, error) {
+	if id, ok := t.st.index[ixName{kind, index}][key]; ok {
+		return t.Resource(ctx, kind, id)
+	}
+	return nil, openchime.Errorf(openchime.NotFound, "no %s holds %s %s", kind, index, key)
+}
+
+// ResourcesByIndex implements openchime.ResourceStore. It walks the index's
+// keys, which are as many as the kind's records: the indexed kinds are few.
+func (t readTx) ResourcesByIndex(ctx context.Context, kind, index, prefix string) ([]*openchime.Resource, error) {
+	held := map[string]string{}
+	for key, id := range t.st.index[ixName{kind, index}] {
+		if strings.HasPrefix(key, prefix) {
+			held[key] = id
+		}
+	}
+	return resourcesByKey(ctx, t, kind, held)
+}
+
+// resourcesByKey reads the resources of the kind held, in key order.
+func resourcesByKey(ctx context.Context, tx openchime.ReadTx, kind string, held map[string]string) ([]*openchime.Resource, error) {
+	keys := make([]string, 0, len(held))
+	for key := range held {
+		keys = append(keys, key)
+	}
+	slices.Sort(keys)
+	out := make([]*openchime.Resource, 0, len(keys))
+	for _, key := range keys {
+		r, err := tx.Resource(ctx, kind, held[key])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
 // coldResources lists cold records in order, seeking the cursor and reading
 // from disk only the records it returns.
 func (t readTx) coldResources(f openchime.ResourceFilter) ([]*openchime.Resource, error) {
@@ -333,6 +372,7 @@ func filterResources(all []*openchime.Resource, f openchime.ResourceFilter) []*o
 }
 
 type ukey struct{ account, id string }
+type ixKey struct{ kind, index, key string }
 type rkey struct{ kind, id string }
 
 // wtx is a write transaction: its writes go to an overlay that reads see
@@ -346,6 +386,11 @@ type wtx struct {
 	emails   map[ukey]string // (account, normalised email) → user id, for users in the overlay
 	// resources holds written resources; a nil value is a deletion.
 	resources map[rkey]*openchime.Resource
+	// entries and index are the index entries of the resources written, by
+	// resource and by key: a key the overlay does not hold is held by the
+	// base's holder unless the overlay rewrote or deleted that one.
+	entries map[rkey][]openchime.IndexEntry
+	index   map[ixKey]string
 	// userOrder keeps the log in write order, for readability.
 	userOrder []ukey
 	// cleared is set by DeleteAll: the transaction then starts from an
@@ -373,6 +418,7 @@ func (t *wtx) DeleteAll(context.Context) error {
 	t.cleared = true
 	t.base = readTx{st: newState(), cold: t.s.cold}
 	t.accounts, t.users, t.emails, t.resources, t.userOrder, t.seen = nil, nil, nil, nil, nil, nil
+	t.entries, t.index = nil, nil
 	return nil
 }
 
@@ -646,11 +692,33 @@ func (t *wtx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*ope
 	return filterResources(all, f), nil
 }
 
+// PutResource implements openchime.ResourceWriter. The store has one
+// writer, so a key no resource holds here stays free until the commit.
 func (t *wtx) PutResource(_ context.Context, r *openchime.Resource) error {
+	k := rkey{r.Kind, r.ID}
+	if openchime.Indexed(r.Kind) {
+		entries, err := openchime.IndexEntries(r)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if id, ok := t.holder(ixKey{r.Kind, e.Index, e.Key}); ok && id != r.ID {
+				return openchime.IndexConflict(r.Kind, e)
+			}
+		}
+		t.unindex(k)
+		if t.index == nil {
+			t.entries, t.index = map[rkey][]openchime.IndexEntry{}, map[ixKey]string{}
+		}
+		t.entries[k] = entries
+		for _, e := range entries {
+			t.index[ixKey{r.Kind, e.Index, e.Key}] = r.ID
+		}
+	}
 	if t.resources == nil {
 		t.resources = map[rkey]*openchime.Resource{}
 	}
-	t.resources[rkey{r.Kind, r.ID}] = cloneResource(r)
+	t.resources[k] = cloneResource(r)
 	return nil
 }
 
@@ -658,8 +726,61 @@ func (t *wtx) DeleteResource(_ context.Context, kind, id string) error {
 	if t.resources == nil {
 		t.resources = map[rkey]*openchime.Resource{}
 	}
+	t.unindex(rkey{kind, id})
 	t.resources[rkey{kind, id}] = nil
 	return nil
+}
+
+// unindex drops the overlay's entries of the resource k.
+func (t *wtx) unindex(k rkey) {
+	for _, e := range t.entries[k] {
+		if x := (ixKey{k.kind, e.Index, e.Key}); t.index[x] == k.id {
+			delete(t.index, x)
+		}
+	}
+	delete(t.entries, k)
+}
+
+// holder returns the id of the resource that holds the key as the
+// transaction sees it.
+func (t *wtx) holder(x ixKey) (string, bool) {
+	if id, ok := t.index[x]; ok {
+		return id, true
+	}
+	id, ok := t.base.st.index[ixName{x.kind, x.index}][x.key]
+	if !ok {
+		return "", false
+	}
+	if _, rewritten := t.resources[rkey{x.kind, id}]; rewritten {
+		return "", false // its version here does not hold the key, or index would
+	}
+	return id, true
+}
+
+// ResourceByIndex implements openchime.ResourceStore.
+func (t *wtx) ResourceByIndex(ctx context.Context, kind, index, key string) (*openchime.Resource, error) {
+	if id, ok := t.holder(ixKey{kind, index, key}); ok {
+		return t.Resource(ctx, kind, id)
+	}
+	return nil, openchime.Errorf(openchime.NotFound, "no %s holds %s %s", kind, index, key)
+}
+
+// ResourcesByIndex implements openchime.ResourceStore.
+func (t *wtx) ResourcesByIndex(ctx context.Context, kind, index, prefix string) ([]*openchime.Resource, error) {
+	held := map[string]string{}
+	for key := range t.base.st.index[ixName{kind, index}] {
+		if strings.HasPrefix(key, prefix) {
+			if id, ok := t.holder(ixKey{kind, index, key}); ok {
+				held[key] = id
+			}
+		}
+	}
+	for x, id := range t.index {
+		if x.kind == kind && x.index == index && strings.HasPrefix(x.key, prefix) {
+			held[x.key] = id
+		}
+	}
+	return resourcesByKey(ctx, t, kind, held)
 }
 
 // appendEntries appends the log entries of the overlay to b.

@@ -25,12 +25,19 @@ import (
 // Deferring a write is invisible as well: the resources table has no unique
 // key but (kind, id), so an upsert or a delete cannot fail for a reason
 // the Service handles, and a failure (a serialization failure, say) fails
-// the transaction, at the flush as it would have at the write.
+// the transaction, at the flush as it would have at the write. The one
+// unique key beside it, resource_index's, fails a write that gives a key
+// to a second resource: with Conflict at the flush or the commit, which
+// fails the transaction as the write would have (the Service never goes on
+// after a Conflict of PutResource). The flush deletes the entries of every
+// resource it writes before it inserts the new ones, so the order of the
+// writes inside the transaction cannot make a key look taken.
 
 // known is what the transaction knows of one resource key.
 type known struct {
-	r     *openchime.Resource // nil: there is no such resource
-	dirty bool                // written by the transaction, not yet sent
+	r       *openchime.Resource    // nil: there is no such resource
+	dirty   bool                   // written by the transaction, not yet sent
+	entries []openchime.IndexEntry // of a dirty r: its index entries
 }
 
 // flushEvery bounds the writes a transaction holds back (a snapshot restore
@@ -136,8 +143,32 @@ func (t *tx) AllResources(ctx context.Context) ([]*openchime.Resource, error) {
 // PutResource implements openchime.ResourceWriter; the row is written at
 // the next flush.
 func (t *tx) PutResource(ctx context.Context, r *openchime.Resource) error {
-	t.remember(openchime.ResourceKey{Kind: r.Kind, ID: r.ID}, r, true)
+	entries, err := openchime.IndexEntries(r)
+	if err != nil {
+		return err
+	}
+	k := openchime.ResourceKey{Kind: r.Kind, ID: r.ID}
+	t.remember(k, r, true)
+	t.known[k].entries = entries
 	return t.flushIfFull(ctx)
+}
+
+// ResourceByIndex implements openchime.ResourceStore; it sees the
+// transaction's writes.
+func (t *tx) ResourceByIndex(ctx context.Context, kind, index, key string) (*openchime.Resource, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
+	return t.Tx.ResourceByIndex(ctx, kind, index, key)
+}
+
+// ResourcesByIndex implements openchime.ResourceStore; it sees the
+// transaction's writes.
+func (t *tx) ResourcesByIndex(ctx context.Context, kind, index, prefix string) ([]*openchime.Resource, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
+	return t.Tx.ResourcesByIndex(ctx, kind, index, prefix)
 }
 
 // DeleteResource implements openchime.ResourceWriter; the row is deleted at
@@ -169,6 +200,11 @@ const putResourcesSQL = `INSERT INTO resources (` + sqlutil.ResourceColumns + `)
 
 const deleteResourcesSQL = `DELETE FROM resources WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`
 
+const deleteIndexSQL = `DELETE FROM resource_index WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`
+
+const insertIndexSQL = `INSERT INTO resource_index (kind, index_name, index_key, id)
+	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`
+
 // flush sends the resource writes held back (resourceWrites). Listings
 // call it; the commit sends them with COMMIT instead.
 func (t *tx) flush(ctx context.Context) error {
@@ -183,7 +219,9 @@ func (t *tx) flush(ctx context.Context) error {
 // resourceWrites returns the statements of the resource writes held back,
 // at most one upsert and one delete, in (kind, id) order so that concurrent
 // transactions lock rows in one order, and marks them sent. The keys are
-// distinct, so which of the two runs first does not matter.
+// distinct, so which of the two runs first does not matter. Around them,
+// the index entries of the indexed kinds' keys are deleted first and the
+// new ones inserted last.
 func (t *tx) resourceWrites() []write {
 	if t.dirty == 0 {
 		return nil
@@ -199,8 +237,17 @@ func (t *tx) resourceWrites() []write {
 	})
 	var kinds, ids, scopes, data, delKinds, delIDs []string
 	var created []int64
+	var unindexKinds, unindexIDs, ixKinds, ixNames, ixKeys, ixIDs []string
 	for _, k := range keys {
-		r := t.known[k].r
+		c := t.known[k]
+		r := c.r
+		if openchime.Indexed(k.Kind) {
+			unindexKinds, unindexIDs = append(unindexKinds, k.Kind), append(unindexIDs, k.ID)
+			for _, e := range c.entries {
+				ixKinds, ixNames = append(ixKinds, k.Kind), append(ixNames, e.Index)
+				ixKeys, ixIDs = append(ixKeys, e.Key), append(ixIDs, k.ID)
+			}
+		}
 		if r == nil {
 			delKinds, delIDs = append(delKinds, k.Kind), append(delIDs, k.ID)
 			continue
@@ -209,14 +256,20 @@ func (t *tx) resourceWrites() []write {
 		created, data = append(created, sqlutil.Millis(r.CreatedAt)), append(data, string(r.Data))
 	}
 	var ws []write
+	if len(unindexIDs) > 0 {
+		ws = append(ws, write{"delete resource index", deleteIndexSQL, []any{unindexKinds, unindexIDs}})
+	}
 	if len(ids) > 0 {
 		ws = append(ws, write{"put resources", putResourcesSQL, []any{kinds, ids, scopes, created, data}})
 	}
 	if len(delIDs) > 0 {
 		ws = append(ws, write{"delete resources", deleteResourcesSQL, []any{delKinds, delIDs}})
 	}
+	if len(ixIDs) > 0 {
+		ws = append(ws, write{"put resource index", insertIndexSQL, []any{ixKinds, ixNames, ixKeys, ixIDs}})
+	}
 	for _, k := range keys {
-		t.known[k].dirty = false
+		t.known[k].dirty, t.known[k].entries = false, nil
 	}
 	t.dirty = 0
 	return ws

@@ -157,6 +157,16 @@ func (tx) Resources(context.Context, openchime.ResourceFilter) ([]*openchime.Res
 	return nil, nil
 }
 
+// ResourceByIndex implements openchime.ResourceStore: no resource is kept,
+// so none holds a key, and PutResource can never conflict.
+func (tx) ResourceByIndex(_ context.Context, kind, index, key string) (*openchime.Resource, error) {
+	return nil, openchime.Errorf(openchime.NotFound, "no %s holds %s %s", kind, index, key)
+}
+
+func (tx) ResourcesByIndex(context.Context, string, string, string) ([]*openchime.Resource, error) {
+	return nil, nil
+}
+
 func (tx) AllResources(context.Context) ([]*openchime.Resource, error) { return nil, nil }
 func (tx) DeleteAll(context.Context) error                             { return nil }
 func (tx) PutAccount(context.Context, *openchime.Account) error        { return nil }

@@ -45,6 +45,15 @@ func ReadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	return out, nil
 }
 
+// goSteps are the parts of migrations written in Go, by file name (the two
+// stores name their migrations alike), run after the file's SQL in its
+// transaction: 0006 derives the index entries of the existing resources
+// with openchime.IndexEntries, the function every write uses, rather than
+// a second copy of it in each SQL dialect.
+var goSteps = map[string]func(context.Context, Querier) error{
+	"0006_resource_index.sql": BackfillIndex,
+}
+
 // Migrate applies, each in its own transaction, the migrations whose version
 // is not yet recorded in schema_migrations. Callers that run several
 // processes at once serialise the call themselves (PostgreSQL: advisory lock).
@@ -67,6 +76,12 @@ func Migrate(ctx context.Context, db *sql.DB, migrations []Migration) error {
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		if step := goSteps[m.Name]; step != nil {
+			if err := step(ctx, SQLTx{Tx: tx}); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %s: %w", m.Name, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
 			tx.Rollback()

@@ -295,7 +295,7 @@ func (t *Tx) AllResources(ctx context.Context) ([]*openchime.Resource, error) {
 // runs: the one list of tables. Users go before accounts in case a store
 // declares the foreign key.
 func (t *Tx) DeleteAll(ctx context.Context) error {
-	for _, table := range []string{"resources", "users", "accounts"} {
+	for _, table := range []string{"resource_index", "resources", "users", "accounts"} {
 		if err := t.Q.Exec(ctx, "DELETE FROM "+table); err != nil {
 			return t.Wrap("delete all "+table, err)
 		}
@@ -303,18 +303,131 @@ func (t *Tx) DeleteAll(ctx context.Context) error {
 	return nil
 }
 
-// PutResource implements openchime.ResourceWriter.
+// PutResource implements openchime.ResourceWriter. A resource of an
+// indexed kind replaces its index entries under a savepoint: the unique
+// index of resource_index refuses a key another resource holds (Conflict),
+// and the savepoint then takes back the whole put, not the statement alone.
 func (t *Tx) PutResource(ctx context.Context, r *openchime.Resource) error {
+	if !openchime.Indexed(r.Kind) {
+		return t.upsertResource(ctx, r)
+	}
+	entries, err := openchime.IndexEntries(r)
+	if err != nil {
+		return err
+	}
+	if err := t.Q.Exec(ctx, `SAVEPOINT put_resource`); err != nil {
+		return t.Wrap("put resource", err)
+	}
+	err = t.deleteIndex(ctx, r.Kind, r.ID)
+	for _, e := range entries {
+		if err == nil {
+			err = t.Wrap("put resource index", t.Q.Exec(ctx, InsertIndexSQL, r.Kind, e.Index, e.Key, r.ID))
+		}
+	}
+	if err == nil {
+		err = t.upsertResource(ctx, r)
+	}
+	if err != nil {
+		t.Q.Exec(ctx, `ROLLBACK TO SAVEPOINT put_resource`)
+	}
+	if rerr := t.Q.Exec(ctx, `RELEASE SAVEPOINT put_resource`); err == nil {
+		err = t.Wrap("put resource", rerr)
+	}
+	return err
+}
+
+func (t *Tx) upsertResource(ctx context.Context, r *openchime.Resource) error {
 	err := t.Q.Exec(ctx, `INSERT INTO resources (kind, id, scope, created_at, data) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (kind, id) DO UPDATE SET scope = excluded.scope, created_at = excluded.created_at, data = excluded.data`,
 		r.Kind, r.ID, r.Scope, ms(r.CreatedAt), string(r.Data))
 	return t.Wrap("put resource", err)
 }
 
+func (t *Tx) deleteIndex(ctx context.Context, kind, id string) error {
+	return t.Wrap("delete resource index", t.Q.Exec(ctx, `DELETE FROM resource_index WHERE kind = $1 AND id = $2`, kind, id))
+}
+
+// InsertIndexSQL inserts one index entry ($1 kind, $2 index, $3 key, $4
+// id); the unique index on (kind, index_name, index_key) refuses a key that
+// another resource holds.
+const InsertIndexSQL = `INSERT INTO resource_index (kind, index_name, index_key, id) VALUES ($1, $2, $3, $4)`
+
 // DeleteResource implements openchime.ResourceWriter.
 func (t *Tx) DeleteResource(ctx context.Context, kind, id string) error {
+	if openchime.Indexed(kind) {
+		if err := t.deleteIndex(ctx, kind, id); err != nil {
+			return err
+		}
+	}
 	err := t.Q.Exec(ctx, `DELETE FROM resources WHERE kind = $1 AND id = $2`, kind, id)
 	return t.Wrap("delete resource", err)
+}
+
+const indexedResourceColumns = `r.kind, r.id, r.scope, r.created_at, r.data`
+
+// ResourceByIndex implements openchime.ResourceStore.
+func (t *Tx) ResourceByIndex(ctx context.Context, kind, index, key string) (*openchime.Resource, error) {
+	r, err := ScanResource(t.Q.QueryRow(ctx, `SELECT `+indexedResourceColumns+` FROM resource_index i
+		JOIN resources r ON r.kind = i.kind AND r.id = i.id
+		WHERE i.kind = $1 AND i.index_name = $2 AND i.index_key = $3`+t.RowLock, kind, index, key))
+	if errors.Is(err, ErrNoRows) {
+		return nil, openchime.Errorf(openchime.NotFound, "no %s holds %s %s", kind, index, key)
+	}
+	return r, t.Wrap("get resource by index", err)
+}
+
+// ResourcesByIndex implements openchime.ResourceStore: a range of the
+// unique index, whose keys compare byte by byte (SQLite's BINARY, and
+// PostgreSQL's column is COLLATE "C").
+func (t *Tx) ResourcesByIndex(ctx context.Context, kind, index, prefix string) ([]*openchime.Resource, error) {
+	args := []any{kind, index, prefix}
+	q := `SELECT ` + indexedResourceColumns + ` FROM resource_index i
+		JOIN resources r ON r.kind = i.kind AND r.id = i.id
+		WHERE i.kind = $1 AND i.index_name = $2 AND i.index_key >= $3`
+	if end, ok := prefixEnd(prefix); ok {
+		args = append(args, end)
+		q += ` AND i.index_key < $4`
+	}
+	return QueryAll(ctx, t, "list resources by index", q+` ORDER BY i.index_key`, args, ScanResource)
+}
+
+// prefixEnd returns the least string above every string with the prefix,
+// false when there is none (a prefix of 0xff bytes, or the empty one).
+func prefixEnd(prefix string) (string, bool) {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}
+
+// BackfillIndex writes the index entries of the resources of the indexed
+// kinds: migration 0006 runs it, in its transaction, on a database whose
+// resources predate resource_index. Of two old resources that claim one
+// key, the first in (kind, created_at, id) order keeps it.
+func BackfillIndex(ctx context.Context, q Querier) error {
+	t := &Tx{Q: q}
+	for _, kind := range openchime.IndexedKinds() {
+		list, err := t.Resources(ctx, openchime.ResourceFilter{Kind: kind})
+		if err != nil {
+			return err
+		}
+		for _, r := range list {
+			entries, err := openchime.IndexEntries(r)
+			if err != nil {
+				return err
+			}
+			for _, e := range entries {
+				if err := q.Exec(ctx, InsertIndexSQL+` ON CONFLICT DO NOTHING`, r.Kind, e.Index, e.Key, r.ID); err != nil {
+					return fmt.Errorf("backfill resource index: %w", err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // QueryAll runs q and scans every row with scan; errors are wrapped as op.

@@ -1,0 +1,16 @@
+-- The same table as sqlite/migrations/0006_resource_index.sql; index_key
+-- compares byte by byte (COLLATE "C"), so a prefix is a range of the index.
+-- The index entries of the resources of the indexed kinds
+-- (openchime.IndexEntries): one key, one resource, per (kind, index).
+-- internal/sqlutil fills it from the existing resources in this migration's
+-- transaction (BackfillIndex), with the Go function every write uses.
+CREATE TABLE resource_index (
+    kind       TEXT NOT NULL,
+    index_name TEXT NOT NULL,
+    index_key  TEXT COLLATE "C" NOT NULL,
+    id         TEXT NOT NULL
+);
+CREATE UNIQUE INDEX resource_index_unique ON resource_index (kind, index_name, index_key);
+CREATE INDEX resource_index_by_id ON resource_index (kind, id);
+-- The hand-kept reverse indexes it replaces (openchime.LegacyKind).
+DELETE FROM resources WHERE kind IN ('room-token', 'member-room');
