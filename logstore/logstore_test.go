@@ -278,3 +278,42 @@ func TestStore_CrashAfterCheckpoints(t *testing.T) {
 		}
 	}
 }
+
+// TestStore_IndexRebuiltOnLoad: the resource indexes are not in the files
+// but derived from the records as the log and the snapshot load, and the
+// hand-kept indexes of earlier versions (room-token, member-room) are
+// dropped as they load.
+func TestStore_IndexRebuiltOnLoad(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := logstore.OpenOptions(dir, logstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(ctx, func(tx openchime.Tx) error {
+		for _, r := range storetest.PreIndexResources() {
+			if r.ID == "+15550101" {
+				r.Data = []byte(`{"E164":"+15550101"}`) // this store never let two numbers hold u1
+			}
+			if err := tx.PutResource(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	t.Run("Log", func(t *testing.T) {
+		s := MustOpen(t, dir, logstore.Options{})
+		storetest.CheckMigratedIndexes(t, s)
+		if err := s.Checkpoint(); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	})
+	t.Run("Snapshot", func(t *testing.T) {
+		storetest.CheckMigratedIndexes(t, MustOpen(t, dir, logstore.Options{}))
+	})
+}

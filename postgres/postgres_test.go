@@ -13,6 +13,7 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/internal/sqlutil"
 	"github.com/openchime/openchime/postgres"
 	"github.com/openchime/openchime/postgres/postgrestest"
 	"github.com/openchime/openchime/storetest"
@@ -274,4 +275,35 @@ func TestStore_ConflictAtCommit(t *testing.T) {
 	if n := s.Pool().Stat().NewConnsCount(); n != 1 {
 		t.Errorf("%d connections opened, want 1: a failed commit's connection was destroyed", n)
 	}
+}
+
+// TestOpen_MigratesResourceIndex opens a database whose resources predate
+// migration 0006: the index entries are derived from them.
+func TestOpen_MigratesResourceIndex(t *testing.T) {
+	ctx := context.Background()
+	url := MustCreateDatabase(t)
+	db, err := postgres.OpenDB(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := sqlutil.ReadMigrations(os.DirFS("."), "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlutil.Migrate(ctx, db, slices.DeleteFunc(ms, func(m sqlutil.Migration) bool { return m.Version >= 6 })); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range storetest.PreIndexResources() {
+		if _, err := db.Exec(`INSERT INTO resources (kind, id, scope, created_at, data) VALUES ($1, $2, $3, $4, $5)`,
+			r.Kind, r.ID, r.Scope, sqlutil.Millis(r.CreatedAt), string(r.Data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.CheckMigratedIndexes(t, s)
 }

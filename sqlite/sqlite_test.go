@@ -2,10 +2,14 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
+	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/internal/sqlutil"
 	"github.com/openchime/openchime/sqlite"
 	"github.com/openchime/openchime/storetest"
 )
@@ -28,4 +32,30 @@ func MustOpen(tb testing.TB, path string) *sqlite.Store {
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestOpen_MigratesResourceIndex opens a database whose resources predate
+// migration 0006: the index entries are derived from them.
+func TestOpen_MigratesResourceIndex(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := sqlutil.ReadMigrations(os.DirFS("."), "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlutil.Migrate(ctx, db, slices.DeleteFunc(ms, func(m sqlutil.Migration) bool { return m.Version >= 6 })); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range storetest.PreIndexResources() {
+		if _, err := db.Exec(`INSERT INTO resources (kind, id, scope, created_at, data) VALUES ($1, $2, $3, $4, $5)`,
+			r.Kind, r.ID, r.Scope, sqlutil.Millis(r.CreatedAt), string(r.Data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	storetest.CheckMigratedIndexes(t, MustOpen(t, path))
 }
