@@ -99,3 +99,24 @@ func TestService_BatchUpdatePhoneNumber(t *testing.T) {
 		t.Errorf("+12065550101 = %+v, %v; want CallingName Acme", p, err)
 	}
 }
+
+// A user is associated with at most one number: the store refuses a seed
+// that would give one a second (decision D33, documents.go).
+func TestService_AdminSeedPhoneNumber_UserHoldsOneNumber(t *testing.T) {
+	ctx := context.Background()
+	svc := newPhoneService(t)
+	seed := func(e164 string) error {
+		_, err := svc.AdminSeedPhoneNumber(ctx, openchime.SeedPhoneNumber{E164PhoneNumber: e164,
+			Associations: []openchime.PhoneAssociation{{Name: "UserId", Value: "u1"}}})
+		return err
+	}
+	if err := seed("+13125550100"); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed("+13125550101"); !openchime.IsCode(err, openchime.Conflict) {
+		t.Fatalf("a second number of user u1: err=%v, want Conflict", err)
+	}
+	if _, err := svc.GetPhoneNumber(ctx, "+13125550101"); !openchime.IsCode(err, openchime.NotFound) {
+		t.Errorf("the refused number: err=%v, want NotFound", err)
+	}
+}

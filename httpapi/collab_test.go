@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	awschime "github.com/aws/aws-sdk-go-v2/service/chime"
 	"github.com/aws/aws-sdk-go-v2/service/chime/types"
 	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
 )
@@ -1072,5 +1074,46 @@ func TestServer_CollabAuditAndFaults(t *testing.T) {
 		MembershipItemList: []types.MembershipItem{{MemberId: &u2}, {MemberId: bot.BotId}}})
 	if err != nil || len(out.Errors) != 1 || *out.Errors[0].MemberId != u2 || out.Errors[0].ErrorCode != types.ErrorCodeServiceFailure {
 		t.Fatalf("batch with a fault=%+v, %v", out, err)
+	}
+}
+
+// ListRooms with MemberId pages through the member's rooms in the rooms'
+// creation order (D22, D43), whatever order the member joined them in:
+// the membership index lists them by room id, the Service orders them.
+func TestServer_ListRoomsOfMemberPages(t *testing.T) {
+	e := newCollabClient(t)
+	ctx := context.Background()
+	acct := e.MustEnterprise()
+	user := e.MustUser(acct, "alice@example.com")
+	var want []string
+	for i := range 5 {
+		want = append(want, *e.MustRoom(acct, fmt.Sprint("room ", i)).RoomId)
+	}
+	for _, i := range []int{3, 0, 4, 1, 2} {
+		e.tick()
+		if _, err := e.client.CreateRoomMembership(ctx, &awschime.CreateRoomMembershipInput{AccountId: &acct, RoomId: &want[i], MemberId: &user}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.MustRoom(acct, "not a member's")
+	var got []string
+	var token *string
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatalf("more than 5 pages of 2 rooms")
+		}
+		out, err := e.client.ListRooms(ctx, &awschime.ListRoomsInput{AccountId: &acct, MemberId: &user, MaxResults: aws.Int32(2), NextToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range out.Rooms {
+			got = append(got, *r.RoomId)
+		}
+		if token = out.NextToken; token == nil {
+			break
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rooms of the member (-want +got):\n%s", diff)
 	}
 }
