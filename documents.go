@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -61,7 +62,8 @@ const (
 // Kinds written by earlier versions and no longer: the hand-kept reverse
 // indexes the resource indexes replaced. sqlite and postgres delete them
 // in their migration 0006, logstore skips them as its log and snapshot
-// load, so an old database opens without them.
+// load, so an old database opens without them; and every store drops them
+// on PutResource, so an old snapshot restores without them too.
 const (
 	legacyKindRoomToken  = "room-token"  // ID: account id + "/" + ClientRequestToken → {RoomID}
 	legacyKindMemberRoom = "member-room" // ID: member id + "/" + room id → {RoomID, AccountID}
@@ -135,8 +137,8 @@ func IndexEntries(r *Resource) ([]IndexEntry, error) {
 			out = append(out, IndexEntry{indexE164, p.E164})
 		}
 		for _, a := range p.Associations {
-			if a.Name == "UserId" && a.Value != "" {
-				out = append(out, IndexEntry{indexUser, a.Value})
+			if e := (IndexEntry{indexUser, a.Value}); a.Name == "UserId" && a.Value != "" && !slices.Contains(out, e) {
+				out = append(out, e)
 			}
 		}
 	case kindRoom:

@@ -3,7 +3,6 @@ package openchime
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -115,8 +114,8 @@ func (s *Service) loadCollab(ctx context.Context, tx ReadTx) (*CollabSettings, *
 		return &c, r, nil
 	}
 	m := &collabMemo{data: bytes.Clone(r.Data)}
-	if err := json.Unmarshal(r.Data, &m.c); err != nil {
-		return nil, nil, fmt.Errorf("decode %s %s: %w", kindConfig, configCollabID, err)
+	if err := decodeDoc(r, &m.c); err != nil {
+		return nil, nil, err
 	}
 	s.collabMemo.Store(m)
 	c := m.c

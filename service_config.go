@@ -3,8 +3,6 @@ package openchime
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 )
 
 // The telephony configuration is one Resource record, so every store keeps
@@ -75,8 +73,8 @@ func (s *Service) loadPhoneConfig(ctx context.Context, tx ReadTx) (*PhoneConfig,
 		return &m.c, r, nil
 	}
 	m := &phoneMemo{data: bytes.Clone(r.Data)}
-	if err := json.Unmarshal(r.Data, &m.c); err != nil {
-		return nil, nil, fmt.Errorf("decode %s %s: %w", kindConfig, configPhoneID, err)
+	if err := decodeDoc(r, &m.c); err != nil {
+		return nil, nil, err
 	}
 	s.phoneMemo.Store(m)
 	return &m.c, r, nil

@@ -176,6 +176,7 @@ type ResourceWriter interface {
 	// with Code Conflict when another resource of the kind holds one of
 	// those keys, now or (a store that checks at commit) when Update
 	// commits, and IndexEntries' error when the document does not decode.
+	// A resource of a LegacyKind is dropped, not written.
 	PutResource(ctx context.Context, r *Resource) error
 	// DeleteResource deletes the resource and its index entries; deleting
 	// one that does not exist is not an error.

@@ -280,9 +280,8 @@ func TestStore_CrashAfterCheckpoints(t *testing.T) {
 }
 
 // TestStore_IndexRebuiltOnLoad: the resource indexes are not in the files
-// but derived from the records as the log and the snapshot load, and the
-// hand-kept indexes of earlier versions (room-token, member-room) are
-// dropped as they load.
+// but derived from the records as the log and the snapshot load
+// (TestApplier_ResourceIndex shows an old log's legacy records dropped).
 func TestStore_IndexRebuiltOnLoad(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -695,6 +695,9 @@ func (t *wtx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*ope
 // PutResource implements openchime.ResourceWriter. The store has one
 // writer, so a key no resource holds here stays free until the commit.
 func (t *wtx) PutResource(_ context.Context, r *openchime.Resource) error {
+	if openchime.LegacyKind(r.Kind) {
+		return nil // the applier would drop it anyway
+	}
 	k := rkey{r.Kind, r.ID}
 	if openchime.Indexed(r.Kind) {
 		entries, err := openchime.IndexEntries(r)

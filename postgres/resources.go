@@ -143,6 +143,9 @@ func (t *tx) AllResources(ctx context.Context) ([]*openchime.Resource, error) {
 // PutResource implements openchime.ResourceWriter; the row is written at
 // the next flush.
 func (t *tx) PutResource(ctx context.Context, r *openchime.Resource) error {
+	if openchime.LegacyKind(r.Kind) {
+		return nil
+	}
 	entries, err := openchime.IndexEntries(r)
 	if err != nil {
 		return err

@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"MembershipIndexes", testMembershipIndexes},
 		{"ConcurrentIndexUnique", testConcurrentIndexUnique},
 		{"IndexedDocumentInvalid", testIndexedDocumentInvalid},
+		{"LegacyKindsDropped", testLegacyKindsDropped},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })

@@ -308,6 +308,9 @@ func (t *Tx) DeleteAll(ctx context.Context) error {
 // index of resource_index refuses a key another resource holds (Conflict),
 // and the savepoint then takes back the whole put, not the statement alone.
 func (t *Tx) PutResource(ctx context.Context, r *openchime.Resource) error {
+	if openchime.LegacyKind(r.Kind) {
+		return nil
+	}
 	if !openchime.Indexed(r.Kind) {
 		return t.upsertResource(ctx, r)
 	}
