@@ -286,18 +286,8 @@ func TestOpen_MigratesResourceIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := sqlutil.ReadMigrations(os.DirFS("."), "migrations")
-	if err != nil {
+	if err := sqlutil.SeedBeforeIndex(ctx, db, os.DirFS("."), "migrations", storetest.PreIndexResources()); err != nil {
 		t.Fatal(err)
-	}
-	if err := sqlutil.Migrate(ctx, db, slices.DeleteFunc(ms, func(m sqlutil.Migration) bool { return m.Version >= 6 })); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range storetest.PreIndexResources() {
-		if _, err := db.Exec(`INSERT INTO resources (kind, id, scope, created_at, data) VALUES ($1, $2, $3, $4, $5)`,
-			r.Kind, r.ID, r.Scope, sqlutil.Millis(r.CreatedAt), string(r.Data)); err != nil {
-			t.Fatal(err)
-		}
 	}
 	db.Close()
 	s, err := postgres.Open(ctx, url)

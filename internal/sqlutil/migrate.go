@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	openchime "github.com/openchime/openchime"
 )
 
 // Migration is one versioned schema change, read from a file named
@@ -89,6 +91,33 @@ func Migrate(ctx context.Context, db *sql.DB, migrations []Migration) error {
 		}
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("commit migration %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// SeedBeforeIndex brings db to the schema before migration 0006 (the
+// migrations of dir in fsys up to 0005) and inserts the resources as that
+// schema keeps them, without index entries: the stores' tests of 0006 then
+// open the store over it.
+func SeedBeforeIndex(ctx context.Context, db *sql.DB, fsys fs.FS, dir string, resources []*openchime.Resource) error {
+	all, err := ReadMigrations(fsys, dir)
+	if err != nil {
+		return err
+	}
+	var before []Migration
+	for _, m := range all {
+		if m.Version < 6 {
+			before = append(before, m)
+		}
+	}
+	if err := Migrate(ctx, db, before); err != nil {
+		return err
+	}
+	for _, r := range resources {
+		if _, err := db.ExecContext(ctx, `INSERT INTO resources (kind, id, scope, created_at, data) VALUES ($1, $2, $3, $4, $5)`,
+			r.Kind, r.ID, r.Scope, ms(r.CreatedAt), string(r.Data)); err != nil {
+			return err
 		}
 	}
 	return nil
