@@ -128,7 +128,7 @@ func IndexEntries(r *Resource) ([]IndexEntry, error) {
 	case kindPhoneNumber:
 		var p struct {
 			E164         string
-			Associations []PhoneAssociation
+			Associations []struct{ Name, Value string }
 		}
 		if err := json.Unmarshal(r.Data, &p); err != nil {
 			return nil, bad(err)

@@ -351,12 +351,13 @@ func (s *Store) Update(ctx context.Context, fn func(openchime.Tx) error) error {
 		s.wmu.Unlock()
 		return unavailable(s.wal.wait(seen))
 	}
-	return s.commit(func(b []byte) []byte { return t.appendEntries(b) }, t.slotOf)
+	return s.commit(func(b []byte) []byte { return t.appendEntries(b) }, t.slotOf, t.indexEntries)
 }
 
 // commit writes one transaction whose entries appendEntries writes; the
 // caller holds wmu, which commit releases.
-func (s *Store) commit(appendEntries func([]byte) []byte, slots func(accountID, id string) (uint32, bool)) error {
+func (s *Store) commit(appendEntries func([]byte) []byte, slots func(accountID, id string) (uint32, bool),
+	entries func(kind, id string) ([]openchime.IndexEntry, bool)) error {
 	seq := s.seq + 1
 	b := appendFrameHeader(s.frame[:0])
 	b = binary.AppendUvarint(b, seq)
@@ -370,7 +371,7 @@ func (s *Store) commit(appendEntries func([]byte) []byte, slots func(accountID, 
 		return writeRefused(err, s.wal.failed() != nil)
 	}
 	s.mu.Lock()
-	ap := applier{st: s.st, cold: s.cold, slots: slots}
+	ap := applier{st: s.st, cold: s.cold, slots: slots, entries: entries}
 	_, err := ap.applyPayload(b[frameHeader:])
 	if err == nil {
 		s.seq = seq
@@ -429,7 +430,7 @@ func (s *Store) Reset(ctx context.Context) error {
 		s.wmu.Unlock()
 		return errClosed
 	}
-	return s.commit(func(b []byte) []byte { return append(b, kindReset, 0) }, nil)
+	return s.commit(func(b []byte) []byte { return append(b, kindReset, 0) }, nil, nil)
 }
 
 // Close checkpoints, so the next start reads one snapshot, and releases the

@@ -23,14 +23,18 @@ type state struct {
 	// (openchime.IndexEntries): (kind, index) → key → resource id. It is
 	// derived from the records as they apply (log, snapshot, commit), so
 	// the files do not carry it and a log of any version rebuilds it.
-	index   map[ixName]map[string]string
+	index map[ixName]map[string]string
+	// entries are the index entries of each indexed resource, so that a
+	// rewrite or a deletion finds the keys to drop without decoding the
+	// record it replaces.
+	entries map[rkey][]openchime.IndexEntry
 	cold    map[string]*coldSet // kind → its records on disk (cold.go)
 	segLive map[uint32]int      // cold segment → how many live records it holds
 }
 
 func newState() *state {
 	return &state{accounts: map[string]string{}, decoded: map[string]*openchime.Account{}, users: map[string]*userSet{}, resources: map[string]map[string]string{},
-		index: map[ixName]map[string]string{}, cold: map[string]*coldSet{}, segLive: map[uint32]int{}}
+		index: map[ixName]map[string]string{}, entries: map[rkey][]openchime.IndexEntry{}, cold: map[string]*coldSet{}, segLive: map[uint32]int{}}
 }
 
 // userSet is the users of one account. A user is a slot number: refs locates
@@ -272,6 +276,10 @@ type applier struct {
 	coldLocs []coldLoc
 	// slots, when set, tells where the committing transaction found users.
 	slots func(accountID, id string) (uint32, bool)
+	// entries, when set, gives the index entries the committing transaction
+	// derived for a resource it wrote, so that the commit does not derive
+	// them again.
+	entries func(kind, id string) ([]openchime.IndexEntry, bool)
 }
 
 func (a *applier) user(accountID, rec string) {
@@ -349,8 +357,14 @@ func (a *applier) apply(kind byte, body string) error {
 			a.st.resources[k] = m
 		}
 		if openchime.Indexed(k) {
-			a.st.unindex(k, id, m[id])
-			a.st.indexRecord(k, id, body)
+			e, ok := []openchime.IndexEntry(nil), false
+			if a.entries != nil {
+				e, ok = a.entries(k, id)
+			}
+			if !ok {
+				e = entriesOf(body)
+			}
+			a.st.reindex(k, id, e)
 		}
 		m[id] = body
 	case kindDelResource:
@@ -366,7 +380,7 @@ func (a *applier) apply(kind byte, body string) error {
 		}
 		if m := a.st.resources[k]; m != nil {
 			if openchime.Indexed(k) {
-				a.st.unindex(k, id, m[id])
+				a.st.reindex(k, id, nil)
 			}
 			delete(m, id)
 		}
@@ -459,26 +473,32 @@ func entriesOf(rec string) []openchime.IndexEntry {
 	return entries
 }
 
-// indexRecord adds the entries of the record of (kind, id). Of two records
-// that claim a key (an old log could hold them), the later one holds it.
-func (st *state) indexRecord(kind, id, rec string) {
-	for _, e := range entriesOf(rec) {
-		n := ixName{kind, e.Index}
+// reindex gives the resource (kind, id) the index entries e in place of
+// the ones it had. Of two records that claim a key (an old log could hold
+// them), the later one holds it.
+func (st *state) reindex(kind, id string, e []openchime.IndexEntry) {
+	k := rkey{kind, id}
+	old := st.entries[k]
+	if slices.Equal(old, e) {
+		return
+	}
+	for _, x := range old {
+		if m := st.index[ixName{kind, x.Index}]; m != nil && m[x.Key] == id {
+			delete(m, x.Key)
+		}
+	}
+	for _, x := range e {
+		n := ixName{kind, x.Index}
 		m := st.index[n]
 		if m == nil {
 			m = map[string]string{}
 			st.index[n] = m
 		}
-		m[e.Key] = id
+		m[x.Key] = id
 	}
-}
-
-// unindex removes the entries of the old record of (kind, id), where they
-// are still its own.
-func (st *state) unindex(kind, id, old string) {
-	for _, e := range entriesOf(old) {
-		if m := st.index[ixName{kind, e.Index}]; m != nil && m[e.Key] == id {
-			delete(m, e.Key)
-		}
+	if len(e) == 0 {
+		delete(st.entries, k)
+	} else {
+		st.entries[k] = e
 	}
 }

@@ -734,6 +734,12 @@ func (t *wtx) DeleteResource(_ context.Context, kind, id string) error {
 	return nil
 }
 
+// indexEntries gives the commit the entries PutResource derived.
+func (t *wtx) indexEntries(kind, id string) ([]openchime.IndexEntry, bool) {
+	e, ok := t.entries[rkey{kind, id}]
+	return e, ok
+}
+
 // unindex drops the overlay's entries of the resource k.
 func (t *wtx) unindex(k rkey) {
 	for _, e := range t.entries[k] {

@@ -38,6 +38,12 @@ type known struct {
 	r       *openchime.Resource    // nil: there is no such resource
 	dirty   bool                   // written by the transaction, not yet sent
 	entries []openchime.IndexEntry // of a dirty r: its index entries
+	// stored is the resource as the database holds it (nil: absent), when
+	// storedKnown: what a read found or the last flush sent. A write of an
+	// indexed kind whose entries are those of stored leaves the index be
+	// (a batch that changes a number's product type rewrites no key).
+	stored      *openchime.Resource
+	storedKnown bool
 }
 
 // flushEvery bounds the writes a transaction holds back (a snapshot restore
@@ -53,7 +59,14 @@ func (t *tx) remember(k openchime.ResourceKey, r *openchime.Resource, dirty bool
 	if dirty && (t.known[k] == nil || !t.known[k].dirty) {
 		t.dirty++
 	}
-	t.known[k] = &known{r: cloneResource(r), dirty: dirty}
+	c := &known{r: cloneResource(r), dirty: dirty}
+	if old := t.known[k]; old != nil {
+		c.stored, c.storedKnown = old.stored, old.storedKnown
+	}
+	if !dirty {
+		c.stored, c.storedKnown = c.r, true
+	}
+	t.known[k] = c
 }
 
 func cloneResource(r *openchime.Resource) *openchime.Resource {
@@ -244,7 +257,11 @@ func (t *tx) resourceWrites() []write {
 	for _, k := range keys {
 		c := t.known[k]
 		r := c.r
-		if openchime.Indexed(k.Kind) {
+		// The entries of the key are rewritten whole (deleted, then
+		// inserted) unless they are known unchanged: a key found absent is
+		// not locked, so a row-locked transaction cannot know no one wrote
+		// entries for it since.
+		if openchime.Indexed(k.Kind) && !c.indexUnchanged() {
 			unindexKinds, unindexIDs = append(unindexKinds, k.Kind), append(unindexIDs, k.ID)
 			for _, e := range c.entries {
 				ixKinds, ixNames = append(ixKinds, k.Kind), append(ixNames, e.Index)
@@ -272,8 +289,20 @@ func (t *tx) resourceWrites() []write {
 		ws = append(ws, write{"put resource index", insertIndexSQL, []any{ixKinds, ixNames, ixKeys, ixIDs}})
 	}
 	for _, k := range keys {
-		t.known[k].dirty, t.known[k].entries = false, nil
+		c := t.known[k]
+		c.dirty, c.entries, c.stored, c.storedKnown = false, nil, c.r, true
 	}
 	t.dirty = 0
 	return ws
+}
+
+// indexUnchanged reports whether the database is known to hold the index
+// entries of the dirty c already: the resource was read (and, in a
+// row-locked transaction, locked) with the same entries.
+func (c *known) indexUnchanged() bool {
+	if !c.storedKnown || c.stored == nil {
+		return false
+	}
+	held, err := openchime.IndexEntries(c.stored)
+	return err == nil && slices.Equal(held, c.entries)
 }

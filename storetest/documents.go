@@ -181,6 +181,25 @@ func testRoomTokenIndex(t *testing.T, s openchime.Store) {
 		t.Errorf("room of a/tok after DeleteAll = %q, want none", got)
 	}
 	mustPut(t, s, room("r6", "a", "tok"))
+	// A resource read, then written with its keys changed or unchanged (a
+	// store may skip rewriting keys it knows unchanged, never changed ones).
+	for _, token := range []string{"tok", "tok2", "tok2"} {
+		err := s.Update(ctx, func(tx openchime.Tx) error {
+			if _, err := tx.Resource(ctx, "room", "r6"); err != nil {
+				return err
+			}
+			return tx.PutResource(ctx, room("r6", "a", token))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := byIndex(t, s, "room", "token", "a/"+token); got != "r6" {
+			t.Errorf("room of a/%s after the rewrite = %q, want r6", token, got)
+		}
+	}
+	if got := byIndex(t, s, "room", "token", "a/tok"); got != "" {
+		t.Errorf("room of a/tok after r6 took tok2 = %q, want none", got)
+	}
 }
 
 // testMembershipIndexes: one membership per (room, member), and a member's
