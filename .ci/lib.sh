@@ -98,3 +98,20 @@ need_postgres() {
 		as_pg=(runuser -u postgres --)
 	fi
 }
+
+# run_quickstart PORT: runs the README's quick start block against the server
+# on 127.0.0.1:PORT (the block names 127.0.0.1:4580 and is rewritten), keeps
+# its output in $work/out.txt and checks it did what it says (call
+# use_work_dir, need_jq and need_aws first).
+run_quickstart() {
+	local port=$1
+	readme_block quickstart "$work/qs.sh"
+	grep -q '127.0.0.1:4580' "$work/qs.sh" || { echo "$ci_name: the README's quick start no longer names 127.0.0.1:4580" >&2; exit 1; }
+	sed -i "s/127\.0\.0\.1:4580/127.0.0.1:$port/g" "$work/qs.sh"
+	bash -euo pipefail "$work/qs.sh" | tee "$work/out.txt"
+	grep -q "ana@example.com	Registered" "$work/out.txt"
+	grep -q "ben@example.com	Registered" "$work/out.txt"
+	grep -q '"ErrorCode": "NotFound"' "$work/out.txt"
+	grep -qx "Suspended" "$work/out.txt"
+	grep -q "failed as expected" "$work/out.txt"
+}

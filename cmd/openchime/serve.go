@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	openchime "github.com/openchime/openchime"
@@ -35,6 +36,9 @@ type Config struct {
 	IDSeed string // --id-seed: a uint64; "" means random ids
 	Clock  string // --clock: an RFC 3339 time to freeze the clock at
 	Seed   string // --seed: a fixture file to load at start
+	// InitDir holds the init hooks run once the server listens
+	// (--init-dir, initdir.go).
+	InitDir string
 	// Redaction is "strict" or "lenient" (--redaction, collab.go).
 	Redaction string
 	// PprofAddr, when set, serves Go's profiler there (--pprof-addr).
@@ -83,6 +87,9 @@ func (c *Config) Validate() error {
 	if c.AuditRetention < 0 {
 		return fmt.Errorf("--audit-retention %s must not be negative", c.AuditRetention)
 	}
+	if err := validateInitDir(c.InitDir); err != nil {
+		return err
+	}
 	if err := c.validateTesting(); err != nil {
 		return err
 	}
@@ -125,6 +132,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.AuditFile, "audit-file", envOr("OPENCHIME_AUDIT_FILE", m.Config.AuditFile), "also append every audit event to this file as a JSON line (env OPENCHIME_AUDIT_FILE)")
 	fs.StringVar(&m.Config.GOGC, "gogc", envOr("OPENCHIME_GOGC", m.Config.GOGC), "the garbage collector's target percentage, or off; default: $GOGC when set, else 25 with the log store, 100 with the others (env OPENCHIME_GOGC)")
 	fs.StringVar(&m.Config.PprofAddr, "pprof-addr", envOr("OPENCHIME_PPROF_ADDR", m.Config.PprofAddr), "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; off by default (env OPENCHIME_PPROF_ADDR)")
+	fs.StringVar(&m.Config.InitDir, "init-dir", envOr("OPENCHIME_INIT_DIR", m.Config.InitDir), "once the server is ready, load every fixture (*.json, *.yaml) and run every executable *.sh in this folder in name order, with OPENCHIME_ENDPOINT set; LocalStack's layout: subfolders such as ready.d after a folder's own files; a failure stops the start (env OPENCHIME_INIT_DIR)")
 	m.Config.Security.addFlags(fs)
 	m.testingFlags(fs)
 	m.collabFlags(fs)
@@ -245,6 +253,18 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.applyReady(api, target.Kind, store)
+	var initDone atomic.Bool
+	if m.Config.InitDir != "" {
+		// Ready only once the hooks have run, so what waits on the
+		// readiness check (a container's HEALTHCHECK) sees the seeded state.
+		storeCheck := api.Ready
+		api.Ready = func(ctx context.Context) error {
+			if !initDone.Load() {
+				return httpapi.NotReady("The server is not ready: its --init-dir hooks are still running. Retry later.")
+			}
+			return storeCheck(ctx)
+		}
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
@@ -260,6 +280,18 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.Config.Security.serve(m.HTTP, ln) }()
+	if m.Config.InitDir != "" {
+		endpoint, err := localURL(ln.Addr().String(), m.HTTP.TLSConfig != nil)
+		if err == nil {
+			err = runInitHooks(ctx, m.Config.InitDir, endpoint, svc, logger)
+		}
+		if err != nil && ctx.Err() == nil {
+			m.HTTP.Close()
+			<-errc
+			return err
+		}
+		initDone.Store(err == nil)
+	}
 	select {
 	case err := <-errc:
 		return err
