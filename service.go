@@ -3,8 +3,8 @@ package openchime
 import (
 	"context"
 	"encoding/base64"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
