@@ -18,6 +18,7 @@ import (
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/console"
 	"github.com/openchime/openchime/httpapi"
+	"github.com/openchime/openchime/internal/gcfloor"
 )
 
 // Config is the server's configuration: DefaultConfig, then the environment,
@@ -47,7 +48,16 @@ type Config struct {
 	// "off", or "" for the default: the GOGC environment variable when it
 	// is set, else 25 with the log store and Go's 100 with the others.
 	GOGC string
+	// GCFloor is the heap goal below which the collector does not run
+	// (--gc-floor): a size such as "64MiB", or "0" to leave GOGC alone.
+	GCFloor string
 }
+
+// defaultGCFloor is the heap the server may fill before collecting. With a
+// few megabytes of live data (SQLite, PostgreSQL, no store) Go's default
+// goal is a few megabytes too, and a server allocating tens of kilobytes per
+// request collects hundreds of times a second; 64 MiB costs a laptop little.
+const defaultGCFloor = "64MiB"
 
 // logGCPercent is the GOGC the server uses with the log store by default.
 // The log store keeps every user in the heap, and Go's default GOGC=100
@@ -63,6 +73,7 @@ func DefaultConfig() Config {
 		DB:                  DefaultDB,
 		DefaultAwsAccountID: openchime.DefaultAwsAccountID,
 		LogLevel:            "info",
+		GCFloor:             defaultGCFloor,
 	}
 }
 
@@ -76,6 +87,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := parseGOGC(c.GOGC); err != nil {
 		return err
+	}
+	if _, err := parseSize(c.GCFloor); err != nil {
+		return fmt.Errorf("--gc-floor: %w", err)
 	}
 	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
 		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
@@ -131,6 +145,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&m.Config.AuditRetention, "audit-retention", envDuration("OPENCHIME_AUDIT_RETENTION", m.Config.AuditRetention), "delete audit events older than this, e.g. 168h; 0 keeps them for ever (env OPENCHIME_AUDIT_RETENTION)")
 	fs.StringVar(&m.Config.AuditFile, "audit-file", envOr("OPENCHIME_AUDIT_FILE", m.Config.AuditFile), "also append every audit event to this file as a JSON line (env OPENCHIME_AUDIT_FILE)")
 	fs.StringVar(&m.Config.GOGC, "gogc", envOr("OPENCHIME_GOGC", m.Config.GOGC), "the garbage collector's target percentage, or off; default: $GOGC when set, else 25 with the log store, 100 with the others (env OPENCHIME_GOGC)")
+	fs.StringVar(&m.Config.GCFloor, "gc-floor", envOr("OPENCHIME_GC_FLOOR", m.Config.GCFloor), "let the heap reach this size before the collector runs, however small the live data (GOGC is raised as needed, never lowered below --gogc); 0 turns it off (env OPENCHIME_GC_FLOOR)")
 	fs.StringVar(&m.Config.PprofAddr, "pprof-addr", envOr("OPENCHIME_PPROF_ADDR", m.Config.PprofAddr), "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; off by default (env OPENCHIME_PPROF_ADDR)")
 	fs.StringVar(&m.Config.InitDir, "init-dir", envOr("OPENCHIME_INIT_DIR", m.Config.InitDir), "once the server is ready, load every fixture (*.json, *.yaml) and run every executable *.sh in this folder in name order, with OPENCHIME_ENDPOINT set; LocalStack's layout: subfolders such as ready.d after a folder's own files; a failure stops the start (env OPENCHIME_INIT_DIR)")
 	m.Config.Security.addFlags(fs)
@@ -159,6 +174,26 @@ func parseGOGC(v string) (int, error) {
 		return 0, fmt.Errorf("--gogc %q must be a positive percentage or off", v)
 	}
 	return n, nil
+}
+
+// parseSize reads a size: a number of bytes with an optional suffix KiB,
+// MiB, GiB (or KB, MB, GB, the same powers of two, as Go's GOMEMLIMIT).
+func parseSize(v string) (uint64, error) {
+	num, mult := v, uint64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   uint64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(v, u.suffix) {
+			num, mult = strings.TrimSuffix(v, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(num), 10, 64)
+	if err != nil || n > (1<<50)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 64MiB, 512MB or 0", v)
+	}
+	return n * mult, nil
 }
 
 // gcPercent is the GOGC the server runs with on a store of kind, and where
@@ -197,7 +232,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	gc, gcFrom := m.Config.gcPercent(target.Kind)
-	logger.Info("store", "store", target.Kind, "path", redactDB(target.Path), "why", target.Why, "gogc", gc, "gogc_from", gcFrom)
+	logger.Info("store", "store", target.Kind, "path", redactDB(target.Path), "why", target.Why, "gogc", gc, "gogc_from", gcFrom, "gc_floor", m.Config.GCFloor)
 	if target.Kind == kindLog {
 		// Opening the log store loads its snapshot, which allocates only
 		// what the store keeps: collecting meanwhile would mark the growing
@@ -206,8 +241,14 @@ func (m *Main) Run(ctx context.Context) error {
 		// about half a snapshot) are freed after.
 		debug.SetGCPercent(-1)
 	}
+	if target.Kind == kindNoStore {
+		// Issue 19: nostore: is a benchmark baseline; a server on it must
+		// not be mistaken for one that keeps what it is sent.
+		logger.Warn("--db nostore: STORES NOTHING: every write is dropped and every read is made up; use it only as a benchmark baseline", "db", m.Config.DB)
+	}
 	store, err := target.open(ctx)
-	debug.SetGCPercent(gc)
+	floor, _ := parseSize(m.Config.GCFloor)
+	defer gcfloor.Start(floor, gc).Stop()
 	if err != nil {
 		return fmt.Errorf("open %s: %w", target, err)
 	}
