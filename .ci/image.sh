@@ -67,6 +67,10 @@ mapfile -t entry < <(cfg '(.Entrypoint // []) + (.Cmd // []) | .[]')
 mapfile -t health < <(cfg '.Healthcheck.Test[1:][]')
 mapfile -t env < <(cfg '.Env[]')
 workdir=$(cfg .WorkingDir)
+# -p 4580:4580 reaches only a server listening on the container's every
+# interface, not its loopback.
+addr=$(printf '%s\n' "${env[@]}" | sed -n 's/^OPENCHIME_ADDR=//p')
+case $addr in 0.0.0.0:4580 | :4580 | "[::]:4580") ;; *) echo "image: OPENCHIME_ADDR=$addr; -p 4580:4580 needs 0.0.0.0:4580" >&2; exit 1 ;; esac
 echo "image: user $user, workdir $workdir, entrypoint ${entry[*]}, healthcheck ${health[*]}, env ${env[*]}"
 
 # The image's filesystem.
