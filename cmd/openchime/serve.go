@@ -79,38 +79,40 @@ func DefaultConfig() Config {
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {
+	var problems []string
+	add := func(err error) {
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return fmt.Errorf("--addr %q: %w", c.Addr, err)
+		add(fmt.Errorf("--addr %q: %w", c.Addr, err))
 	}
 	if _, err := resolveDB(c.DB); err != nil {
-		return err
+		add(err)
 	}
 	if _, err := parseGOGC(c.GOGC); err != nil {
-		return err
+		add(err)
 	}
 	if _, err := parseSize(c.GCFloor); err != nil {
-		return fmt.Errorf("--gc-floor: %w", err)
+		add(fmt.Errorf("--gc-floor: %w", err))
 	}
 	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
-		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
+		add(fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID))
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return fmt.Errorf("--log-level %q must be debug, info, warn or error", c.LogLevel)
+		add(fmt.Errorf("--log-level %q must be debug, info, warn or error", c.LogLevel))
 	}
 	if c.AuditRetention < 0 {
-		return fmt.Errorf("--audit-retention %s must not be negative", c.AuditRetention)
+		add(fmt.Errorf("--audit-retention %s must not be negative", c.AuditRetention))
 	}
-	if err := validateInitDir(c.InitDir); err != nil {
-		return err
-	}
-	if err := c.validateTesting(); err != nil {
-		return err
-	}
-	if err := c.validateCollab(); err != nil {
-		return err
-	}
-	return c.Security.validate(c.Addr)
+	add(validateInitDir(c.InitDir))
+	add(c.validateTesting())
+	add(c.validateCollab())
+	// All at once, the security ones included, so a start is not refused
+	// one flag per restart.
+	return joinProblems(append(problems, c.Security.problems(c.Addr)...))
 }
 
 // Main is the serve command: it owns the store, the service and the listener.
