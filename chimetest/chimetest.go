@@ -106,6 +106,9 @@ func WithSigV4() Option { return func(cfg *config) { cfg.sigv4 = true } }
 // the same seed, as openchime serve --id-seed does.
 const requestIDSalt = 0x5eed_0f_2e9e57
 
+// eventIDSalt does the same for the CloudTrail event ids.
+const eventIDSalt = 0x5eed_c1_0d7a11
+
 // NewUnstartedServer returns a server that is not listening yet: the caller
 // may change its Service or HTTPServer, then calls Start. It panics if the
 // in-memory database cannot be opened.
@@ -143,6 +146,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 	api := httpapi.NewServer(svc)
 	if cfg.idSeed != nil {
 		api.RequestIDs = openchime.NewSeededIDs(*cfg.idSeed ^ requestIDSalt)
+		api.Trail.IDs = openchime.NewSeededIDs(*cfg.idSeed ^ eventIDSalt)
 	}
 	if cfg.sigv4 {
 		api.Authenticate = httpapi.SigV4Auth([]httpapi.Credential{{

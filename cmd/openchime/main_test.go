@@ -129,6 +129,7 @@ func TestConfig_Validate(t *testing.T) {
 		{"--db", ""},
 		{"--default-aws-account", "12"},
 		{"--audit-retention", "-1s"},
+		{"--trail-max-events", "-1"},
 		{"--gogc", "0"},
 		{"--gogc", "lots"},
 		{"--gc-floor", "lots"},

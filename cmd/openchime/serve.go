@@ -16,6 +16,7 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/cloudtrail"
 	"github.com/openchime/openchime/console"
 	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/internal/gcfloor"
@@ -32,6 +33,10 @@ type Config struct {
 	// AuditRetention, when positive, deletes audit events older than it
 	// (--audit-retention); 0 keeps them for ever.
 	AuditRetention time.Duration
+	// TrailMaxEvents is how many calls the in-memory CloudTrail trail keeps
+	// (--trail-max-events); 0 turns the trail and LookupEvents off. Calls
+	// older than AuditRetention (when positive) are dropped too.
+	TrailMaxEvents int
 	Security       SecurityConfig
 	// IDSeed, Clock and Seed make runs reproducible (testing.go).
 	IDSeed string // --id-seed: a uint64; "" means random ids
@@ -74,6 +79,7 @@ func DefaultConfig() Config {
 		DefaultAwsAccountID: openchime.DefaultAwsAccountID,
 		LogLevel:            "info",
 		GCFloor:             defaultGCFloor,
+		TrailMaxEvents:      cloudtrail.DefaultMaxEvents,
 	}
 }
 
@@ -107,6 +113,9 @@ func (c *Config) Validate() error {
 	if c.AuditRetention < 0 {
 		add(fmt.Errorf("--audit-retention %s must not be negative", c.AuditRetention))
 	}
+	if c.TrailMaxEvents < 0 {
+		add(fmt.Errorf("--trail-max-events %d must not be negative", c.TrailMaxEvents))
+	}
 	add(validateInitDir(c.InitDir))
 	add(c.validateTesting())
 	add(c.validateCollab())
@@ -137,6 +146,13 @@ func envOr(name, def string) string {
 	return def
 }
 
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
 // ParseFlags reads the environment and the command-line flags.
 func (m *Main) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("openchime serve", flag.ContinueOnError)
@@ -145,6 +161,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.DefaultAwsAccountID, "default-aws-account", envOr("OPENCHIME_DEFAULT_AWS_ACCOUNT", m.Config.DefaultAwsAccountID), "AWS account of callers whose access key is not a 12-digit account id (env OPENCHIME_DEFAULT_AWS_ACCOUNT)")
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
 	fs.DurationVar(&m.Config.AuditRetention, "audit-retention", envDuration("OPENCHIME_AUDIT_RETENTION", m.Config.AuditRetention), "delete audit events older than this, e.g. 168h; 0 keeps them for ever (env OPENCHIME_AUDIT_RETENTION)")
+	fs.IntVar(&m.Config.TrailMaxEvents, "trail-max-events", envInt("OPENCHIME_TRAIL_MAX_EVENTS", m.Config.TrailMaxEvents), "how many API calls the in-memory CloudTrail trail keeps for LookupEvents (calls older than --audit-retention go too); 0 turns it off (env OPENCHIME_TRAIL_MAX_EVENTS)")
 	fs.StringVar(&m.Config.AuditFile, "audit-file", envOr("OPENCHIME_AUDIT_FILE", m.Config.AuditFile), "also append every audit event to this file as a JSON line (env OPENCHIME_AUDIT_FILE)")
 	fs.StringVar(&m.Config.GOGC, "gogc", envOr("OPENCHIME_GOGC", m.Config.GOGC), "the garbage collector's target percentage, or off; default: $GOGC when set, else 25 with the log store, 100 with the others (env OPENCHIME_GOGC)")
 	fs.StringVar(&m.Config.GCFloor, "gc-floor", envOr("OPENCHIME_GC_FLOOR", m.Config.GCFloor), "let the heap reach this size before the collector runs, however small the live data (GOGC is raised as needed, never lowered below --gogc); 0 turns it off (env OPENCHIME_GC_FLOOR)")
@@ -235,6 +252,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	gc, gcFrom := m.Config.gcPercent(target.Kind)
 	logger.Info("store", "store", target.Kind, "path", redactDB(target.Path), "why", target.Why, "gogc", gc, "gogc_from", gcFrom, "gc_floor", m.Config.GCFloor)
+	// The auth and IAM modes are the next lines, and a bad credentials file
+	// stops the start before the store opens.
+	if err := m.Config.Security.load(logger); err != nil {
+		return err
+	}
 	if target.Kind == kindLog {
 		// Opening the log store loads its snapshot, which allocates only
 		// what the store keeps: collecting meanwhile would mark the growing
@@ -267,6 +289,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Config.applyCollab(svc)
 	api := httpapi.NewServer(svc)
 	api.Logger = logger
+	if m.Config.TrailMaxEvents > 0 {
+		api.Trail.MaxEvents, api.Trail.MaxAge = m.Config.TrailMaxEvents, m.Config.AuditRetention
+	} else {
+		api.Trail = nil
+	}
 	obs.attach(api)
 	ui := console.New(svc, m.Config.Security.AdminToken)
 	ui.Logger = logger
@@ -290,7 +317,7 @@ func (m *Main) Run(ctx context.Context) error {
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    httpapi.HeaderReadLimit(httpapi.DefaultMaxHeaderBytes),
 	}
 	if err := m.Config.Security.apply(api, m.HTTP, logger); err != nil {
 		return err
