@@ -123,8 +123,8 @@ type resourceRecord struct {
 // snapshotRecord is a snapshot file.
 type snapshotRecord struct {
 	FormatVersion int
-	Accounts      []accountRecord
-	Users         []userRecord
+	Accounts      []*accountRecord // pointers: a null entry stays null, for validate to refuse
+	Users         []*userRecord
 	Resources     []resourceRecord
 }
 

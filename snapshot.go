@@ -194,13 +194,19 @@ func (snap *Snapshot) validate() error {
 // MarshalJSON writes the snapshot file: FormatVersion, then the records in
 // the format of docs/formats.md.
 func (snap Snapshot) MarshalJSON() ([]byte, error) {
-	f := snapshotRecord{FormatVersion: FormatVersion, Accounts: make([]accountRecord, len(snap.Accounts)),
-		Users: make([]userRecord, len(snap.Users)), Resources: make([]resourceRecord, len(snap.Resources))}
+	f := snapshotRecord{FormatVersion: FormatVersion, Accounts: make([]*accountRecord, len(snap.Accounts)),
+		Users: make([]*userRecord, len(snap.Users)), Resources: make([]resourceRecord, len(snap.Resources))}
 	for i, a := range snap.Accounts {
-		f.Accounts[i] = toAccountRecord(a)
+		if a != nil {
+			r := toAccountRecord(a)
+			f.Accounts[i] = &r
+		}
 	}
 	for i, u := range snap.Users {
-		f.Users[i] = toUserRecord(u)
+		if u != nil {
+			r := toUserRecord(u)
+			f.Users[i] = &r
+		}
 	}
 	for i, r := range snap.Resources {
 		f.Resources[i] = resourceRecord{Kind: r.Kind, Id: r.ID, Scope: r.Scope, CreatedTimestamp: r.CreatedAt, Data: r.Data}
@@ -242,11 +248,15 @@ func ParseSnapshot(data []byte) (*Snapshot, error) {
 		}
 		snap := &Snapshot{Accounts: make([]*Account, len(f.Accounts)), Users: make([]*User, len(f.Users)),
 			Resources: make([]SnapshotResource, len(f.Resources))}
-		for i := range f.Accounts {
-			snap.Accounts[i] = f.Accounts[i].account()
+		for i, a := range f.Accounts {
+			if a != nil {
+				snap.Accounts[i] = a.account()
+			}
 		}
-		for i := range f.Users {
-			snap.Users[i] = f.Users[i].user()
+		for i, u := range f.Users {
+			if u != nil {
+				snap.Users[i] = u.user()
+			}
 		}
 		for i, r := range f.Resources {
 			snap.Resources[i] = SnapshotResource{Kind: r.Kind, ID: r.Id, Scope: r.Scope, CreatedAt: r.CreatedTimestamp, Data: r.Data}

@@ -213,3 +213,20 @@ func TestParseSnapshot_Versions(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshot_NullRecords checks that a null account or user survives the
+// JSON both ways as nil, which RestoreSnapshot refuses (not a zero record).
+func TestSnapshot_NullRecords(t *testing.T) {
+	if b, err := json.Marshal(openchime.Snapshot{Accounts: []*openchime.Account{nil}}); err != nil || !strings.Contains(string(b), `"Accounts":[null]`) {
+		t.Fatalf("Marshal of a nil account = %s, %v", b, err)
+	}
+	for _, in := range []string{`{"FormatVersion":2,"Accounts":[null]}`, `{"FormatVersion":2,"Users":[null]}`} {
+		snap, err := openchime.ParseSnapshot([]byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := MustService(t).RestoreSnapshot(context.Background(), snap); !openchime.IsCode(err, openchime.BadRequest) || !strings.Contains(err.Error(), "is null") {
+			t.Errorf("restore of %s = %v, want BadRequest ... is null", in, err)
+		}
+	}
+}
