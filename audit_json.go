@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/openchime/openchime/internal/jsonenc"
 )
 
 // The audit log writes one event per change request, with the before and
@@ -12,20 +14,8 @@ import (
 // states, cost most of a 50-user batch's CPU; these appenders write the same
 // bytes json.Marshal would (audit_json_test.go checks that) directly.
 
-// appendJSONString appends s as json.Marshal encodes it: plain ASCII is
-// copied, anything that needs escaping goes through encoding/json.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
+// appendJSONString appends s as json.Marshal encodes it (HTML escaping on).
+func appendJSONString(b []byte, s string) []byte { return jsonenc.AppendString(b, s, true) }
 
 func appendJSONTime(b []byte, t time.Time) []byte {
 	if y := t.Year(); y < 0 || y >= 10000 {
