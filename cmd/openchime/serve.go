@@ -354,10 +354,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.AuditRetention > 0 {
 		go pruneAudit(ctx, svc, m.Config.AuditRetention, logger)
 	}
+	// Read before Serve starts: it configures HTTP/2 into TLSConfig.
+	tls := m.HTTP.TLSConfig != nil
 	errc := make(chan error, 1)
 	go func() { errc <- m.Config.Security.serve(m.HTTP, ln) }()
 	if m.Config.InitDir != "" {
-		endpoint, err := localURL(ln.Addr().String(), m.HTTP.TLSConfig != nil)
+		endpoint, err := localURL(ln.Addr().String(), tls)
 		if err == nil {
 			err = runInitHooks(ctx, m.Config.InitDir, endpoint, svc, logger)
 		}
