@@ -22,9 +22,10 @@ type Service struct {
 	IDs   IDGen
 	// DefaultAwsAccountID scopes requests whose context has no caller.
 	DefaultAwsAccountID string
-	// Faults holds the injected faults; batch operations consult it per
-	// user (nil: none).
-	Faults *Faults
+	// Faults makes chosen requests fail on purpose; batch operations
+	// consult it per user (nil: none). httpapi.NewServer gives a Service
+	// without one a faults.Set, which its control plane manages.
+	Faults FaultInjector
 	// Phone holds the telephony durations and limits (decisions D40, D41)
 	// that apply while the store holds no configuration: before the first
 	// SetPhoneConfig or UpdatePhoneConfig, and after a reset. Set it before
@@ -50,9 +51,7 @@ type Service struct {
 // NewService returns a Service over store with random ids and a ControlClock
 // that runs at real time until the control plane sets or freezes it.
 func NewService(store Store) *Service {
-	s := &Service{Store: store, Clock: &ControlClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
-	s.Faults = NewFaults(serviceClock{s})
-	return s
+	return &Service{Store: store, Clock: &ControlClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
 }
 
 // UserError is the failure of one user inside a batch operation.
@@ -570,7 +569,9 @@ func (s *Service) AdminAccounts(ctx context.Context, f AccountFilter) ([]*Accoun
 
 // Reset deletes everything, injected faults included.
 func (s *Service) Reset(ctx context.Context) error {
-	s.Faults.Clear()
+	if s.Faults != nil {
+		s.Faults.Clear()
+	}
 	return s.Store.Reset(ctx)
 }
 
