@@ -6,6 +6,7 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/fixture"
 )
 
 // The testing routes of the control plane make runs reproducible: the clock
@@ -122,12 +123,12 @@ func (s *Server) seed(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
-	f, err := openchime.ParseFixture(body)
+	f, err := fixture.Parse(body)
 	if err != nil {
 		WriteError(w, err)
 		return
 	}
-	res, err := s.Service.LoadFixture(r.Context(), f)
+	res, err := fixture.Load(r.Context(), s.Service, f)
 	if err != nil {
 		WriteError(w, err)
 		return
