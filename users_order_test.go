@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/fixture"
+	"github.com/openchime/openchime/internal/servicetest"
 )
 
 // TestService_BulkCreateListsInGivenOrder checks that the users one request
@@ -67,7 +68,7 @@ func TestService_BulkCreateListsInGivenOrder(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			svc := MustService(t)
+			svc := servicetest.MustService(t)
 			svc.IDs = openchime.RandomIDs{}
 			a, err := svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "Order", Type: c.accType})
 			if err != nil {

@@ -1,4 +1,7 @@
-package openchime_test
+// Package servicetest builds the Services the domain's tests run on: the
+// root package's, fixture's and snapshot's, which share the same starting
+// state.
+package servicetest
 
 import (
 	"context"
@@ -29,7 +32,7 @@ func MustService(tb testing.TB) *openchime.Service {
 	return svc
 }
 
-// MustLoadFixtureFile parses and loads a fixture file.
+// MustLoadFixtureFile parses and loads the JSON fixture file at path.
 func MustLoadFixtureFile(tb testing.TB, svc *openchime.Service, path string) *fixture.Result {
 	tb.Helper()
 	data, err := os.ReadFile(path)
