@@ -151,3 +151,28 @@ func TestService_PruneAudit(t *testing.T) {
 		t.Fatalf("PruneAudit of a backlog = %d, %v; want 1101", n, err)
 	}
 }
+
+// TestService_WithoutFaults checks that a Service with no FaultInjector
+// (what NewService makes; httpapi.NewServer adds one) runs batch operations
+// and resets without consulting one.
+func TestService_WithoutFaults(t *testing.T) {
+	ctx := context.Background()
+	svc := MustObsService(t, nil)
+	if svc.Faults != nil {
+		t.Fatalf("NewService Faults=%v, want none", svc.Faults)
+	}
+	a, err := svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "A", Type: openchime.EnterpriseLWA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := svc.AdminCreateUser(ctx, a.ID, openchime.NewUser{PrimaryEmail: "a@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs, err := svc.BatchSuspendUser(ctx, a.ID, []string{u.ID, "nope"}); err != nil || len(errs) != 1 {
+		t.Fatalf("BatchSuspendUser = %v, %v; want one NotFound item", errs, err)
+	}
+	if err := svc.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
