@@ -47,10 +47,10 @@ const maxAuditChanges = 100
 func AccountChange(before, after *Account) AuditChange {
 	c := AuditChange{Kind: "account"}
 	if before != nil {
-		c.ID, c.Before = before.ID, mustJSON(before)
+		c.ID, c.Before = before.ID, mustJSON(ToAccountRecord(before))
 	}
 	if after != nil {
-		c.ID, c.After = after.ID, mustJSON(after)
+		c.ID, c.After = after.ID, mustJSON(ToAccountRecord(after))
 	}
 	return c
 }
@@ -194,8 +194,8 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEvent, 
 				if !f.Until.IsZero() && !r.CreatedAt.Before(f.Until) {
 					return nil
 				}
-				var e AuditEvent
-				if err := json.Unmarshal(r.Data, &e); err != nil {
+				e, err := ParseAuditEvent(r.Data)
+				if err != nil {
 					return &Error{Code: ServiceFailure, Op: "ListAudit", Err: err}
 				}
 				if !e.matches(f) {
@@ -205,7 +205,7 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEvent, 
 					more = true
 					return nil
 				}
-				out = append(out, &e)
+				out = append(out, e)
 				last = Cursor{r.CreatedAt, r.ID}
 			}
 			if len(list) < auditScanBatch {
