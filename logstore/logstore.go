@@ -351,7 +351,11 @@ func (s *Store) Update(ctx context.Context, fn func(openchime.Tx) error) error {
 		s.wmu.Unlock()
 		return unavailable(s.wal.wait(seen))
 	}
-	return s.commit(func(b []byte) []byte { return t.appendEntries(b) }, t.slotOf, t.indexEntries)
+	var entries func(kind, id string) ([]openchime.IndexEntry, bool)
+	if len(t.entries) > 0 { // a method value allocates: none on the hot path
+		entries = t.indexEntries
+	}
+	return s.commit(func(b []byte) []byte { return t.appendEntries(b) }, t.slotOf, entries)
 }
 
 // commit writes one transaction whose entries appendEntries writes; the
