@@ -325,6 +325,9 @@ func (t *Tx) PutResource(ctx context.Context, r *openchime.Resource) error {
 	for _, e := range entries {
 		if err == nil {
 			err = t.Wrap("put resource index", t.Q.Exec(ctx, InsertIndexSQL, r.Kind, e.Index, e.Key, r.ID))
+			if openchime.IsCode(err, openchime.Conflict) {
+				err = openchime.IndexConflict(r.Kind, e) // which key, as logstore says it
+			}
 		}
 	}
 	if err == nil {
