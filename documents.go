@@ -12,16 +12,17 @@ import (
 // a Resource{Kind, ID, Scope, CreatedAt, Data}: a JSON document whose shape
 // the Service owns, so that every store holds a new kind without a schema
 // change. This file is their one home: the kind table below says, for each
-// kind, what its ID and Scope are and which invariants it has; the helpers
-// after it are the only code that encodes or decodes a document.
+// kind, what its ID and Scope are and which invariants it has; every other
+// file encodes and decodes documents with the helpers after it (the audit
+// log's events, audit.go, have an encoder of their own).
 //
 // An invariant is a unique index entry (IndexEntries): a key the store
 // derives from the document on every write and refuses, with Conflict, to
 // give to two resources of the kind. The stores keep the entries in a
-// unique index (sqlite, postgres: the resource_index table, whose primary
-// key is (kind, index, key); logstore and its snapshots: a map rebuilt from
-// the records as they load), so the rule holds when two transactions race,
-// and storetest checks it on every store. The Service reads through the same
+// unique index (sqlite, postgres: the resource_index table, UNIQUE on
+// (kind, index_name, index_key); logstore: a map rebuilt from its log and
+// snapshot records as they load), so the rule holds when two transactions
+// race, and storetest checks it on every store. The Service reads through the same
 // entries (ResourceByIndex, ResourcesByIndex) instead of keeping reverse
 // indexes by hand.
 const (
@@ -49,8 +50,7 @@ const (
 	kindCollabCount = "collab-count"
 
 	// Incoming webhooks (service_botevents.go, decision D44).
-	kindIncomingWebhook = "incoming-webhook" // ID: webhook id; Scope: Chime account id
-	kindMemberWebhook   = "member-webhook"   // ID: member id + "/" + room or conversation id; Scope: member id
+	kindIncomingWebhook = "incoming-webhook" // ID: webhook id; Scope: Chime account id. Index: member
 
 	// Configuration (service_config.go, service_collab_config.go).
 	kindConfig = "config" // ID: what is configured ("phone", "collab"); Scope: ""
@@ -65,14 +65,15 @@ const (
 // load, so an old database opens without them; and every store drops them
 // on PutResource, so an old snapshot restores without them too.
 const (
-	legacyKindRoomToken  = "room-token"  // ID: account id + "/" + ClientRequestToken → {RoomID}
-	legacyKindMemberRoom = "member-room" // ID: member id + "/" + room id → {RoomID, AccountID}
+	legacyKindRoomToken     = "room-token"     // ID: account id + "/" + ClientRequestToken → {RoomID}
+	legacyKindMemberRoom    = "member-room"    // ID: member id + "/" + room id → {RoomID, AccountID}
+	legacyKindMemberWebhook = "member-webhook" // ID: member id + "/" + room or conversation id → {WebhookID}
 )
 
 // LegacyKind reports whether kind is one no version writes any more; a
 // store loading old records drops them.
 func LegacyKind(kind string) bool {
-	return kind == legacyKindRoomToken || kind == legacyKindMemberRoom
+	return kind == legacyKindRoomToken || kind == legacyKindMemberRoom || kind == legacyKindMemberWebhook
 }
 
 // The indexes of the kinds that have invariants. Each is unique per kind:
@@ -93,6 +94,9 @@ const (
 	// indexMemberRooms: member id + "/" + room id; unique like the others,
 	// and listed by the prefix member id + "/" for a member's rooms.
 	indexMemberRooms = "member"
+	// indexMemberWebhook: member id + "/" + room or conversation id; a
+	// member has one incoming webhook per room or conversation (D44).
+	indexMemberWebhook = "member"
 )
 
 // IndexEntry is one key of a resource in one index of its kind.
@@ -105,11 +109,13 @@ type IndexEntry struct {
 // skips IndexEntries and its index writes for the others (the audit log,
 // the hot one, among them).
 func Indexed(kind string) bool {
-	return kind == kindPhoneNumber || kind == kindRoom || kind == kindMembership
+	return kind == kindPhoneNumber || kind == kindRoom || kind == kindMembership || kind == kindIncomingWebhook
 }
 
 // IndexedKinds returns the kinds Indexed reports.
-func IndexedKinds() []string { return []string{kindPhoneNumber, kindRoom, kindMembership} }
+func IndexedKinds() []string {
+	return []string{kindPhoneNumber, kindRoom, kindMembership, kindIncomingWebhook}
+}
 
 // IndexEntries returns the index entries of r, derived from its document:
 // the stores call it on every write, as they migrate and as they load, so
@@ -159,6 +165,12 @@ func IndexEntries(r *Resource) ([]IndexEntry, error) {
 		}
 		out = append(out, IndexEntry{indexMembership, m.RoomID + "/" + m.Member.ID},
 			IndexEntry{indexMemberRooms, m.Member.ID + "/" + m.RoomID})
+	case kindIncomingWebhook:
+		var h struct{ MemberID, RoomID, ConversationID string }
+		if err := json.Unmarshal(r.Data, &h); err != nil {
+			return nil, bad(err)
+		}
+		out = append(out, IndexEntry{indexMemberWebhook, h.MemberID + "/" + h.RoomID + h.ConversationID})
 	}
 	return out, nil
 }

@@ -77,17 +77,12 @@ func discussionID(h *IncomingWebhook) string {
 // memberWebhook returns the incoming webhook of the member in the room or
 // conversation, creating it the first time.
 func (s *Service) memberWebhook(ctx context.Context, tx Tx, accountID, memberID, roomID, conversationID string, now time.Time) (*IncomingWebhook, error) {
-	disc := roomID + conversationID
-	var ref struct{ WebhookID string }
-	_, err := getDoc(ctx, tx, kindMemberWebhook, memberID+"/"+disc, &ref)
+	r, err := tx.ResourceByIndex(ctx, kindIncomingWebhook, indexMemberWebhook, memberID+"/"+roomID+conversationID)
 	if err == nil {
 		var h IncomingWebhook
-		if _, err := getDoc(ctx, tx, kindIncomingWebhook, ref.WebhookID, &h); err == nil {
-			return &h, nil
-		} else if !IsCode(err, NotFound) {
-			return nil, err
-		}
-	} else if !IsCode(err, NotFound) {
+		return &h, decodeDoc(r, &h)
+	}
+	if !IsCode(err, NotFound) {
 		return nil, err
 	}
 	// Token's alphabet made URL-safe: '+' in a query reads as a space.
@@ -97,9 +92,6 @@ func (s *Service) memberWebhook(ctx context.Context, tx Tx, accountID, memberID,
 		MemberID: memberID, CreatedAt: now,
 	}
 	if err := putDoc(ctx, tx, kindIncomingWebhook, h.ID, accountID, now, h); err != nil {
-		return nil, err
-	}
-	if err := putDoc(ctx, tx, kindMemberWebhook, memberID+"/"+disc, memberID, now, map[string]string{"WebhookID": h.ID}); err != nil {
 		return nil, err
 	}
 	return h, nil

@@ -135,7 +135,8 @@ func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(p
 // memberships, phone numbers, orders, settings, audit events, ...), kept as a
 // JSON document so that every store holds a new kind without a schema change.
 // The Service owns the document's shape; the store only keys, orders and
-// filters it.
+// filters it, and keeps the unique index entries IndexEntries derives from
+// it (documents.go holds the kinds).
 type Resource struct {
 	Kind string // e.g. "bot", "room", "phone-number"
 	ID   string // unique within Kind

@@ -38,6 +38,11 @@ func membership(id, roomID, member string) *openchime.Resource {
 		Data: fmt.Appendf(nil, `{"RoomID":%q,"Member":{"ID":%q}}`, roomID, member)}
 }
 
+func webhook(id, member, roomID string) *openchime.Resource {
+	return &openchime.Resource{Kind: "incoming-webhook", ID: id, Scope: "a", CreatedAt: base,
+		Data: fmt.Appendf(nil, `{"ID":%q,"MemberID":%q,"RoomID":%q}`, id, member, roomID)}
+}
+
 // put writes the resources in one transaction.
 func put(s openchime.Store, rs ...*openchime.Resource) error {
 	ctx := context.Background()
@@ -285,11 +290,22 @@ func testIndexedDocumentInvalid(t *testing.T, s openchime.Store) {
 func testLegacyKindsDropped(t *testing.T, s openchime.Store) {
 	mustPut(t, s, &openchime.Resource{Kind: "room-token", ID: "a/tok", Scope: "a", CreatedAt: base, Data: []byte(`{"RoomID":"r1"}`)},
 		&openchime.Resource{Kind: "member-room", ID: "m1/r1", Scope: "m1", CreatedAt: base, Data: []byte(`{}`)},
+		&openchime.Resource{Kind: "member-webhook", ID: "m1/r1", Scope: "m1", CreatedAt: base, Data: []byte(`{}`)},
 		phone("+15550100", "+15550100", "u1", "u1"))
-	if exists(t, s, "room-token", "a/tok") || exists(t, s, "member-room", "m1/r1") {
+	if exists(t, s, "room-token", "a/tok") || exists(t, s, "member-room", "m1/r1") || exists(t, s, "member-webhook", "m1/r1") {
 		t.Errorf("a legacy record was kept")
 	}
 	if got := byIndex(t, s, "phone-number", "user", "u1"); got != "+15550100" {
 		t.Errorf("number of u1 = %q, want +15550100", got)
+	}
+}
+
+// testWebhookIndex: a member has one incoming webhook per room or
+// conversation.
+func testWebhookIndex(t *testing.T, s openchime.Store) {
+	mustPut(t, s, webhook("w1", "m1", "r1"), webhook("w2", "m1", "r2"), webhook("w3", "m2", "r1"))
+	wantConflict(t, "a second webhook of m1 in r1", put(s, webhook("w4", "m1", "r1")))
+	if got := byIndex(t, s, "incoming-webhook", "member", "m1/r2"); got != "w2" {
+		t.Errorf("webhook of m1 in r2 = %q, want w2", got)
 	}
 }

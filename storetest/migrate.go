@@ -23,6 +23,8 @@ func PreIndexResources() []*openchime.Resource {
 		membership("r1/m1", "r1", "m1"),
 		{Kind: "room-token", ID: "a/tok", Scope: "a", CreatedAt: base, Data: []byte(`{"RoomID":"r1"}`)},
 		{Kind: "member-room", ID: "m1/r1", Scope: "m1", CreatedAt: base, Data: []byte(`{"RoomID":"r1","AccountID":"a"}`)},
+		webhook("w1", "m1", "r1"),
+		{Kind: "member-webhook", ID: "m1/r1", Scope: "m1", CreatedAt: base, Data: []byte(`{"WebhookID":"w1"}`)},
 	}
 }
 
@@ -43,7 +45,10 @@ func CheckMigratedIndexes(t *testing.T, s openchime.Store) {
 	if got := byIndex(t, s, "room-membership", "member", "m1/r1"); got != "r1/m1" {
 		t.Errorf("membership of m1 in r1 = %q, want r1/m1", got)
 	}
-	for _, kind := range []string{"room-token", "member-room"} {
+	if got := byIndex(t, s, "incoming-webhook", "member", "m1/r1"); got != "w1" {
+		t.Errorf("webhook of m1 in r1 = %q, want w1", got)
+	}
+	for _, kind := range []string{"room-token", "member-room", "member-webhook"} {
 		err := s.View(context.Background(), func(tx openchime.ReadTx) error {
 			rs, err := tx.Resources(context.Background(), openchime.ResourceFilter{Kind: kind})
 			if err == nil && len(rs) > 0 {

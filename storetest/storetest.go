@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"ConcurrentIndexUnique", testConcurrentIndexUnique},
 		{"IndexedDocumentInvalid", testIndexedDocumentInvalid},
 		{"LegacyKindsDropped", testLegacyKindsDropped},
+		{"WebhookIndex", testWebhookIndex},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })

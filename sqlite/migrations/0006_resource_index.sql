@@ -11,4 +11,4 @@ CREATE TABLE resource_index (
 CREATE UNIQUE INDEX resource_index_unique ON resource_index (kind, index_name, index_key);
 CREATE INDEX resource_index_by_id ON resource_index (kind, id);
 -- The hand-kept reverse indexes it replaces (openchime.LegacyKind).
-DELETE FROM resources WHERE kind IN ('room-token', 'member-room');
+DELETE FROM resources WHERE kind IN ('room-token', 'member-room', 'member-webhook');
