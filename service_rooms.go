@@ -222,6 +222,13 @@ func memberRoomsPage(ctx context.Context, tx ReadTx, in ListRoomsInput) ([]*Room
 	if err != nil {
 		return nil, "", err
 	}
+	keys := make([]ResourceKey, len(list))
+	for i, m := range list {
+		keys[i] = ResourceKey{Kind: kindRoom, ID: m.RoomID}
+	}
+	if err := prefetchResources(ctx, tx, keys); err != nil { // one round trip, not one per room
+		return nil, "", err
+	}
 	type keyed struct {
 		room *Room
 		key  Cursor
