@@ -37,6 +37,9 @@ type Service struct {
 	// always applies.
 	Collab     CollabConfig
 	collabMemo atomic.Pointer[collabMemo] // the last stored settings decoded (service_collab_config.go)
+
+	outboxOn   atomic.Bool  // a target is configured: audit writes outbox rows (outbox.go)
+	outboxLast atomic.Int64 // the last outbox key's time (outboxKey)
 }
 
 // NewService returns a Service over store with random ids and a ControlClock

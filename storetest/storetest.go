@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"ResourceReadYourWrites", testResourceReadYourWrites},
 		{"ResourceBatches", testResourceBatches},
 		{"RowLockedResources", testRowLockedResources},
+		{"Outbox", testOutbox},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })

@@ -1,0 +1,482 @@
+package openchime
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// The outbox carries every change the audit log records to outside targets
+// (webhooks, SCIM directories). Its records are Resources, so every store
+// keeps them without a schema change and in the transaction of the change:
+//
+//   - Service.audit writes one OutboxKind row next to the audit event while
+//     any target is configured (outboxOn), so an event exists exactly when its
+//     change committed, and no row is written when no target is.
+//   - FanOut claims the oldest OutboxKind rows and, in one transaction, turns
+//     each into one DeliveryKind row per target that wants it and deletes it.
+//   - The deliverer (package outbox) sends each target's DeliveryKind rows in
+//     order, and moves each to HistoryKind once delivered or dead-lettered.
+//
+// Why claim-and-delete rows rather than read "everything after the last
+// sequence number": on PostgreSQL a transaction that took a key earlier may
+// commit later than one that took a later key, so a reader that advances a
+// high-water mark skips it for ever. A row that is deleted only once fanned
+// out is seen by the next FanOut whenever it commits. Order per user holds
+// because two changes of one user are serialised by the user's row lock, and
+// the key of the second is taken after it holds that lock, so after the first
+// committed: the key (outboxKey) is the real time in nanoseconds, strictly
+// increasing within a process (across nodes it relies on their clocks
+// agreeing better than the time between two changes of one user). FanOut
+// runs serializable (no WithRowLocks), so two nodes that fan out the same rows
+// conflict and one retries and finds them gone.
+const (
+	OutboxKind   = "outbox-event"    // one per change, until fanned out
+	DeliveryKind = "outbox-delivery" // one per (target, change) to send; Scope is the target id
+	HistoryKind  = "outbox-history"  // delivered and dead-lettered deliveries; Scope is the target id
+	TargetKind   = "outbox-target"   // webhooks and SCIM targets
+	LeaseKind    = "outbox-lease"    // which node delivers to a target
+)
+
+// outboxEpoch is the CreatedAt of every outbox record: their order is their
+// id's (the key), never the service clock's, which the control plane can
+// freeze or move back.
+var outboxEpoch = time.Unix(0, 0).UTC()
+
+// Target types.
+const (
+	WebhookTarget = "webhook"
+	SCIMTarget    = "scim"
+)
+
+// Target is a destination of the outbox's events.
+type Target struct {
+	ID        string
+	Type      string // WebhookTarget or SCIMTarget
+	CreatedAt time.Time
+	Webhook   *WebhookConfig `json:",omitempty"`
+	SCIM      *SCIMConfig    `json:",omitempty"`
+	// Stopped is set when the target refused our credentials (SCIM 401 or
+	// 403): nothing is sent until its configuration changes.
+	Stopped         bool      `json:",omitempty"`
+	LastError       string    `json:",omitempty"`
+	LastErrorAt     time.Time `json:",omitzero"`
+	LastDeliveredAt time.Time `json:",omitzero"`
+}
+
+// WebhookConfig is where and what a webhook receives.
+type WebhookConfig struct {
+	URL          string
+	Secret       string   `json:",omitempty"`
+	Events       []string `json:",omitempty"` // operation names; none: every one
+	AwsAccountID string   `json:",omitempty"` // none: every AWS account
+}
+
+// SCIM removal policies: what a removed Chime user becomes in the directory.
+const (
+	OnRemoveDeactivate = "deactivate"
+	OnRemoveDelete     = "delete"
+)
+
+// SCIMConfig pushes one Chime account's users to a SCIM 2.0 directory.
+type SCIMConfig struct {
+	AccountID   string
+	Endpoint    string // the base URL, e.g. https://example.com/scim/v2
+	BearerToken string
+	OnRemove    string // OnRemoveDeactivate or OnRemoveDelete
+	DryRun      bool   `json:",omitempty"`
+}
+
+// SCIMTargetID is the id of the SCIM target of a Chime account.
+func SCIMTargetID(accountID string) string { return "scim-" + accountID }
+
+// ProvisionOperation is the Operation of the events a new SCIM target gets
+// for the users that existed before it: they ask for each user's current state.
+const ProvisionOperation = "OpenChimeProvision"
+
+// wants reports whether the target receives event e.
+func (t *Target) wants(e *AuditEvent) bool {
+	switch t.Type {
+	case WebhookTarget:
+		w := t.Webhook
+		if w.AwsAccountID != "" && w.AwsAccountID != e.AwsAccountID {
+			return false
+		}
+		return len(w.Events) == 0 || slices.Contains(w.Events, e.Operation)
+	case SCIMTarget:
+		return e.AccountID == t.SCIM.AccountID && (len(e.UserIDs) > 0 || e.Operation == "DeleteAccount")
+	}
+	return false
+}
+
+// Delivery is one event on its way to one target.
+type Delivery struct {
+	ID          string // TargetID + "/" + Key
+	TargetID    string
+	Key         string          // the event's outbox key: the order of delivery
+	Event       json.RawMessage // the AuditEvent
+	Status      string          // DeliveryPending, DeliveryDelivered or DeliveryDead
+	Attempts    int
+	LastError   string    `json:",omitempty"`
+	LastAttempt time.Time `json:",omitzero"`
+	NextAttempt time.Time `json:",omitzero"`
+}
+
+// Delivery statuses.
+const (
+	DeliveryPending   = "Pending"
+	DeliveryDelivered = "Delivered"
+	DeliveryDead      = "DeadLetter"
+)
+
+// outboxOn reports whether any target is configured; Service.audit writes
+// outbox rows only then. The store's targets are the truth: RefreshOutbox
+// reads them (the deliverer calls it every poll, so a target configured on
+// another node turns the outbox on here within a poll).
+func (s *Service) outboxEnabled() bool { return s.outboxOn.Load() }
+
+// RefreshOutbox turns the outbox on exactly when the store holds a target,
+// and returns the targets.
+func (s *Service) RefreshOutbox(ctx context.Context) ([]*Target, error) {
+	var targets []*Target
+	err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+		targets, err = readTargets(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.outboxOn.Store(len(targets) > 0)
+	return targets, nil
+}
+
+func readTargets(ctx context.Context, tx ReadTx) ([]*Target, error) {
+	list, err := tx.Resources(ctx, ResourceFilter{Kind: TargetKind})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Target, 0, len(list))
+	for _, r := range list {
+		var t Target
+		if err := json.Unmarshal(r.Data, &t); err != nil {
+			return nil, &Error{Code: ServiceFailure, Op: "readTargets", Err: err}
+		}
+		out = append(out, &t)
+	}
+	return out, nil
+}
+
+// outboxKey returns the next key of this process: the real time in
+// nanoseconds, strictly increasing, as 16 hex digits, then "." and the
+// event's id so two nodes never collide.
+func (s *Service) outboxKey(eventID string) string {
+	for {
+		last := s.outboxLast.Load()
+		n := max(time.Now().UnixNano(), last+1)
+		if s.outboxLast.CompareAndSwap(last, n) {
+			var b [16 + 1 + 36]byte
+			const hex = "0123456789abcdef"
+			for i := 15; i >= 0; i-- {
+				b[i] = hex[n&0xf]
+				n >>= 4
+			}
+			out := append(b[:16], '.')
+			out = append(out, '.')
+			out = append(out, eventID...)
+			return string(out)
+		}
+	}
+}
+
+// putOutbox writes the outbox row of the audit event e, whose JSON is data.
+func (s *Service) putOutbox(ctx context.Context, tx Tx, eventID string, data []byte) error {
+	return tx.PutResource(ctx, &Resource{Kind: OutboxKind, ID: s.outboxKey(eventID), CreatedAt: outboxEpoch, Data: data})
+}
+
+// OutboxDepth counts the outbox rows not fanned out yet and the deliveries
+// pending, per target id ("" for the rows not fanned out).
+func (s *Service) OutboxDepth(ctx context.Context) (map[string]int, error) {
+	depth := map[string]int{}
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		clear(depth)
+		for _, kind := range []string{OutboxKind, DeliveryKind} {
+			list, err := tx.Resources(ctx, ResourceFilter{Kind: kind})
+			if err != nil {
+				return err
+			}
+			for _, r := range list {
+				depth[r.Scope]++
+			}
+		}
+		return nil
+	})
+	return depth, err
+}
+
+// FanOut claims up to limit of the oldest outbox rows and turns each into a
+// delivery per target that wants it, in one transaction. It returns how many
+// rows it claimed.
+func (s *Service) FanOut(ctx context.Context, limit int) (int, error) {
+	n := 0
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		n = 0
+		rows, err := tx.Resources(ctx, ResourceFilter{Kind: OutboxKind, Limit: limit})
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		targets, err := readTargets(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			var e AuditEvent
+			if err := json.Unmarshal(r.Data, &e); err != nil {
+				return &Error{Code: ServiceFailure, Op: "FanOut", Err: err}
+			}
+			for _, t := range targets {
+				if t.wants(&e) {
+					if err := putDelivery(ctx, tx, &Delivery{TargetID: t.ID, Key: r.ID, Event: r.Data, Status: DeliveryPending}); err != nil {
+						return err
+					}
+				}
+			}
+			if err := tx.DeleteResource(ctx, OutboxKind, r.ID); err != nil {
+				return err
+			}
+		}
+		n = len(rows)
+		return nil
+	})
+	return n, err
+}
+
+func putDelivery(ctx context.Context, tx Tx, d *Delivery) error {
+	d.ID = d.TargetID + "/" + d.Key
+	kind := DeliveryKind
+	if d.Status != DeliveryPending {
+		kind = HistoryKind
+	}
+	return tx.PutResource(ctx, &Resource{Kind: kind, ID: d.ID, Scope: d.TargetID, CreatedAt: outboxEpoch, Data: mustJSON(d)})
+}
+
+func decodeDeliveries(list []*Resource) ([]*Delivery, error) {
+	out := make([]*Delivery, 0, len(list))
+	for _, r := range list {
+		var d Delivery
+		if err := json.Unmarshal(r.Data, &d); err != nil {
+			return nil, &Error{Code: ServiceFailure, Op: "decodeDeliveries", Err: err}
+		}
+		out = append(out, &d)
+	}
+	return out, nil
+}
+
+// PendingDeliveries returns up to limit of the target's pending deliveries,
+// oldest first.
+func (s *Service) PendingDeliveries(ctx context.Context, targetID string, limit int) ([]*Delivery, error) {
+	var out []*Delivery
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		list, err := tx.Resources(ctx, ResourceFilter{Kind: DeliveryKind, Scope: targetID, Limit: limit})
+		if err != nil {
+			return err
+		}
+		out, err = decodeDeliveries(list)
+		return err
+	})
+	return out, err
+}
+
+// Deliveries returns the target's deliveries: the pending ones, oldest
+// first, then the delivered and dead-lettered ones HistoryKind still keeps,
+// newest first.
+func (s *Service) Deliveries(ctx context.Context, targetID string) ([]*Delivery, error) {
+	var out []*Delivery
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		if _, err := tx.Resource(ctx, TargetKind, targetID); err != nil {
+			return err
+		}
+		pending, err := tx.Resources(ctx, ResourceFilter{Kind: DeliveryKind, Scope: targetID})
+		if err != nil {
+			return err
+		}
+		done, err := tx.Resources(ctx, ResourceFilter{Kind: HistoryKind, Scope: targetID})
+		if err != nil {
+			return err
+		}
+		slices.Reverse(done)
+		out, err = decodeDeliveries(append(pending, done...))
+		return err
+	})
+	return out, err
+}
+
+// historyKept is how many finished deliveries each target keeps to show.
+const historyKept = 100
+
+// FinishDelivery records the outcome of one attempt at d: with done, d is
+// delivered (or, with dead, dead-lettered) and moves to the history;
+// otherwise it stays pending until d.NextAttempt. The caller has set d's
+// Attempts, LastError, LastAttempt and NextAttempt.
+func (s *Service) FinishDelivery(ctx context.Context, d *Delivery, status string) error {
+	d.Status = status
+	return s.Store.Update(ctx, func(tx Tx) error {
+		if _, err := tx.Resource(ctx, DeliveryKind, d.TargetID+"/"+d.Key); IsCode(err, NotFound) {
+			return nil // the target was deleted meanwhile
+		} else if err != nil {
+			return err
+		}
+		if status == DeliveryPending {
+			return putDelivery(ctx, tx, d)
+		}
+		if err := tx.DeleteResource(ctx, DeliveryKind, d.TargetID+"/"+d.Key); err != nil {
+			return err
+		}
+		if err := putDelivery(ctx, tx, d); err != nil {
+			return err
+		}
+		done, err := tx.Resources(ctx, ResourceFilter{Kind: HistoryKind, Scope: d.TargetID})
+		if err != nil {
+			return err
+		}
+		for len(done) > historyKept {
+			if err := tx.DeleteResource(ctx, HistoryKind, done[0].ID); err != nil {
+				return err
+			}
+			done = done[1:]
+		}
+		return nil
+	})
+}
+
+// UpdateTargetState applies fn to the stored target (its state fields) in one
+// transaction; a target deleted meanwhile is left alone.
+func (s *Service) UpdateTargetState(ctx context.Context, id string, fn func(*Target)) error {
+	return s.Store.Update(ctx, func(tx Tx) error {
+		r, err := tx.Resource(ctx, TargetKind, id)
+		if IsCode(err, NotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		var t Target
+		if err := json.Unmarshal(r.Data, &t); err != nil {
+			return &Error{Code: ServiceFailure, Op: "UpdateTargetState", Err: err}
+		}
+		fn(&t)
+		return putTarget(ctx, tx, &t)
+	})
+}
+
+func putTarget(ctx context.Context, tx Tx, t *Target) error {
+	return tx.PutResource(ctx, &Resource{Kind: TargetKind, ID: t.ID, CreatedAt: t.CreatedAt, Data: mustJSON(t)})
+}
+
+// Targets returns every target, oldest first.
+func (s *Service) Targets(ctx context.Context) ([]*Target, error) {
+	var out []*Target
+	err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+		out, err = readTargets(ctx, tx)
+		return err
+	})
+	return out, err
+}
+
+// Target returns the target with the id, or NotFound.
+func (s *Service) Target(ctx context.Context, id string) (*Target, error) {
+	var t Target
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		r, err := tx.Resource(ctx, TargetKind, id)
+		if err != nil {
+			return err
+		}
+		t = Target{}
+		return json.Unmarshal(r.Data, &t)
+	})
+	if IsCode(err, NotFound) {
+		return nil, Errorf(NotFound, "The target %s was not found.", id)
+	}
+	return &t, err
+}
+
+// CreateWebhook stores a webhook target and turns the outbox on.
+func (s *Service) CreateWebhook(ctx context.Context, w WebhookConfig) (*Target, error) {
+	t := &Target{ID: s.IDs.UUID(), Type: WebhookTarget, CreatedAt: s.now(), Webhook: &w}
+	err := s.Store.Update(ctx, func(tx Tx) error { return putTarget(ctx, tx, t) })
+	if err != nil {
+		return nil, err
+	}
+	s.outboxOn.Store(true)
+	return t, nil
+}
+
+// DeleteTarget deletes a target, its pending deliveries and its history.
+func (s *Service) DeleteTarget(ctx context.Context, id, typ string) error {
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		r, err := tx.Resource(ctx, TargetKind, id)
+		if err != nil {
+			return err
+		}
+		var t Target
+		if err := json.Unmarshal(r.Data, &t); err != nil || t.Type != typ {
+			return Errorf(NotFound, "The target %s was not found.", id)
+		}
+		if err := tx.DeleteResource(ctx, TargetKind, id); err != nil {
+			return err
+		}
+		for _, kind := range []string{DeliveryKind, HistoryKind} {
+			list, err := tx.Resources(ctx, ResourceFilter{Kind: kind, Scope: id})
+			if err != nil {
+				return err
+			}
+			for _, r := range list {
+				if err := tx.DeleteResource(ctx, kind, r.ID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if IsCode(err, NotFound) {
+		return Errorf(NotFound, "The %s %s was not found.", typ, id)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.RefreshOutbox(ctx)
+	return err
+}
+
+// AcquireLease makes holder the holder of the named lease until now+ttl when
+// nobody else holds it unexpired (or renews it when holder does), and
+// reports whether holder holds it. Nodes that share a store call it before
+// delivering to a target, so one node at a time delivers to each; when that
+// node dies its lease expires and another takes over. The transaction is
+// serializable (no WithRowLocks): of two nodes taking a free lease at once,
+// PostgreSQL fails one, whose retry finds the lease held.
+func (s *Service) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	type lease struct {
+		Holder  string
+		Expires time.Time
+	}
+	held := false
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		held = false
+		r, err := tx.Resource(ctx, LeaseKind, name)
+		if err != nil && !IsCode(err, NotFound) {
+			return err
+		}
+		if err == nil {
+			var l lease
+			if err := json.Unmarshal(r.Data, &l); err != nil {
+				return &Error{Code: ServiceFailure, Op: "AcquireLease", Err: err}
+			}
+			if l.Holder != holder && now.Before(l.Expires) {
+				return nil
+			}
+		}
+		held = true
+		return tx.PutResource(ctx, &Resource{Kind: LeaseKind, ID: name, CreatedAt: outboxEpoch, Data: mustJSON(lease{holder, now.Add(ttl)})})
+	})
+	return held, err
+}
