@@ -1,0 +1,309 @@
+// Package outbox delivers the outbox's events (openchime outbox.go) to their
+// targets: webhooks (webhook.go) and, through a Sender of package scim, SCIM
+// directories. A Deliverer runs on every node; store-backed leases make one
+// node at a time fan out and one node at a time deliver to each target.
+package outbox
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	openchime "github.com/openchime/openchime"
+)
+
+// Sender sends one delivery to one target.
+type Sender interface {
+	Send(ctx context.Context, t *openchime.Target, d *openchime.Delivery) Result
+}
+
+// Result is the outcome of one attempt.
+type Result struct {
+	Err        error         // nil: delivered
+	RetryAfter time.Duration // the target's Retry-After, when it gave one
+	Permanent  bool          // retrying cannot help: dead-letter now
+	// Stop marks the target stopped (its credentials were refused): nothing
+	// more is sent to it until its configuration changes.
+	Stop bool
+}
+
+// Deliverer sends every target's deliveries, in order, at least once.
+type Deliverer struct {
+	Service *openchime.Service
+	Senders map[string]Sender // by Target.Type
+	Node    string            // this node's lease holder name; "" picks a random one
+	Logger  *slog.Logger
+	// Zero values take the defaults in brackets.
+	Poll        time.Duration // how often the outbox is read [250ms]
+	Timeout     time.Duration // bound of one attempt [10s]
+	MaxAttempts int           // attempts before a delivery is dead-lettered [10]
+	BaseBackoff time.Duration // the first retry's delay, doubled each time, jittered [1s]
+	MaxBackoff  time.Duration // the longest delay between attempts [5m]
+	LeaseTTL    time.Duration // how long a dead node's lease holds a target [15s]
+	// OnResult, when set, is told each attempt's outcome (metrics):
+	// "delivered", "retry", "dead" or "stopped".
+	OnResult func(t *openchime.Target, result string)
+
+	mu      sync.Mutex
+	workers map[string]context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+func (d *Deliverer) defaults() {
+	if d.Poll <= 0 {
+		d.Poll = 250 * time.Millisecond
+	}
+	if d.Timeout <= 0 {
+		d.Timeout = 10 * time.Second
+	}
+	if d.MaxAttempts <= 0 {
+		d.MaxAttempts = 10
+	}
+	if d.BaseBackoff <= 0 {
+		d.BaseBackoff = time.Second
+	}
+	if d.MaxBackoff <= 0 {
+		d.MaxBackoff = 5 * time.Minute
+	}
+	if d.LeaseTTL <= 0 {
+		d.LeaseTTL = 15 * time.Second
+	}
+	if d.Node == "" {
+		d.Node = "node-" + strconv.FormatUint(rand.Uint64(), 36)
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	d.workers = map[string]context.CancelFunc{}
+}
+
+// fanOutLease is the lease of the node that fans the outbox out.
+const fanOutLease = "fan-out"
+
+// Run delivers until ctx ends, then waits for its workers.
+func (d *Deliverer) Run(ctx context.Context) {
+	d.defaults()
+	defer func() {
+		d.mu.Lock()
+		for _, cancel := range d.workers {
+			cancel()
+		}
+		d.mu.Unlock()
+		d.wg.Wait()
+	}()
+	t := time.NewTicker(d.Poll)
+	defer t.Stop()
+	for {
+		d.step(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// step turns the outbox on or off by the stored targets, fans the outbox
+// out when this node holds that lease, and keeps one worker per target.
+func (d *Deliverer) step(ctx context.Context) {
+	targets, err := d.Service.RefreshOutbox(ctx)
+	if err != nil {
+		d.logErr(ctx, "outbox: reading targets", err)
+		return
+	}
+	if held, err := d.Service.AcquireLease(ctx, fanOutLease, d.Node, time.Now(), d.LeaseTTL); err != nil {
+		d.logErr(ctx, "outbox: fan-out lease", err)
+	} else if held {
+		for {
+			n, err := d.Service.FanOut(ctx, 200)
+			if err != nil {
+				d.logErr(ctx, "outbox: fan-out", err)
+			}
+			if err != nil || n == 0 {
+				break
+			}
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	live := map[string]bool{}
+	for _, t := range targets {
+		live[t.ID] = true
+		if _, ok := d.workers[t.ID]; !ok && ctx.Err() == nil {
+			wctx, cancel := context.WithCancel(ctx)
+			d.workers[t.ID] = cancel
+			d.wg.Add(1)
+			go func(id string) {
+				defer d.wg.Done()
+				d.work(wctx, id)
+			}(t.ID)
+		}
+	}
+	for id, cancel := range d.workers {
+		if !live[id] {
+			cancel()
+			delete(d.workers, id)
+		}
+	}
+}
+
+func (d *Deliverer) logErr(ctx context.Context, msg string, err error) {
+	if ctx.Err() == nil {
+		d.Logger.Error(msg, "err", err)
+	}
+}
+
+// work delivers one target's deliveries while this node holds its lease.
+// Deliveries go strictly in order (the head waits for its retry before
+// anything after it), which keeps them in order per user.
+func (d *Deliverer) work(ctx context.Context, id string) {
+	for ctx.Err() == nil {
+		wait := d.Poll
+		if held, err := d.Service.AcquireLease(ctx, "target:"+id, d.Node, time.Now(), d.LeaseTTL); err != nil {
+			d.logErr(ctx, "outbox: target lease", err)
+		} else if held {
+			wait = d.deliver(ctx, id)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// deliver sends the target's pending deliveries, in order, until one must
+// wait (it returns how long) or none is left.
+func (d *Deliverer) deliver(ctx context.Context, id string) time.Duration {
+	t, err := d.Service.Target(ctx, id)
+	if err != nil {
+		if !openchime.IsCode(err, openchime.NotFound) {
+			d.logErr(ctx, "outbox: reading target", err)
+		}
+		return d.Poll
+	}
+	sender := d.Senders[t.Type]
+	if sender == nil || t.Stopped {
+		return d.Poll
+	}
+	pending, err := d.Service.PendingDeliveries(ctx, id, 50)
+	if err != nil {
+		d.logErr(ctx, "outbox: reading deliveries", err)
+		return d.Poll
+	}
+	leaseRenewed := time.Now()
+	for _, p := range pending {
+		now := time.Now()
+		if wait := p.NextAttempt.Sub(now); wait > 0 {
+			return min(wait, d.Poll)
+		}
+		if now.Sub(leaseRenewed) > d.LeaseTTL/3 {
+			// Keep the lease while a long backlog is sent.
+			if held, err := d.Service.AcquireLease(ctx, "target:"+id, d.Node, now, d.LeaseTTL); err != nil || !held {
+				return d.Poll
+			}
+			leaseRenewed = now
+		}
+		actx, cancel := context.WithTimeout(ctx, d.Timeout)
+		res := sender.Send(actx, t, p)
+		cancel()
+		if ctx.Err() != nil {
+			return d.Poll // shutting down: this attempt does not count
+		}
+		p.Attempts++
+		p.LastAttempt = time.Now().UTC()
+		status, result := openchime.DeliveryDelivered, "delivered"
+		switch {
+		case res.Err == nil:
+			p.LastError, p.NextAttempt = "", time.Time{}
+		case res.Stop:
+			status, result = openchime.DeliveryPending, "stopped"
+			p.LastError = res.Err.Error()
+		case res.Permanent || p.Attempts >= d.MaxAttempts:
+			status, result = openchime.DeliveryDead, "dead"
+			p.LastError, p.NextAttempt = res.Err.Error(), time.Time{}
+		default:
+			status, result = openchime.DeliveryPending, "retry"
+			p.LastError = res.Err.Error()
+			p.NextAttempt = p.LastAttempt.Add(d.backoff(p.Attempts, res.RetryAfter))
+		}
+		if err := d.Service.FinishDelivery(ctx, p, status); err != nil {
+			d.logErr(ctx, "outbox: recording a delivery", err)
+			return d.Poll
+		}
+		if d.OnResult != nil {
+			d.OnResult(t, result)
+		}
+		d.recordTarget(ctx, t, res)
+		if result != "delivered" && result != "dead" {
+			if result == "retry" {
+				d.Logger.Warn("outbox: delivery failed, will retry", "target", id, "attempts", p.Attempts, "next", p.NextAttempt, "err", res.Err)
+			}
+			return min(time.Until(p.NextAttempt), d.Poll)
+		}
+		if result == "dead" {
+			d.Logger.Error("outbox: delivery dead-lettered", "target", id, "attempts", p.Attempts, "err", res.Err)
+		}
+	}
+	if len(pending) == 50 {
+		return 0
+	}
+	return d.Poll
+}
+
+// recordTarget keeps the target's visible state (LastError, Stopped,
+// LastDeliveredAt) up to date.
+func (d *Deliverer) recordTarget(ctx context.Context, t *openchime.Target, res Result) {
+	now := time.Now().UTC()
+	err := d.Service.UpdateTargetState(ctx, t.ID, func(st *openchime.Target) {
+		if res.Err == nil {
+			st.LastDeliveredAt = now
+			return
+		}
+		st.LastError, st.LastErrorAt = res.Err.Error(), now
+		if res.Stop {
+			st.Stopped = true
+		}
+	})
+	if err != nil {
+		d.logErr(ctx, "outbox: recording target state", err)
+	}
+}
+
+// backoff is the delay before attempt n+1 after n failed ones: exponential
+// with full jitter (a random delay up to BaseBackoff·2^(n-1), capped at
+// MaxBackoff), or the target's Retry-After when it asked for longer.
+func (d *Deliverer) backoff(n int, retryAfter time.Duration) time.Duration {
+	ceiling := d.MaxBackoff
+	if n-1 < 30 {
+		ceiling = min(d.BaseBackoff<<(n-1), d.MaxBackoff)
+	}
+	delay := time.Duration(rand.Int64N(int64(ceiling)) + 1)
+	if retryAfter > delay {
+		delay = min(retryAfter, time.Hour)
+	}
+	return delay
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func retryAfter(resp *http.Response, now time.Time) time.Duration {
+	v := resp.Header.Get("Retry-After")
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// drain reads a little of an answer's body so the connection is reused.
+func drain(resp *http.Response) { _, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) }
