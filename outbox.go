@@ -424,7 +424,7 @@ func (s *Service) DeleteTarget(ctx context.Context, id, typ string) error {
 		if err := tx.DeleteResource(ctx, TargetKind, id); err != nil {
 			return err
 		}
-		for _, kind := range []string{DeliveryKind, HistoryKind} {
+		for _, kind := range []string{DeliveryKind, HistoryKind, SCIMUserKind} {
 			list, err := tx.Resources(ctx, ResourceFilter{Kind: kind, Scope: id})
 			if err != nil {
 				return err
@@ -479,4 +479,135 @@ func (s *Service) AcquireLease(ctx context.Context, name, holder string, now tim
 		return tx.PutResource(ctx, &Resource{Kind: LeaseKind, ID: name, CreatedAt: outboxEpoch, Data: mustJSON(lease{holder, now.Add(ttl)})})
 	})
 	return held, err
+}
+
+// SCIMUserKind maps a Chime user to its SCIM id in one target's directory;
+// the id is TargetID + "/" + UserID.
+const SCIMUserKind = "scim-user"
+
+type scimUser struct{ SCIMID string }
+
+// PutSCIM sets the SCIM target of c.AccountID. A new target first gets one
+// provisioning delivery per 50 of the account's existing users; a changed
+// configuration starts again a target that was stopped.
+func (s *Service) PutSCIM(ctx context.Context, c SCIMConfig) (*Target, error) {
+	if c.OnRemove == "" {
+		c.OnRemove = OnRemoveDeactivate
+	}
+	t := &Target{ID: SCIMTargetID(c.AccountID), Type: SCIMTarget, SCIM: &c}
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		a, err := tx.Account(ctx, c.AccountID)
+		if IsCode(err, NotFound) || (err == nil && a.Deleted()) {
+			return accountNotFound(c.AccountID)
+		} else if err != nil {
+			return err
+		}
+		r, err := tx.Resource(ctx, TargetKind, t.ID)
+		if err != nil && !IsCode(err, NotFound) {
+			return err
+		}
+		if err == nil {
+			var old Target
+			if err := json.Unmarshal(r.Data, &old); err != nil {
+				return &Error{Code: ServiceFailure, Op: "PutSCIM", Err: err}
+			}
+			t.CreatedAt, t.LastDeliveredAt = old.CreatedAt, old.LastDeliveredAt
+			if *old.SCIM == c {
+				t.Stopped, t.LastError, t.LastErrorAt = old.Stopped, old.LastError, old.LastErrorAt
+			}
+			return putTarget(ctx, tx, t)
+		}
+		t.CreatedAt = s.now()
+		if err := putTarget(ctx, tx, t); err != nil {
+			return err
+		}
+		users, err := tx.Users(ctx, UserFilter{AccountID: c.AccountID})
+		if err != nil {
+			return err
+		}
+		for len(users) > 0 {
+			n := min(len(users), 50)
+			e := AuditEvent{ID: s.IDs.UUID(), Time: s.now(), AwsAccountID: a.AwsAccountID, Operation: ProvisionOperation, AccountID: c.AccountID}
+			for _, u := range users[:n] {
+				e.UserIDs = append(e.UserIDs, u.ID)
+			}
+			users = users[n:]
+			d := &Delivery{TargetID: t.ID, Key: s.outboxKey(e.ID), Event: mustJSON(&e), Status: DeliveryPending}
+			if err := putDelivery(ctx, tx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.outboxOn.Store(true)
+	return t, nil
+}
+
+// SCIMUserID returns the SCIM id of the Chime user in the target's
+// directory, "" when none is known.
+func (s *Service) SCIMUserID(ctx context.Context, targetID, userID string) (string, error) {
+	var id string
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		r, err := tx.Resource(ctx, SCIMUserKind, targetID+"/"+userID)
+		if IsCode(err, NotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		var m scimUser
+		if err := json.Unmarshal(r.Data, &m); err != nil {
+			return &Error{Code: ServiceFailure, Op: "SCIMUserID", Err: err}
+		}
+		id = m.SCIMID
+		return nil
+	})
+	return id, err
+}
+
+// SetSCIMUserID stores (or, with "", forgets) the SCIM id of the Chime user.
+func (s *Service) SetSCIMUserID(ctx context.Context, targetID, userID, scimID string) error {
+	return s.Store.Update(ctx, func(tx Tx) error {
+		if scimID == "" {
+			return tx.DeleteResource(ctx, SCIMUserKind, targetID+"/"+userID)
+		}
+		return tx.PutResource(ctx, &Resource{Kind: SCIMUserKind, ID: targetID + "/" + userID, Scope: targetID, CreatedAt: outboxEpoch, Data: mustJSON(scimUser{scimID})})
+	})
+}
+
+// SCIMUserIDs returns the target's whole Chime user id → SCIM id map.
+func (s *Service) SCIMUserIDs(ctx context.Context, targetID string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		clear(out)
+		list, err := tx.Resources(ctx, ResourceFilter{Kind: SCIMUserKind, Scope: targetID})
+		if err != nil {
+			return err
+		}
+		for _, r := range list {
+			var m scimUser
+			if err := json.Unmarshal(r.Data, &m); err != nil {
+				return &Error{Code: ServiceFailure, Op: "SCIMUserIDs", Err: err}
+			}
+			out[r.ID[len(targetID)+1:]] = m.SCIMID
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeliveryCounts counts the target's deliveries by status (the finished
+// ones as far as the history keeps them).
+func (s *Service) DeliveryCounts(ctx context.Context, targetID string) (map[string]int, error) {
+	ds, err := s.Deliveries(ctx, targetID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, d := range ds {
+		out[d.Status]++
+	}
+	return out, nil
 }

@@ -96,6 +96,7 @@ func NewServer(svc *openchime.Service) *Server {
 	s.handleTestingRoutes()
 	s.handleReadyRoutes()
 	registerCollabControl(s)
+	registerOutboxControl(s)
 	return s
 }
 

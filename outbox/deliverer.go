@@ -44,13 +44,14 @@ type Deliverer struct {
 	MaxAttempts int           // attempts before a delivery is dead-lettered [10]
 	BaseBackoff time.Duration // the first retry's delay, doubled each time, jittered [1s]
 	MaxBackoff  time.Duration // the longest delay between attempts [5m]
-	LeaseTTL    time.Duration // how long a dead node's lease holds a target [15s]
+	LeaseTTL    time.Duration // how long a dead node's lease holds a target [30s; at least 2·Timeout]
 	// OnResult, when set, is told each attempt's outcome (metrics):
 	// "delivered", "retry", "dead" or "stopped".
 	OnResult func(t *openchime.Target, result string)
 
 	mu      sync.Mutex
 	workers map[string]context.CancelFunc
+	held    map[string]time.Time // the leases this node holds, until when
 	wg      sync.WaitGroup
 }
 
@@ -71,8 +72,11 @@ func (d *Deliverer) defaults() {
 		d.MaxBackoff = 5 * time.Minute
 	}
 	if d.LeaseTTL <= 0 {
-		d.LeaseTTL = 15 * time.Second
+		d.LeaseTTL = 30 * time.Second
 	}
+	// A lease is renewed before each attempt once half its time has gone,
+	// so it must outlast an attempt by that much.
+	d.LeaseTTL = max(d.LeaseTTL, 2*d.Timeout+d.Poll)
 	if d.Node == "" {
 		d.Node = "node-" + strconv.FormatUint(rand.Uint64(), 36)
 	}
@@ -80,6 +84,32 @@ func (d *Deliverer) defaults() {
 		d.Logger = slog.Default()
 	}
 	d.workers = map[string]context.CancelFunc{}
+	d.held = map[string]time.Time{}
+}
+
+// lease reports whether this node holds the named lease, renewing it once
+// half its time has passed: a held lease costs a write every LeaseTTL/2,
+// not every poll.
+func (d *Deliverer) lease(ctx context.Context, name string) bool {
+	now := time.Now()
+	d.mu.Lock()
+	until, ok := d.held[name]
+	d.mu.Unlock()
+	if ok && until.Sub(now) > d.LeaseTTL/2 {
+		return true
+	}
+	held, err := d.Service.AcquireLease(ctx, name, d.Node, now, d.LeaseTTL)
+	if err != nil {
+		d.logErr(ctx, "outbox: lease "+name, err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err != nil || !held {
+		delete(d.held, name)
+		return false
+	}
+	d.held[name] = now.Add(d.LeaseTTL)
+	return true
 }
 
 // fanOutLease is the lease of the node that fans the outbox out.
@@ -116,9 +146,12 @@ func (d *Deliverer) step(ctx context.Context) {
 		d.logErr(ctx, "outbox: reading targets", err)
 		return
 	}
-	if held, err := d.Service.AcquireLease(ctx, fanOutLease, d.Node, time.Now(), d.LeaseTTL); err != nil {
-		d.logErr(ctx, "outbox: fan-out lease", err)
-	} else if held {
+	if len(targets) == 0 {
+		// Nothing to deliver to: no lease, no write.
+		d.stopWorkers(nil)
+		return
+	}
+	if d.lease(ctx, fanOutLease) {
 		for {
 			n, err := d.Service.FanOut(ctx, 200)
 			if err != nil {
@@ -144,6 +177,17 @@ func (d *Deliverer) step(ctx context.Context) {
 			}(t.ID)
 		}
 	}
+	d.stopWorkersLocked(live)
+}
+
+// stopWorkers stops the workers of the targets not in live.
+func (d *Deliverer) stopWorkers(live map[string]bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stopWorkersLocked(live)
+}
+
+func (d *Deliverer) stopWorkersLocked(live map[string]bool) {
 	for id, cancel := range d.workers {
 		if !live[id] {
 			cancel()
@@ -164,9 +208,7 @@ func (d *Deliverer) logErr(ctx context.Context, msg string, err error) {
 func (d *Deliverer) work(ctx context.Context, id string) {
 	for ctx.Err() == nil {
 		wait := d.Poll
-		if held, err := d.Service.AcquireLease(ctx, "target:"+id, d.Node, time.Now(), d.LeaseTTL); err != nil {
-			d.logErr(ctx, "outbox: target lease", err)
-		} else if held {
+		if d.lease(ctx, "target:"+id) {
 			wait = d.deliver(ctx, id)
 		}
 		select {
@@ -196,18 +238,12 @@ func (d *Deliverer) deliver(ctx context.Context, id string) time.Duration {
 		d.logErr(ctx, "outbox: reading deliveries", err)
 		return d.Poll
 	}
-	leaseRenewed := time.Now()
 	for _, p := range pending {
-		now := time.Now()
-		if wait := p.NextAttempt.Sub(now); wait > 0 {
+		if wait := time.Until(p.NextAttempt); wait > 0 {
 			return min(wait, d.Poll)
 		}
-		if now.Sub(leaseRenewed) > d.LeaseTTL/3 {
-			// Keep the lease while a long backlog is sent.
-			if held, err := d.Service.AcquireLease(ctx, "target:"+id, d.Node, now, d.LeaseTTL); err != nil || !held {
-				return d.Poll
-			}
-			leaseRenewed = now
+		if !d.lease(ctx, "target:"+id) {
+			return d.Poll // another node took over (this one stalled)
 		}
 		actx, cancel := context.WithTimeout(ctx, d.Timeout)
 		res := sender.Send(actx, t, p)
@@ -239,7 +275,13 @@ func (d *Deliverer) deliver(ctx context.Context, id string) time.Duration {
 		if d.OnResult != nil {
 			d.OnResult(t, result)
 		}
-		d.recordTarget(ctx, t, res)
+		if res.Err != nil || time.Since(t.LastDeliveredAt) > time.Second {
+			// A success is recorded at most once a second, not once a delivery.
+			d.recordTarget(ctx, t, res)
+			if res.Err == nil {
+				t.LastDeliveredAt = time.Now()
+			}
+		}
 		if result != "delivered" && result != "dead" {
 			if result == "retry" {
 				d.Logger.Warn("outbox: delivery failed, will retry", "target", id, "attempts", p.Attempts, "next", p.NextAttempt, "err", res.Err)

@@ -39,6 +39,7 @@ type Config struct {
 	Redaction string
 	// PprofAddr, when set, serves Go's profiler there (--pprof-addr).
 	PprofAddr string
+	Outbox    OutboxConfig
 	// GOGC is the garbage collector's target percentage (--gogc): a number,
 	// "off", or "" for the default: the GOGC environment variable when it
 	// is set, else 25 with the log store and Go's 100 with the others.
@@ -58,6 +59,7 @@ func DefaultConfig() Config {
 		Addr:                "127.0.0.1:4580",
 		DB:                  DefaultDB,
 		DefaultAwsAccountID: openchime.DefaultAwsAccountID,
+		Outbox:              OutboxConfig{MaxAttempts: 10, Timeout: 10 * time.Second},
 		LogLevel:            "info",
 	}
 }
@@ -84,6 +86,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--audit-retention %s must not be negative", c.AuditRetention)
 	}
 	if err := c.validateTesting(); err != nil {
+		return err
+	}
+	if err := c.Outbox.validate(); err != nil {
 		return err
 	}
 	if err := c.validateCollab(); err != nil {
@@ -128,6 +133,7 @@ func (m *Main) ParseFlags(args []string) error {
 	m.Config.Security.addFlags(fs)
 	m.testingFlags(fs)
 	m.collabFlags(fs)
+	m.outboxFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -255,6 +261,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.PprofAddr != "" {
 		go servePprof(m.Config.PprofAddr, logger)
 	}
+	obs.Metrics.WatchOutbox(svc.OutboxDepth)
+	waitOutbox, err := m.startOutbox(ctx, svc, logger, obs.outboxResult)
+	if err != nil {
+		return err
+	}
+	defer waitOutbox()
 	if m.Config.AuditRetention > 0 {
 		go pruneAudit(ctx, svc, m.Config.AuditRetention, logger)
 	}

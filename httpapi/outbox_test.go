@@ -1,0 +1,120 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	awschime "github.com/aws/aws-sdk-go-v2/service/chime"
+	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/outbox"
+)
+
+// runDeliverer delivers e's outbox until the test ends.
+func runDeliverer(t *testing.T, e *lifecycleEnv, senders map[string]outbox.Sender) {
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &outbox.Deliverer{Service: e.Svc, Senders: senders, Poll: 10 * time.Millisecond, BaseBackoff: 10 * time.Millisecond}
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func TestControlPlane_Webhooks(t *testing.T) {
+	e := newLifecycleClient(t)
+	var mu sync.Mutex
+	var bodies [][]byte
+	var sigs []string
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies, sigs = append(bodies, b), append(sigs, r.Header.Get("X-OpenChime-Signature"))
+		mu.Unlock()
+	}))
+	defer sink.Close()
+
+	for _, bad := range []map[string]any{{"Url": "ftp://x"}, {"Url": "/relative"}, {"Url": sink.URL, "Events": []string{"no such"}}, {"Url": sink.URL, "AwsAccountId": "12"}} {
+		if st := e.control("POST", "/_openchime/webhooks", bad, nil); st != http.StatusBadRequest {
+			t.Fatalf("POST %v = %d, want 400", bad, st)
+		}
+	}
+	var created struct {
+		Webhook struct {
+			WebhookId, Url string
+			HasSecret      bool
+		}
+	}
+	if st := e.control("POST", "/_openchime/webhooks", map[string]any{"Url": sink.URL, "Secret": "k", "Events": []string{"BatchSuspendUser"}}, &created); st != http.StatusCreated {
+		t.Fatalf("POST = %d, want 201", st)
+	}
+	id := created.Webhook.WebhookId
+	if id == "" || created.Webhook.Url != sink.URL || !created.Webhook.HasSecret {
+		t.Fatalf("created %+v", created)
+	}
+	var list struct{ Webhooks []struct{ WebhookId string } }
+	if e.control("GET", "/_openchime/webhooks", nil, &list); len(list.Webhooks) != 1 || list.Webhooks[0].WebhookId != id {
+		t.Fatalf("list %+v", list)
+	}
+	runDeliverer(t, e, map[string]outbox.Sender{openchime.WebhookTarget: &outbox.Webhook{}})
+
+	acct := e.MustCreateAccount(openchime.EnterpriseLWA, openchime.AccountActive)
+	user := e.MustCreateUser(acct, "w@example.com", openchime.Registered)
+	out, err := e.Chime.BatchSuspendUser(context.Background(), &awschime.BatchSuspendUserInput{AccountId: &acct, UserIdList: []string{user}})
+	if err != nil || len(out.UserErrors) > 0 {
+		t.Fatal(err, out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(bodies)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no delivery")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	mu.Lock()
+	if len(bodies) != 1 { // only BatchSuspendUser: the creations were filtered out
+		t.Fatalf("deliveries %d, want 1: %s", len(bodies), bodies)
+	}
+	var env outbox.Envelope
+	if err := json.Unmarshal(bodies[0], &env); err != nil || env.Detail.EventName != "BatchSuspendUser" || sigs[0] != outbox.Sign("k", bodies[0]) {
+		t.Fatalf("delivery %s, signature %q, err %v", bodies[0], sigs[0], err)
+	}
+	mu.Unlock()
+	var ds struct {
+		Deliveries []struct {
+			Status, Operation string
+			Attempts          int
+		}
+	}
+	if st := e.control("GET", "/_openchime/webhooks/"+id+"/deliveries", nil, &ds); st != 200 || len(ds.Deliveries) != 1 ||
+		ds.Deliveries[0].Status != "Delivered" || ds.Deliveries[0].Operation != "BatchSuspendUser" || ds.Deliveries[0].Attempts != 1 {
+		t.Fatalf("deliveries %d %+v", st, ds)
+	}
+	if st := e.control("DELETE", "/_openchime/webhooks/"+id, nil, nil); st != http.StatusNoContent {
+		t.Fatalf("DELETE = %d, want 204", st)
+	}
+	req, _ := http.NewRequest("DELETE", e.URL+"/_openchime/webhooks/"+id, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 404 || resp.Header.Get("x-amzn-ErrorType") != "NotFoundException" || !strings.Contains(string(body), id) {
+		t.Fatalf("second DELETE = %d %q %s", resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"), body)
+	}
+	if st := e.control("GET", "/_openchime/webhooks/"+id+"/deliveries", nil, nil); st != 404 {
+		t.Fatalf("deliveries of a deleted webhook = %d, want 404", st)
+	}
+}
