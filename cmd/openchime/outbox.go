@@ -11,6 +11,7 @@ import (
 
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/outbox"
+	"github.com/openchime/openchime/scim"
 )
 
 // OutboxConfig bounds the delivery of changes to webhooks and SCIM targets.
@@ -48,7 +49,7 @@ func (m *Main) startOutbox(ctx context.Context, svc *openchime.Service, logger *
 	}
 	d := &outbox.Deliverer{
 		Service:     svc,
-		Senders:     outboxSenders(logger),
+		Senders:     outboxSenders(svc, logger),
 		Logger:      logger,
 		MaxAttempts: m.Config.Outbox.MaxAttempts,
 		Timeout:     m.Config.Outbox.Timeout,
@@ -60,6 +61,9 @@ func (m *Main) startOutbox(ctx context.Context, svc *openchime.Service, logger *
 }
 
 // outboxSenders are the senders of each target type.
-func outboxSenders(logger *slog.Logger) map[string]outbox.Sender {
-	return map[string]outbox.Sender{openchime.WebhookTarget: &outbox.Webhook{}}
+func outboxSenders(svc *openchime.Service, logger *slog.Logger) map[string]outbox.Sender {
+	return map[string]outbox.Sender{
+		openchime.WebhookTarget: &outbox.Webhook{},
+		openchime.SCIMTarget:    &scim.Sender{Service: svc, Logger: logger},
+	}
 }

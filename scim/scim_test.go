@@ -1,0 +1,274 @@
+package scim_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/outbox"
+	"github.com/openchime/openchime/scim"
+	"github.com/openchime/openchime/sqlite"
+)
+
+// wireServer is a minimal SCIM 2.0 server of our own that records the wire:
+// every request's method, path and body, and the users it holds.
+type wireServer struct {
+	mu    sync.Mutex
+	wire  []string
+	users map[string]map[string]any
+	next  int
+	// fail, when set, answers a request with its status instead (0: serve).
+	fail func(method, path string) int
+}
+
+func (s *wireServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.wire = append(s.wire, r.Method+" "+r.URL.RequestURI())
+	if r.Header.Get("Authorization") != "Bearer tok" || (len(body) > 0 && r.Header.Get("Content-Type") != scim.ContentType) {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if s.fail != nil {
+		if st := s.fail(r.Method, r.URL.Path); st != 0 {
+			w.WriteHeader(st)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", scim.ContentType)
+	id, _ := strings.CutPrefix(r.URL.Path, "/scim/v2/Users/")
+	switch {
+	case r.Method == "GET" && r.URL.Path == "/scim/v2/Users":
+		var res []map[string]any
+		for _, u := range s.users {
+			if f := r.URL.Query().Get("filter"); f == "" || f == `userName eq "`+u["userName"].(string)+`"` {
+				res = append(res, u)
+			}
+		}
+		json.NewEncoder(w).Encode(map[string]any{"schemas": []string{scim.ListSchema}, "totalResults": len(res), "Resources": res})
+	case r.Method == "POST" && r.URL.Path == "/scim/v2/Users":
+		var u map[string]any
+		json.Unmarshal(body, &u)
+		for _, o := range s.users {
+			if o["userName"] == u["userName"] {
+				w.WriteHeader(http.StatusConflict)
+				return
+			}
+		}
+		s.next++
+		u["id"] = "s" + strconv.Itoa(s.next)
+		s.users[u["id"].(string)] = u
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(u)
+	case r.Method == "PATCH":
+		u := s.users[id]
+		if u == nil {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		var p struct {
+			Operations []struct {
+				Op, Path string
+				Value    any
+			}
+		}
+		json.Unmarshal(body, &p)
+		for _, op := range p.Operations {
+			if name, ok := strings.CutPrefix(op.Path, scim.ChimeSchema+":"); ok {
+				ext, _ := u[scim.ChimeSchema].(map[string]any)
+				if ext == nil {
+					ext = map[string]any{}
+					u[scim.ChimeSchema] = ext
+				}
+				ext[name] = op.Value
+			} else {
+				u[op.Path] = op.Value
+			}
+		}
+		json.NewEncoder(w).Encode(u)
+	case r.Method == "DELETE":
+		if s.users[id] == nil {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		delete(s.users, id)
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		w.WriteHeader(http.StatusNotFound)
+	}
+}
+
+// byEmail returns the directory's users by userName.
+func (s *wireServer) byEmail() map[string]map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]map[string]any{}
+	for _, u := range s.users {
+		out[u["userName"].(string)] = u
+	}
+	return out
+}
+
+type env struct {
+	svc  *openchime.Service
+	acct *openchime.Account
+	srv  *wireServer
+	url  string
+}
+
+func newEnv(t *testing.T, typ openchime.AccountType) *env {
+	st, err := sqlite.Open(context.Background(), ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := &env{svc: openchime.NewService(st), srv: &wireServer{users: map[string]map[string]any{}}}
+	hs := httptest.NewServer(e.srv)
+	t.Cleanup(hs.Close)
+	e.url = hs.URL + "/scim/v2"
+	if e.acct, err = e.svc.AdminCreateAccount(context.Background(), openchime.NewAccount{Name: "a", Type: typ}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &outbox.Deliverer{Service: e.svc, Senders: map[string]outbox.Sender{openchime.SCIMTarget: &scim.Sender{Service: e.svc}},
+		Poll: 10 * time.Millisecond, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return e
+}
+
+func (e *env) user(t *testing.T, email string) *openchime.User {
+	u, err := e.svc.AdminCreateUser(context.Background(), e.acct.ID, openchime.NewUser{PrimaryEmail: email, RegistrationStatus: openchime.Registered})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestSender_Lifecycle(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, openchime.EnterpriseLWA)
+	old := e.user(t, "old@example.com") // exists before the target: provisioned first
+	// One already in the directory is adopted, not duplicated.
+	e.srv.users["pre"] = map[string]any{"id": "pre", "userName": "adopt@example.com"}
+	adopt := e.user(t, "adopt@example.com")
+	if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: e.url, BearerToken: "tok", OnRemove: "delete"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "provisioning", func() bool {
+		d := e.srv.byEmail()
+		return d["old@example.com"] != nil && d["adopt@example.com"]["active"] == true
+	})
+	if n := len(e.srv.byEmail()); n != 2 {
+		t.Fatalf("directory holds %d users, want 2 (adopted, not duplicated)", n)
+	}
+	if got := e.srv.byEmail()["old@example.com"]; got["externalId"] != old.ID {
+		t.Fatalf("externalId %v, want %s", got["externalId"], old.ID)
+	}
+	// A new user, suspended, relicensed.
+	nu := e.user(t, "new@example.com")
+	eventually(t, "new user", func() bool { return e.srv.byEmail()["new@example.com"] != nil })
+	if _, err := e.svc.BatchSuspendUser(ctx, e.acct.ID, []string{nu.ID}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "suspension", func() bool { return e.srv.byEmail()["new@example.com"]["active"] == false })
+	if _, err := e.svc.BatchUnsuspendUser(ctx, e.acct.ID, []string{nu.ID}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "unsuspension", func() bool { return e.srv.byEmail()["new@example.com"]["active"] == true })
+	basic := openchime.Basic
+	if _, err := e.svc.UpdateUser(ctx, e.acct.ID, openchime.UserUpdate{UserID: nu.ID, LicenseType: &basic}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "relicensing", func() bool {
+		ext, _ := e.srv.byEmail()["new@example.com"][scim.ChimeSchema].(map[string]any)
+		return ext["licenseType"] == "Basic"
+	})
+	// Deleted in the directory behind our back: the next PATCH's 404 re-creates it.
+	e.srv.mu.Lock()
+	for id, u := range e.srv.users {
+		if u["userName"] == "adopt@example.com" {
+			delete(e.srv.users, id)
+		}
+	}
+	e.srv.mu.Unlock()
+	if _, err := e.svc.BatchSuspendUser(ctx, e.acct.ID, []string{adopt.ID}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "re-creation", func() bool { u := e.srv.byEmail()["adopt@example.com"]; return u != nil && u["active"] == false })
+}
+
+// A Team user removed by BatchSuspendUser is deleted or deactivated per
+// OnRemove.
+func TestSender_OnRemove(t *testing.T) {
+	for _, policy := range []string{"delete", "deactivate"} {
+		t.Run(policy, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, openchime.Team)
+			if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: e.url, BearerToken: "tok", OnRemove: policy}); err != nil {
+				t.Fatal(err)
+			}
+			u := e.user(t, "gone@example.com")
+			eventually(t, "creation", func() bool { return e.srv.byEmail()["gone@example.com"] != nil })
+			if _, err := e.svc.BatchSuspendUser(ctx, e.acct.ID, []string{u.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if policy == "delete" {
+				eventually(t, "deletion", func() bool { return e.srv.byEmail()["gone@example.com"] == nil })
+			} else {
+				eventually(t, "deactivation", func() bool { return e.srv.byEmail()["gone@example.com"]["active"] == false })
+			}
+		})
+	}
+}
+
+// 401 stops the target until its configuration changes; 503 is retried.
+func TestSender_Errors(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, openchime.EnterpriseLWA)
+	var failing = http.StatusServiceUnavailable
+	e.srv.fail = func(method, path string) int { return failing }
+	e.user(t, "u@example.com")
+	cfg := openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: e.url, BearerToken: "wrong"}
+	if _, err := e.svc.PutSCIM(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	id := openchime.SCIMTargetID(e.acct.ID)
+	eventually(t, "stopped", func() bool {
+		tg, _ := e.svc.Target(ctx, id)
+		return tg.Stopped && strings.Contains(tg.LastError, "401")
+	})
+	cfg.BearerToken = "tok"
+	if _, err := e.svc.PutSCIM(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "retrying on 503", func() bool {
+		tg, _ := e.svc.Target(ctx, id)
+		return !tg.Stopped && strings.Contains(tg.LastError, "503")
+	})
+	e.srv.mu.Lock()
+	failing = 0
+	e.srv.mu.Unlock()
+	eventually(t, "delivered once recovered", func() bool { return e.srv.byEmail()["u@example.com"] != nil })
+}
