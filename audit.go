@@ -153,7 +153,7 @@ func (s *Service) audit(ctx context.Context, tx Tx, op, accountID string, change
 	}
 	if s.outboxEnabled() {
 		// The outbox carries the changes the audit log records (outbox.go).
-		return s.putOutbox(ctx, tx, e.ID, data)
+		return s.putOutbox(ctx, tx, e.ID)
 	}
 	return nil
 }

@@ -118,3 +118,32 @@ func TestControlPlane_Webhooks(t *testing.T) {
 		t.Fatalf("deliveries of a deleted webhook = %d, want 404", st)
 	}
 }
+
+// BenchmarkServer_BatchSuspendUser_Webhook is BatchSuspendUser of the same
+// 50 users with no target ("off") and with a webhook configured and nothing
+// delivering ("on"): the difference is what the outbox row costs on the hot
+// path.
+func BenchmarkServer_BatchSuspendUser_Webhook(b *testing.B) {
+	for _, name := range []string{"nostore", "logstore-nosync"} {
+		for _, on := range []bool{false, true} {
+			b.Run(name+map[bool]string{false: "/off", true: "/on"}[on], func(b *testing.B) {
+				srv, acct, ids := benchServer(b, stores(b)[name]())
+				if on {
+					if _, err := srv.Service.CreateWebhook(context.Background(), openchime.WebhookConfig{URL: "http://127.0.0.1:1/"}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				body := []byte(`{"UserIdList":["` + strings.Join(ids[:50], `","`) + `"]}`)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					op := "suspend"
+					if i%2 == 1 {
+						op = "unsuspend"
+					}
+					serve(b, srv, "POST", "/accounts/"+acct+"/users?operation="+op, body)
+				}
+			})
+		}
+	}
+}
