@@ -626,3 +626,30 @@ func (s *Service) DeliveryCounts(ctx context.Context, targetID string) (map[stri
 	}
 	return out, nil
 }
+
+// AdminUsers returns every user of the account, of any AWS account,
+// removed ones included, in (CreatedAt, ID) order.
+func (s *Service) AdminUsers(ctx context.Context, accountID string) ([]*User, error) {
+	var out []*User
+	err := s.Store.View(ctx, func(tx ReadTx) (err error) {
+		out, err = tx.Users(ctx, UserFilter{AccountID: accountID, IncludeRemoved: true})
+		return err
+	})
+	return out, err
+}
+
+// SCIMReconcileReport is what a reconciliation of a SCIM target changed (or,
+// with DryRun, would change): Chime user ids in each list.
+type SCIMReconcileReport struct {
+	Created []string // provisioned: the directory did not have them
+	Adopted []string // found in the directory by userName and mapped
+	Updated []string // their active or Chime attributes differed
+	Removed []string // removed in Chime, deleted or deactivated per OnRemove
+	DryRun  bool
+}
+
+// SCIMReconciler repairs the drift between a Chime account and its SCIM
+// target (package scim implements it).
+type SCIMReconciler interface {
+	Reconcile(ctx context.Context, t *Target) (*SCIMReconcileReport, error)
+}

@@ -12,7 +12,7 @@ import (
 // change as an EventBridge event, and the SCIM 2.0 push of an account's users.
 
 func registerOutboxControl(s *Server) {
-	c := &outboxControl{svc: s.Service}
+	c := &outboxControl{svc: s.Service, srv: s}
 	s.HandleControl("POST /_openchime/webhooks", http.HandlerFunc(c.createWebhook))
 	s.HandleControl("GET /_openchime/webhooks", http.HandlerFunc(c.listWebhooks))
 	s.HandleControl("DELETE /_openchime/webhooks/{id}", http.HandlerFunc(c.deleteWebhook))
@@ -21,9 +21,13 @@ func registerOutboxControl(s *Server) {
 	s.HandleControl("GET /_openchime/accounts/{accountId}/scim", http.HandlerFunc(c.getSCIM))
 	s.HandleControl("DELETE /_openchime/accounts/{accountId}/scim", http.HandlerFunc(c.deleteSCIM))
 	s.HandleControl("GET /_openchime/accounts/{accountId}/scim/deliveries", http.HandlerFunc(c.scimDeliveries))
+	s.HandleControl("POST /_openchime/accounts/{accountId}/scim/reconcile", http.HandlerFunc(c.reconcileSCIM))
 }
 
-type outboxControl struct{ svc *openchime.Service }
+type outboxControl struct {
+	svc *openchime.Service
+	srv *Server // for SCIMReconciler, set after NewServer
+}
 
 // Webhook is a webhook as the control plane shows it; the secret is never
 // shown, only whether there is one.
@@ -236,4 +240,39 @@ func noSCIM(accountID string, err error) error {
 		return openchime.Errorf(openchime.NotFound, "Account %s has no SCIM target.", accountID)
 	}
 	return err
+}
+
+// SCIMReconcile is the answer of a reconciliation: the Chime user ids it
+// created, adopted, updated and removed in the directory.
+type SCIMReconcile struct {
+	Created []string
+	Adopted []string
+	Updated []string
+	Removed []string
+	DryRun  bool
+}
+
+func (c *outboxControl) reconcileSCIM(w http.ResponseWriter, r *http.Request) {
+	accountID := r.PathValue("accountId")
+	t, err := c.svc.Target(r.Context(), openchime.SCIMTargetID(accountID))
+	if err != nil {
+		WriteError(w, noSCIM(accountID, err))
+		return
+	}
+	if c.srv.SCIMReconciler == nil {
+		WriteError(w, openchime.Errorf(openchime.ServiceUnavailable, "This server does not deliver to SCIM targets, so it cannot reconcile one."))
+		return
+	}
+	rep, err := c.srv.SCIMReconciler.Reconcile(r.Context(), t)
+	if err != nil {
+		WriteError(w, openchime.Errorf(openchime.ServiceUnavailable, "Reconciling with %s failed: %v", t.SCIM.Endpoint, err))
+		return
+	}
+	list := func(ids []string) []string {
+		if ids == nil {
+			return []string{}
+		}
+		return ids
+	}
+	writeJSON(w, http.StatusOK, SCIMReconcile{Created: list(rep.Created), Adopted: list(rep.Adopted), Updated: list(rep.Updated), Removed: list(rep.Removed), DryRun: rep.DryRun})
 }

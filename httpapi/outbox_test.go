@@ -147,3 +147,51 @@ func BenchmarkServer_BatchSuspendUser_Webhook(b *testing.B) {
 		}
 	}
 }
+
+func TestControlPlane_SCIM(t *testing.T) {
+	e := newLifecycleClient(t)
+	acct := e.MustCreateAccount(openchime.EnterpriseLWA, openchime.AccountActive)
+	path := "/_openchime/accounts/" + acct + "/scim"
+	if st := e.control("GET", path, nil, nil); st != 404 {
+		t.Fatalf("GET before PUT = %d, want 404", st)
+	}
+	for _, bad := range []map[string]any{{"Endpoint": "nope", "BearerToken": "t"}, {"Endpoint": "http://x/scim/v2", "OnRemove": "explode"}} {
+		if st := e.control("PUT", path, bad, nil); st != 400 {
+			t.Fatalf("PUT %v = %d, want 400", bad, st)
+		}
+	}
+	if st := e.control("PUT", "/_openchime/accounts/no-such/scim", map[string]any{"Endpoint": "http://x/scim/v2"}, nil); st != 404 {
+		t.Fatalf("PUT of an unknown account = %d, want 404", st)
+	}
+	var got map[string]map[string]any
+	if st := e.control("PUT", path, map[string]any{"Endpoint": "http://127.0.0.1:1/scim/v2", "BearerToken": "secret-token"}, &got); st != 200 {
+		t.Fatalf("PUT = %d, want 200", st)
+	}
+	sc := got["Scim"]
+	if sc["OnRemove"] != "deactivate" || sc["Endpoint"] != "http://127.0.0.1:1/scim/v2" || sc["Pending"] == nil {
+		t.Fatalf("PUT answered %v", got)
+	}
+	if st := e.control("GET", path, nil, &got); st != 200 {
+		t.Fatalf("GET = %d", st)
+	}
+	raw, _ := json.Marshal(got)
+	if strings.Contains(string(raw), "secret-token") {
+		t.Fatalf("GET shows the token: %s", raw)
+	}
+	if st := e.control("POST", path+"/reconcile", nil, nil); st != http.StatusServiceUnavailable {
+		t.Fatalf("reconcile without a reconciler = %d, want 503", st)
+	}
+	if st := e.control("DELETE", path, nil, nil); st != 204 {
+		t.Fatalf("DELETE = %d, want 204", st)
+	}
+	if st := e.control("GET", path, nil, nil); st != 404 {
+		t.Fatalf("GET after DELETE = %d, want 404", st)
+	}
+	// A SCIM target is not a webhook.
+	if _, err := e.Svc.PutSCIM(context.Background(), openchime.SCIMConfig{AccountID: acct, Endpoint: "http://x/"}); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.control("DELETE", "/_openchime/webhooks/"+openchime.SCIMTargetID(acct), nil, nil); st != 404 {
+		t.Fatalf("DELETE of a SCIM target as a webhook = %d, want 404", st)
+	}
+}

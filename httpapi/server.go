@@ -64,6 +64,9 @@ type Server struct {
 	// Info is the identity GET /_openchime/info reports; the server adds
 	// its uptime.
 	Info Info
+	// SCIMReconciler serves POST /_openchime/accounts/{id}/scim/reconcile;
+	// nil answers ServiceUnavailable.
+	SCIMReconciler openchime.SCIMReconciler
 
 	started time.Time
 	router  *router

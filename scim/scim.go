@@ -73,7 +73,12 @@ func (s *Sender) Send(ctx context.Context, t *openchime.Target, d *openchime.Del
 	}
 	c := &call{s: s, t: t, ctx: ctx}
 	users := e.UserIDs
-	if e.Operation == "DeleteAccount" {
+	a, err := s.Service.AdminAccount(ctx, t.SCIM.AccountID)
+	if err != nil && !openchime.IsCode(err, openchime.NotFound) {
+		return outbox.Result{Err: err}
+	}
+	deleted := a == nil || a.Deleted()
+	if deleted {
 		known, err := s.Service.SCIMUserIDs(ctx, t.ID)
 		if err != nil {
 			return outbox.Result{Err: err}
@@ -84,7 +89,7 @@ func (s *Sender) Send(ctx context.Context, t *openchime.Target, d *openchime.Del
 		}
 	}
 	for _, id := range users {
-		if err := c.syncUser(id, e.Operation == "DeleteAccount"); err != nil {
+		if err := c.syncUser(id, deleted); err != nil {
 			return result(err)
 		}
 	}
@@ -180,7 +185,7 @@ func UserResource(u *openchime.User) map[string]any {
 
 func (c *call) create(u *openchime.User) error {
 	var out struct{ ID string }
-	err := c.do(http.MethodPost, "/Users", UserResource(u), http.StatusCreated, &out)
+	err := c.do(http.MethodPost, "/Users", UserResource(u), &out)
 	var se *statusError
 	if errors.As(err, &se) && se.status == http.StatusConflict {
 		// It exists after all (made meanwhile): adopt it.
@@ -214,14 +219,11 @@ func cmpErr(err error, fallback error) error {
 
 // find returns the SCIM id of the directory's user named by u's email, "" if none.
 func (c *call) find(u *openchime.User) (string, error) {
-	if c.t.SCIM.DryRun {
-		return "", nil
-	}
 	filter := `userName eq "` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(u.PrimaryEmail) + `"`
 	var out struct {
 		Resources []struct{ ID string } `json:"Resources"`
 	}
-	if err := c.do(http.MethodGet, "/Users?filter="+url.QueryEscape(filter), nil, http.StatusOK, &out); err != nil {
+	if err := c.do(http.MethodGet, "/Users?filter="+url.QueryEscape(filter), nil, &out); err != nil {
 		return "", err
 	}
 	if len(out.Resources) == 0 {
@@ -240,17 +242,17 @@ func (c *call) patch(id string, u *openchime.User) error {
 	if u.DisplayName != "" {
 		ops = append(ops, map[string]any{"op": "replace", "path": "displayName", "value": u.DisplayName})
 	}
-	return c.do(http.MethodPatch, "/Users/"+url.PathEscape(id), map[string]any{"schemas": []string{PatchOpSchema}, "Operations": ops}, http.StatusOK, nil)
+	return c.do(http.MethodPatch, "/Users/"+url.PathEscape(id), map[string]any{"schemas": []string{PatchOpSchema}, "Operations": ops}, nil)
 }
 
 func (c *call) remove(userID, scimID string) error {
 	path := "/Users/" + url.PathEscape(scimID)
 	var err error
 	if c.t.SCIM.OnRemove == openchime.OnRemoveDelete {
-		err = c.do(http.MethodDelete, path, nil, http.StatusNoContent, nil)
+		err = c.do(http.MethodDelete, path, nil, nil)
 	} else {
 		err = c.do(http.MethodPatch, path, map[string]any{"schemas": []string{PatchOpSchema},
-			"Operations": []map[string]any{{"op": "replace", "path": "active", "value": false}}}, http.StatusOK, nil)
+			"Operations": []map[string]any{{"op": "replace", "path": "active", "value": false}}}, nil)
 	}
 	var se *statusError
 	if errors.As(err, &se) && se.status == http.StatusNotFound {
@@ -265,8 +267,9 @@ func (c *call) remove(userID, scimID string) error {
 	return nil
 }
 
-// do sends one SCIM request; any 2xx counts as want (a PATCH may answer 204).
-func (c *call) do(method, path string, body any, want int, out any) error {
+// do sends one SCIM request and decodes a 2xx answer into out (when not nil);
+// any other status is a *statusError.
+func (c *call) do(method, path string, body any, out any) error {
 	var rd io.Reader
 	var raw []byte
 	if body != nil {
@@ -276,7 +279,8 @@ func (c *call) do(method, path string, body any, want int, out any) error {
 		}
 		rd = bytes.NewReader(raw)
 	}
-	if c.t.SCIM.DryRun {
+	if c.t.SCIM.DryRun && method != http.MethodGet {
+		// A dry run reads the directory but changes nothing in it.
 		logger := c.s.Logger
 		if logger == nil {
 			logger = slog.Default()
@@ -315,6 +319,5 @@ func (c *call) do(method, path string, body any, want int, out any) error {
 			return fmt.Errorf("SCIM %s %s: decode answer: %w", method, path, err)
 		}
 	}
-	_ = want
 	return nil
 }

@@ -272,3 +272,95 @@ func TestSender_Errors(t *testing.T) {
 	e.srv.mu.Unlock()
 	eventually(t, "delivered once recovered", func() bool { return e.srv.byEmail()["u@example.com"] != nil })
 }
+
+// Reconcile repairs drift both ways; DryRun reports it and changes nothing.
+func TestSender_Reconcile(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, openchime.EnterpriseLWA)
+	a := e.user(t, "a@example.com")
+	b := e.user(t, "b@example.com")
+	cfg := openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: e.url, BearerToken: "tok"}
+	if _, err := e.svc.PutSCIM(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "provisioning", func() bool { return len(e.srv.byEmail()) == 2 })
+	tid := openchime.SCIMTargetID(e.acct.ID)
+	eventually(t, "delivered", func() bool { n, _ := e.svc.DeliveryCounts(ctx, tid); return n[openchime.DeliveryPending] == 0 })
+	// Drift: a deleted in the directory, b reactivated there, and an entry
+	// we never provisioned.
+	e.srv.mu.Lock()
+	for id, u := range e.srv.users {
+		switch u["userName"] {
+		case "a@example.com":
+			delete(e.srv.users, id)
+		case "b@example.com":
+			u["active"] = true
+		}
+	}
+	e.srv.users["x"] = map[string]any{"id": "x", "userName": "stranger@example.com", "active": true}
+	e.srv.mu.Unlock()
+	// b is suspended in Chime while the target is stopped by a dry run, so
+	// only reconciliation can repair it.
+	s := &scim.Sender{Service: e.svc}
+	if err := e.svc.UpdateTargetState(ctx, tid, func(t *openchime.Target) { t.Stopped = true }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.BatchSuspendUser(ctx, e.acct.ID, []string{b.ID}); err != nil {
+		t.Fatal(err)
+	}
+	dry := cfg
+	dry.DryRun = true
+	tgt := &openchime.Target{ID: tid, Type: openchime.SCIMTarget, SCIM: &dry}
+	e.srv.mu.Lock()
+	before := len(e.srv.wire)
+	e.srv.mu.Unlock()
+	rep, err := s.Reconcile(ctx, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Created) != 1 || rep.Created[0] != a.ID || len(rep.Updated) != 1 || rep.Updated[0] != b.ID || !rep.DryRun {
+		t.Fatalf("dry-run report %+v", rep)
+	}
+	e.srv.mu.Lock()
+	for _, w := range e.srv.wire[before:] {
+		if !strings.HasPrefix(w, "GET ") {
+			t.Errorf("dry run sent %s", w)
+		}
+	}
+	e.srv.mu.Unlock()
+	tgt.SCIM = &cfg
+	if rep, err = s.Reconcile(ctx, tgt); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Created) != 1 || len(rep.Updated) != 1 || rep.DryRun {
+		t.Fatalf("report %+v", rep)
+	}
+	d := e.srv.byEmail()
+	if d["a@example.com"] == nil || d["b@example.com"]["active"] != false || d["stranger@example.com"]["active"] != true {
+		t.Fatalf("directory after reconcile: %v", d)
+	}
+	// Nothing left to repair.
+	if rep, err = s.Reconcile(ctx, tgt); err != nil || len(rep.Created)+len(rep.Updated)+len(rep.Removed)+len(rep.Adopted) != 0 {
+		t.Fatalf("second reconcile %+v %v", rep, err)
+	}
+}
+
+// DeleteAccount removes every user per OnRemove.
+func TestSender_DeleteAccount(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, openchime.EnterpriseLWA)
+	e.user(t, "a@example.com")
+	e.user(t, "b@example.com")
+	if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: e.url, BearerToken: "tok", OnRemove: "deactivate"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "provisioning", func() bool { return len(e.srv.byEmail()) == 2 })
+	caller := openchime.NewContextWithCaller(ctx, openchime.Caller{AwsAccountID: e.acct.AwsAccountID})
+	if err := e.svc.DeleteAccount(caller, e.acct.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "deactivation", func() bool {
+		d := e.srv.byEmail()
+		return d["a@example.com"]["active"] == false && d["b@example.com"]["active"] == false
+	})
+}

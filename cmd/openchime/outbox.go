@@ -10,6 +10,7 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/outbox"
 	"github.com/openchime/openchime/scim"
 )
@@ -43,13 +44,15 @@ func (c *OutboxConfig) validate() error {
 // first request, so no change after a restart goes without its event) and
 // starts the deliverer, which runs until ctx ends; the returned func waits
 // for it.
-func (m *Main) startOutbox(ctx context.Context, svc *openchime.Service, logger *slog.Logger, onResult func(*openchime.Target, string)) (func(), error) {
+func (m *Main) startOutbox(ctx context.Context, svc *openchime.Service, api *httpapi.Server, logger *slog.Logger, onResult func(*openchime.Target, string)) (func(), error) {
 	if _, err := svc.RefreshOutbox(ctx); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
+	scimSender := &scim.Sender{Service: svc, Logger: logger}
+	api.SCIMReconciler = scimSender
 	d := &outbox.Deliverer{
 		Service:     svc,
-		Senders:     outboxSenders(svc, logger),
+		Senders:     map[string]outbox.Sender{openchime.WebhookTarget: &outbox.Webhook{}, openchime.SCIMTarget: scimSender},
 		Logger:      logger,
 		MaxAttempts: m.Config.Outbox.MaxAttempts,
 		Timeout:     m.Config.Outbox.Timeout,
@@ -58,12 +61,4 @@ func (m *Main) startOutbox(ctx context.Context, svc *openchime.Service, logger *
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
 	return func() { <-done }, nil
-}
-
-// outboxSenders are the senders of each target type.
-func outboxSenders(svc *openchime.Service, logger *slog.Logger) map[string]outbox.Sender {
-	return map[string]outbox.Sender{
-		openchime.WebhookTarget: &outbox.Webhook{},
-		openchime.SCIMTarget:    &scim.Sender{Service: svc, Logger: logger},
-	}
 }

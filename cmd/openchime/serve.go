@@ -262,7 +262,7 @@ func (m *Main) Run(ctx context.Context) error {
 		go servePprof(m.Config.PprofAddr, logger)
 	}
 	obs.Metrics.WatchOutbox(svc.OutboxDepth)
-	waitOutbox, err := m.startOutbox(ctx, svc, logger, obs.outboxResult)
+	waitOutbox, err := m.startOutbox(ctx, svc, api, logger, obs.outboxResult)
 	if err != nil {
 		return err
 	}
