@@ -106,4 +106,15 @@ done
 curl -sf $SINK/_deliveries | jq -e '[.[].event | .source == "aws.chime" and .["detail-type"] == "AWS API Call via CloudTrail" and .detail.eventSource == "chime.amazonaws.com"] | all' >/dev/null
 curl -sf $SINK/_deliveries | jq -e '[.[].event.detail.eventName] | index("BatchSuspendUser") != null' >/dev/null
 curl -sf $U/metrics | grep -q '^openchime_outbox_deliveries_total{result="delivered",target="scim-'"$A"'",type="scim"}'
+
+# The README's worked example, on a fresh server and ports of its own.
+start_openchime readme "$(free_port)" --db :memory: --log-level warn
+readme_block outbox "$work/readme.sh"
+grep -q '127.0.0.1:4580' "$work/readme.sh" || { echo "outbox: the README's block no longer names 127.0.0.1:4580" >&2; exit 1; }
+p1=$(free_port); p2=$(free_port)
+sed -i "s/127\.0\.0\.1:4580/${endpoint#http://}/g; s/7643/$p1/g; s/7644/$p2/g" "$work/readme.sh"
+timeout 60 bash -euo pipefail "$work/readme.sh" | tee "$work/readme.txt"
+grep -q '"ana@example.com",".*",false' "$work/readme.txt"
+grep -q '"Failed":0' "$work/readme.txt"
+grep -q '"BatchSuspendUser"' "$work/readme.txt"
 echo "outbox: OK"
