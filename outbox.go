@@ -329,36 +329,49 @@ func (s *Service) Deliveries(ctx context.Context, targetID string) ([]*Delivery,
 // historyKept is how many finished deliveries each target keeps to show.
 const historyKept = 100
 
-// FinishDelivery records the outcome of one attempt at d: with done, d is
-// delivered (or, with dead, dead-lettered) and moves to the history;
-// otherwise it stays pending until d.NextAttempt. The caller has set d's
-// Attempts, LastError, LastAttempt and NextAttempt.
+// FinishDelivery is FinishDeliveries of d with the status.
 func (s *Service) FinishDelivery(ctx context.Context, d *Delivery, status string) error {
 	d.Status = status
+	return s.FinishDeliveries(ctx, []*Delivery{d})
+}
+
+// FinishDeliveries records the outcome of attempts at the deliveries, in one
+// transaction: one whose Status is DeliveryPending stays pending until its
+// NextAttempt; one delivered or dead-lettered moves to the history, which
+// keeps the last historyKept of each target. The caller has set each one's
+// Status, Attempts, LastError, LastAttempt and NextAttempt. A delivery whose
+// target was deleted meanwhile is left out.
+func (s *Service) FinishDeliveries(ctx context.Context, ds []*Delivery) error {
 	return s.Store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.Resource(ctx, DeliveryKind, d.TargetID+"/"+d.Key); IsCode(err, NotFound) {
-			return nil // the target was deleted meanwhile
-		} else if err != nil {
-			return err
-		}
-		if status == DeliveryPending {
-			return putDelivery(ctx, tx, d)
-		}
-		if err := tx.DeleteResource(ctx, DeliveryKind, d.TargetID+"/"+d.Key); err != nil {
-			return err
-		}
-		if err := putDelivery(ctx, tx, d); err != nil {
-			return err
-		}
-		done, err := tx.Resources(ctx, ResourceFilter{Kind: HistoryKind, Scope: d.TargetID})
-		if err != nil {
-			return err
-		}
-		for len(done) > historyKept {
-			if err := tx.DeleteResource(ctx, HistoryKind, done[0].ID); err != nil {
+		finished := map[string]bool{}
+		for _, d := range ds {
+			id := d.TargetID + "/" + d.Key
+			if _, err := tx.Resource(ctx, DeliveryKind, id); IsCode(err, NotFound) {
+				continue
+			} else if err != nil {
 				return err
 			}
-			done = done[1:]
+			if d.Status != DeliveryPending {
+				if err := tx.DeleteResource(ctx, DeliveryKind, id); err != nil {
+					return err
+				}
+				finished[d.TargetID] = true
+			}
+			if err := putDelivery(ctx, tx, d); err != nil {
+				return err
+			}
+		}
+		for target := range finished {
+			done, err := tx.Resources(ctx, ResourceFilter{Kind: HistoryKind, Scope: target})
+			if err != nil {
+				return err
+			}
+			for len(done) > historyKept {
+				if err := tx.DeleteResource(ctx, HistoryKind, done[0].ID); err != nil {
+					return err
+				}
+				done = done[1:]
+			}
 		}
 		return nil
 	})

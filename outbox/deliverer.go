@@ -37,7 +37,12 @@ type Deliverer struct {
 	Service *openchime.Service
 	Senders map[string]Sender // by Target.Type
 	Node    string            // this node's lease holder name; "" picks a random one
-	Logger  *slog.Logger
+	// Exclusive says the store belongs to this process alone (the log
+	// store, SQLite: their files are locked), so no other node can deliver
+	// and no lease is taken: a restart after a kill -9 delivers at once
+	// instead of waiting for the dead process's lease to expire.
+	Exclusive bool
+	Logger    *slog.Logger
 	// Zero values take the defaults in brackets.
 	Poll        time.Duration // how often the outbox is read [250ms]
 	Timeout     time.Duration // bound of one attempt [10s]
@@ -91,6 +96,9 @@ func (d *Deliverer) defaults() {
 // half its time has passed: a held lease costs a write every LeaseTTL/2,
 // not every poll.
 func (d *Deliverer) lease(ctx context.Context, name string) bool {
+	if d.Exclusive {
+		return true
+	}
 	now := time.Now()
 	d.mu.Lock()
 	until, ok := d.held[name]
@@ -238,6 +246,27 @@ func (d *Deliverer) deliver(ctx context.Context, id string) time.Duration {
 		d.logErr(ctx, "outbox: reading deliveries", err)
 		return d.Poll
 	}
+	// Outcomes are recorded a batch at a time (one transaction, not one per
+	// delivery); a crash before the batch is recorded sends it again, which
+	// at-least-once allows.
+	var batch []*openchime.Delivery
+	var results []string
+	flush := func() bool {
+		if len(batch) == 0 {
+			return true
+		}
+		err := d.Service.FinishDeliveries(ctx, batch)
+		if err != nil {
+			d.logErr(ctx, "outbox: recording deliveries", err)
+		} else if d.OnResult != nil {
+			for _, r := range results {
+				d.OnResult(t, r)
+			}
+		}
+		batch, results = batch[:0], results[:0]
+		return err == nil
+	}
+	defer flush()
 	for _, p := range pending {
 		if wait := time.Until(p.NextAttempt); wait > 0 {
 			return min(wait, d.Poll)
@@ -253,28 +282,23 @@ func (d *Deliverer) deliver(ctx context.Context, id string) time.Duration {
 		}
 		p.Attempts++
 		p.LastAttempt = time.Now().UTC()
-		status, result := openchime.DeliveryDelivered, "delivered"
+		p.Status = openchime.DeliveryDelivered
+		result := "delivered"
 		switch {
 		case res.Err == nil:
 			p.LastError, p.NextAttempt = "", time.Time{}
 		case res.Stop:
-			status, result = openchime.DeliveryPending, "stopped"
+			p.Status, result = openchime.DeliveryPending, "stopped"
 			p.LastError = res.Err.Error()
 		case res.Permanent || p.Attempts >= d.MaxAttempts:
-			status, result = openchime.DeliveryDead, "dead"
+			p.Status, result = openchime.DeliveryDead, "dead"
 			p.LastError, p.NextAttempt = res.Err.Error(), time.Time{}
 		default:
-			status, result = openchime.DeliveryPending, "retry"
+			p.Status, result = openchime.DeliveryPending, "retry"
 			p.LastError = res.Err.Error()
 			p.NextAttempt = p.LastAttempt.Add(d.backoff(p.Attempts, res.RetryAfter))
 		}
-		if err := d.Service.FinishDelivery(ctx, p, status); err != nil {
-			d.logErr(ctx, "outbox: recording a delivery", err)
-			return d.Poll
-		}
-		if d.OnResult != nil {
-			d.OnResult(t, result)
-		}
+		batch, results = append(batch, p), append(results, result)
 		if res.Err != nil || time.Since(t.LastDeliveredAt) > time.Second {
 			// A success is recorded at most once a second, not once a delivery.
 			d.recordTarget(ctx, t, res)
@@ -282,15 +306,22 @@ func (d *Deliverer) deliver(ctx context.Context, id string) time.Duration {
 				t.LastDeliveredAt = time.Now()
 			}
 		}
-		if result != "delivered" && result != "dead" {
+		switch result {
+		case "retry", "stopped":
 			if result == "retry" {
 				d.Logger.Warn("outbox: delivery failed, will retry", "target", id, "attempts", p.Attempts, "next", p.NextAttempt, "err", res.Err)
 			}
+			flush()
 			return min(time.Until(p.NextAttempt), d.Poll)
-		}
-		if result == "dead" {
+		case "dead":
 			d.Logger.Error("outbox: delivery dead-lettered", "target", id, "attempts", p.Attempts, "err", res.Err)
 		}
+		if len(batch) >= 25 && !flush() {
+			return d.Poll
+		}
+	}
+	if !flush() {
+		return d.Poll
 	}
 	if len(pending) == 50 {
 		return 0

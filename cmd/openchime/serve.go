@@ -59,7 +59,7 @@ func DefaultConfig() Config {
 		Addr:                "127.0.0.1:4580",
 		DB:                  DefaultDB,
 		DefaultAwsAccountID: openchime.DefaultAwsAccountID,
-		Outbox:              OutboxConfig{MaxAttempts: 10, Timeout: 10 * time.Second},
+		Outbox:              OutboxConfig{MaxAttempts: 10, Timeout: 10 * time.Second, MaxBackoff: 5 * time.Minute},
 		LogLevel:            "info",
 	}
 }
@@ -251,6 +251,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.applyReady(api, target.Kind, store)
+	obs.Metrics.WatchOutbox(svc.OutboxDepth)
+	stopOutbox, err := m.startOutbox(ctx, svc, api, target.Kind, logger, obs.outboxResult)
+	if err != nil {
+		return err
+	}
+	defer stopOutbox()
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
@@ -261,12 +267,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.PprofAddr != "" {
 		go servePprof(m.Config.PprofAddr, logger)
 	}
-	obs.Metrics.WatchOutbox(svc.OutboxDepth)
-	waitOutbox, err := m.startOutbox(ctx, svc, api, logger, obs.outboxResult)
-	if err != nil {
-		return err
-	}
-	defer waitOutbox()
 	if m.Config.AuditRetention > 0 {
 		go pruneAudit(ctx, svc, m.Config.AuditRetention, logger)
 	}
