@@ -302,16 +302,20 @@ func (s *Service) PendingDeliveries(ctx context.Context, targetID string, limit 
 	return out, err
 }
 
-// Deliveries returns the target's deliveries: the pending ones, oldest
-// first, then the delivered and dead-lettered ones HistoryKind still keeps,
-// newest first.
+// pendingShown bounds the pending deliveries Deliveries returns: a target
+// that is down may have a backlog of millions.
+const pendingShown = 100
+
+// Deliveries returns the target's deliveries: the oldest pendingShown
+// pending ones, oldest first, then the delivered and dead-lettered ones
+// HistoryKind still keeps, newest first.
 func (s *Service) Deliveries(ctx context.Context, targetID string) ([]*Delivery, error) {
 	var out []*Delivery
 	err := s.Store.View(ctx, func(tx ReadTx) error {
 		if _, err := tx.Resource(ctx, TargetKind, targetID); err != nil {
 			return err
 		}
-		pending, err := tx.Resources(ctx, ResourceFilter{Kind: DeliveryKind, Scope: targetID})
+		pending, err := tx.Resources(ctx, ResourceFilter{Kind: DeliveryKind, Scope: targetID, Limit: pendingShown})
 		if err != nil {
 			return err
 		}
@@ -629,15 +633,25 @@ func (s *Service) SCIMUserIDs(ctx context.Context, targetID string) (map[string]
 // DeliveryCounts counts the target's deliveries by status (the finished
 // ones as far as the history keeps them).
 func (s *Service) DeliveryCounts(ctx context.Context, targetID string) (map[string]int, error) {
-	ds, err := s.Deliveries(ctx, targetID)
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]int{}
-	for _, d := range ds {
-		out[d.Status]++
-	}
-	return out, nil
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		clear(out)
+		pending, err := tx.Resources(ctx, ResourceFilter{Kind: DeliveryKind, Scope: targetID})
+		if err != nil {
+			return err
+		}
+		out[DeliveryPending] = len(pending)
+		done, err := tx.Resources(ctx, ResourceFilter{Kind: HistoryKind, Scope: targetID})
+		if err != nil {
+			return err
+		}
+		ds, err := decodeDeliveries(done)
+		for _, d := range ds {
+			out[d.Status]++
+		}
+		return err
+	})
+	return out, err
 }
 
 // AdminUsers returns every user of the account, of any AWS account,

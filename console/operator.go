@@ -63,7 +63,7 @@ type operatorData struct {
 	// Failures the last failed attempts at them.
 	Targets  []targetView
 	Failures []failureView
-	Stats  []Stat
+	Stats    []Stat
 	// Clock is set when the Service's clock can be controlled.
 	Clock *clockView
 }
@@ -219,19 +219,16 @@ func (h *Handler) outboxView(r *http.Request, d *operatorData) error {
 		if t.SCIM != nil {
 			tv.Where, tv.AccountID = t.SCIM.Endpoint, t.SCIM.AccountID
 		}
+		n, err := h.Service.DeliveryCounts(r.Context(), t.ID)
+		if err != nil {
+			return err
+		}
+		tv.Pending, tv.Delivered, tv.Dead = n[openchime.DeliveryPending], n[openchime.DeliveryDelivered], n[openchime.DeliveryDead]
 		ds, err := h.Service.Deliveries(r.Context(), t.ID)
 		if err != nil && !openchime.IsCode(err, openchime.NotFound) {
 			return err
 		}
 		for _, dl := range ds {
-			switch dl.Status {
-			case openchime.DeliveryPending:
-				tv.Pending++
-			case openchime.DeliveryDelivered:
-				tv.Delivered++
-			case openchime.DeliveryDead:
-				tv.Dead++
-			}
 			if dl.LastError != "" && len(d.Failures) < maxFailuresShown {
 				var e struct{ Operation string }
 				_ = json.Unmarshal(dl.Event, &e)

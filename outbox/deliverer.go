@@ -363,8 +363,9 @@ func (d *Deliverer) backoff(n int, retryAfter time.Duration) time.Duration {
 	return delay
 }
 
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(resp *http.Response, now time.Time) time.Duration {
+// RetryAfter reads a Retry-After header (seconds or an HTTP date) as a wait
+// from now; 0 when absent or unreadable.
+func RetryAfter(resp *http.Response, now time.Time) time.Duration {
 	v := resp.Header.Get("Retry-After")
 	if v == "" {
 		return 0

@@ -151,5 +151,5 @@ func (w *Webhook) Send(ctx context.Context, t *openchime.Target, d *openchime.De
 	if resp.StatusCode/100 == 2 {
 		return Result{}
 	}
-	return Result{Err: fmt.Errorf("webhook answered %s", resp.Status), RetryAfter: retryAfter(resp, time.Now())}
+	return Result{Err: fmt.Errorf("webhook answered %s", resp.Status), RetryAfter: RetryAfter(resp, time.Now())}
 }

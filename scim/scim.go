@@ -28,7 +28,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -309,9 +308,7 @@ func (c *call) do(method, path string, body any, out any) error {
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
 		se := &statusError{method: method, path: path, status: resp.StatusCode, body: string(data[:min(len(data), maxErrorBodyLen)])}
-		if v, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && v > 0 {
-			se.retryAfter = time.Duration(v) * time.Second
-		}
+		se.retryAfter = outbox.RetryAfter(resp, time.Now())
 		return se
 	}
 	if out != nil && len(data) > 0 {

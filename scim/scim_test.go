@@ -27,6 +27,9 @@ type wireServer struct {
 	next  int
 	// fail, when set, answers a request with its status instead (0: serve).
 	fail func(method, path string) int
+	// hide counts the filter lookups that do not find a userName (made
+	// "meanwhile" by someone else).
+	hide map[string]int
 }
 
 func (s *wireServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -50,7 +53,12 @@ func (s *wireServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == "GET" && r.URL.Path == "/scim/v2/Users":
 		var res []map[string]any
 		for _, u := range s.users {
-			if f := r.URL.Query().Get("filter"); f == "" || f == `userName eq "`+u["userName"].(string)+`"` {
+			name := u["userName"].(string)
+			if f := r.URL.Query().Get("filter"); f != "" && s.hide[name] > 0 {
+				s.hide[name]--
+				continue
+			}
+			if f := r.URL.Query().Get("filter"); f == "" || f == `userName eq "`+name+`"` {
 				res = append(res, u)
 			}
 		}
@@ -363,4 +371,33 @@ func TestSender_DeleteAccount(t *testing.T) {
 		d := e.srv.byEmail()
 		return d["a@example.com"]["active"] == false && d["b@example.com"]["active"] == false
 	})
+}
+
+// A POST answered 409 (the user was made meanwhile) adopts the user.
+func TestSender_ConflictAdopts(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, openchime.EnterpriseLWA)
+	e.srv.mu.Lock()
+	e.srv.users["theirs"] = map[string]any{"id": "theirs", "userName": "race@example.com", "active": false}
+	e.srv.hide = map[string]int{"race@example.com": 1}
+	e.srv.mu.Unlock()
+	if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: e.url, BearerToken: "tok"}); err != nil {
+		t.Fatal(err)
+	}
+	u := e.user(t, "race@example.com")
+	eventually(t, "adoption", func() bool { return e.srv.byEmail()["race@example.com"]["active"] == true })
+	if id, err := e.svc.SCIMUserID(ctx, openchime.SCIMTargetID(e.acct.ID), u.ID); err != nil || id != "theirs" {
+		t.Fatalf("SCIM id %q, %v; want the adopted user's", id, err)
+	}
+	e.srv.mu.Lock()
+	defer e.srv.mu.Unlock()
+	posts := 0
+	for _, w := range e.srv.wire {
+		if strings.HasPrefix(w, "POST ") {
+			posts++
+		}
+	}
+	if posts != 1 || len(e.srv.users) != 1 {
+		t.Fatalf("%d POSTs, %d users: %v", posts, len(e.srv.users), e.srv.wire)
+	}
 }
