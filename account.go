@@ -38,6 +38,15 @@ const (
 // Valid reports whether s is one of the model's account statuses.
 func (s AccountStatus) Valid() bool { return s == AccountActive || s == AccountSuspended }
 
+// writable refuses a change of a suspended account: it can be read but not
+// changed (decision D11).
+func (a *Account) writable() error {
+	if a.Status == AccountSuspended {
+		return Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", a.ID)
+	}
+	return nil
+}
+
 // License is a user's permission tier.
 type License string
 

@@ -8,6 +8,11 @@ type Caller struct {
 	AwsAccountID string
 	AccessKeyID  string
 	RequestID    string
+	// Host is the host (and port) the request was sent to, and TLS whether
+	// it came over TLS: the base of the incoming-webhook URLs the request
+	// hands out (decision D44).
+	Host string
+	TLS  bool
 }
 
 type callerKey struct{}

@@ -7,23 +7,29 @@ import (
 
 func TestNextStatus(t *testing.T) {
 	cases := []struct {
-		op      string
+		op      Transition
 		from    RegistrationStatus
 		to      RegistrationStatus
 		changed bool
 	}{
-		{"BatchSuspendUser", Registered, Suspended, true},
-		{"BatchSuspendUser", Unregistered, Suspended, true},
-		{"BatchSuspendUser", Suspended, "", false},
-		{"BatchUnsuspendUser", Suspended, Registered, true},
-		{"BatchUnsuspendUser", Registered, "", false},
-		{"BatchUnsuspendUser", Unregistered, "", false},
-		{"Register", Unregistered, Registered, true},
+		{SuspendUsers, Registered, Suspended, true},
+		{SuspendUsers, Unregistered, Suspended, true},
+		{SuspendUsers, Suspended, "", false},
+		{UnsuspendUsers, Suspended, Registered, true},
+		{UnsuspendUsers, Registered, "", false},
+		{UnsuspendUsers, Unregistered, "", false},
+		{RegisterUser, Unregistered, Registered, true},
+		{RegisterUser, Suspended, "", false},
 	}
 	for _, c := range cases {
-		to, changed := nextStatus(c.op, c.from)
+		to, changed := c.op.next(c.from)
 		if to != c.to || changed != c.changed {
-			t.Errorf("nextStatus(%s, %s) = %s, %v; want %s, %v", c.op, c.from, to, changed, c.to, c.changed)
+			t.Errorf("%s.next(%s) = %s, %v; want %s, %v", c.op.Operation(), c.from, to, changed, c.to, c.changed)
+		}
+	}
+	for tr, op := range map[Transition]string{SuspendUsers: "BatchSuspendUser", UnsuspendUsers: "BatchUnsuspendUser", RegisterUser: "AdminRegisterUser"} {
+		if tr.Operation() != op {
+			t.Errorf("Transition %d is %s, want %s", tr, tr.Operation(), op)
 		}
 	}
 }

@@ -39,6 +39,51 @@ const (
 	InvalidSignature           Code = "InvalidSignature"
 )
 
+// wireExceptions is, for each code of the model's enum, the model's
+// exception shape that carries it on the wire. A shape's name stands for the
+// first code listed with it (BadRequestException for BadRequest).
+var wireExceptions = []struct {
+	code  Code
+	shape string
+}{
+	{BadRequest, "BadRequestException"},
+	{Conflict, "ConflictException"},
+	{Forbidden, "ForbiddenException"},
+	{NotFound, "NotFoundException"},
+	{ResourceLimitExceeded, "ResourceLimitExceededException"},
+	{ServiceFailure, "ServiceFailureException"},
+	{AccessDenied, "AccessDeniedException"},
+	{ServiceUnavailable, "ServiceUnavailableException"},
+	{Throttled, "ThrottledClientException"},
+	{Unauthorized, "UnauthorizedClientException"},
+	{Unprocessable, "UnprocessableEntityException"},
+	{PreconditionFailed, "BadRequestException"},
+	{PhoneNumberAssociationsExist, "BadRequestException"},
+}
+
+// ExceptionShape is the model's exception shape that carries c, or "" for the
+// front door's codes, which the model has no shape for.
+func (c Code) ExceptionShape() string {
+	for _, e := range wireExceptions {
+		if e.code == c {
+			return e.shape
+		}
+	}
+	return ""
+}
+
+// ExceptionCode returns the code of the model's enum that an exception name
+// stands for: the model's shape name ("ThrottledClientException") or the
+// code itself ("Throttled").
+func ExceptionCode(name string) (Code, bool) {
+	for _, e := range wireExceptions {
+		if e.shape == name || string(e.code) == name {
+			return e.code, true
+		}
+	}
+	return "", false
+}
+
 // Error is the one error type of OpenChime. Code says what kind of failure it
 // is; Message is for the person who made the request; Op names the operation
 // and Err the underlying cause, both for logs only.

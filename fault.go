@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,27 +45,6 @@ type FaultRule struct {
 
 	// Fired is how many times the rule has fired (read-only).
 	Fired int
-}
-
-// ExceptionCode returns the Code that an exception name stands for: the
-// model's shape name ("ThrottledClientException") or the code itself
-// ("Throttled").
-func ExceptionCode(name string) (Code, bool) {
-	switch name {
-	case "ThrottledClientException":
-		return Throttled, true
-	case "UnauthorizedClientException":
-		return Unauthorized, true
-	case "UnprocessableEntityException":
-		return Unprocessable, true
-	}
-	c := Code(strings.TrimSuffix(name, "Exception"))
-	switch c {
-	case BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, ResourceLimitExceeded,
-		ServiceFailure, AccessDenied, ServiceUnavailable, Throttled, Unauthorized, Unprocessable:
-		return c, true
-	}
-	return "", false
 }
 
 // validate checks a rule given over the control plane or the Go API.

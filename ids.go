@@ -121,3 +121,25 @@ func formatUUID(b [16]byte) string {
 	hex.Encode(out[24:], b[10:])
 	return string(out[:])
 }
+
+// IsUUID reports whether s has the form of the UUIDs an IDGen makes:
+// lowercase hex in 8-4-4-4-12 groups.
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -25,3 +25,18 @@ func TestSeededIDs_Token(t *testing.T) {
 		}
 	}
 }
+
+func TestIsUUID(t *testing.T) {
+	for s, want := range map[string]bool{
+		openchime.RandomIDs{}.UUID():           true,
+		"a1b2c34d-5678-40e1-8f23-a45b67c8901d": true,
+		"A1B2C34D-5678-40E1-8F23-A45B67C8901D": false,
+		"a1b2c34d-5678-40e1-8f23-a45b67c8901":  false,
+		"a1b2c34d_5678-40e1-8f23-a45b67c8901d": false,
+		"":                                     false,
+	} {
+		if got := openchime.IsUUID(s); got != want {
+			t.Errorf("IsUUID(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -37,6 +37,13 @@ type Service struct {
 	// always applies.
 	Collab     CollabConfig
 	collabMemo atomic.Pointer[collabMemo] // the last stored settings decoded (service_collab_config.go)
+	// BotEvents verifies bots' endpoints and delivers their events
+	// (decision D44); nil sends nothing and verifies nothing (decision D21).
+	BotEvents BotEvents
+	// BaseURL is the server's own URL, such as http://127.0.0.1:4580: the
+	// base of incoming-webhook URLs made outside a request (one carries the
+	// Host it was sent to).
+	BaseURL string
 
 	outboxOn   atomic.Bool  // a target is configured: audit writes outbox rows (outbox.go)
 	outboxLast atomic.Int64 // the last outbox key's time (outboxKey)
@@ -103,8 +110,8 @@ func (s *Service) writableAccount(ctx context.Context, tx ReadTx, id string) (*A
 	if err != nil {
 		return nil, err
 	}
-	if a.Status == AccountSuspended {
-		return nil, Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", id)
+	if err := a.writable(); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
@@ -292,9 +299,7 @@ func (s *Service) GetUser(ctx context.Context, accountID, userID string) (*User,
 // account (decision D4); other account types get a per-user Forbidden
 // (decision D2).
 func (s *Service) BatchSuspendUser(ctx context.Context, accountID string, userIDs []string) ([]UserError, error) {
-	return s.batchTransition(ctx, "BatchSuspendUser", accountID, userIDs, func(a *Account) bool {
-		return a.Type == EnterpriseLWA || a.Type == Team
-	})
+	return s.batchTransition(ctx, SuspendUsers, accountID, userIDs)
 }
 
 // BatchUnsuspendUser lifts the suspension of users of an EnterpriseLWA
@@ -302,14 +307,13 @@ func (s *Service) BatchSuspendUser(ctx context.Context, accountID string, userID
 // an error (the model's documentation). Other account types get a per-user
 // Forbidden (decision D2).
 func (s *Service) BatchUnsuspendUser(ctx context.Context, accountID string, userIDs []string) ([]UserError, error) {
-	return s.batchTransition(ctx, "BatchUnsuspendUser", accountID, userIDs, func(a *Account) bool {
-		return a.Type == EnterpriseLWA
-	})
+	return s.batchTransition(ctx, UnsuspendUsers, accountID, userIDs)
 }
 
-// batchTransition applies op to each distinct user id, in order of first
+// batchTransition applies t to each distinct user id, in order of first
 // appearance, in one transaction (decision D3).
-func (s *Service) batchTransition(ctx context.Context, op, accountID string, userIDs []string, supported func(*Account) bool) ([]UserError, error) {
+func (s *Service) batchTransition(ctx context.Context, t Transition, accountID string, userIDs []string) ([]UserError, error) {
+	op := t.Operation()
 	ids := distinct(userIDs)
 	errs := []UserError{}
 	now := s.now()
@@ -326,17 +330,17 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 		if err != nil {
 			return err
 		}
-		if !supported(a) {
+		if !t.appliesTo(a.Type) {
 			for _, id := range ids {
 				errs = append(errs, UserError{UserID: id, Code: Forbidden,
 					Message: op + " is not supported for accounts of type " + string(a.Type) + "."})
 			}
 			return nil
 		}
-		if a.Status == AccountSuspended {
-			return Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", accountID)
+		if err := a.writable(); err != nil {
+			return err
 		}
-		found, err := usersByID(ctx, tx, accountID, ids)
+		found, err := usersAt(ctx, tx, accountID, ids)
 		if err != nil {
 			return err
 		}
@@ -345,19 +349,19 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 				errs = append(errs, *ue)
 				continue
 			}
-			u := found[id]
+			u := found[i]
 			if u == nil || u.Removed() {
 				errs = append(errs, UserError{UserID: id, Code: NotFound, Message: ErrorMessage(userNotFound(accountID, id))})
 				continue
 			}
 			before := *u
-			if op == "BatchSuspendUser" && a.Type == Team {
+			if t.removes(a.Type) {
 				u.RemovedAt = now
 				if err := s.releaseUserNumber(ctx, tx, u, now); err != nil {
 					return err
 				}
 			} else {
-				next, ok := nextStatus(op, u.RegistrationStatus)
+				next, ok := t.next(u.RegistrationStatus)
 				if !ok {
 					continue
 				}
@@ -371,7 +375,11 @@ func (s *Service) batchTransition(ctx context.Context, op, accountID string, use
 			bb, ab, c = appendUserChange(bb, ab, &before, u)
 			changes = append(changes, c)
 		}
-		if err := putUsersInOrder(ctx, tx, changed); err != nil {
+		// No sort by email (putUsersInOrder): these rows are locked already,
+		// read under WithRowLocks (PostgreSQL: FOR UPDATE, in id order), and
+		// a status or removal changes no indexed column, so the order of the
+		// writes cannot deadlock; the other stores have one writer.
+		if err := putUsers(ctx, tx, changed); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, op, accountID, changes...)

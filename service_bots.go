@@ -269,10 +269,31 @@ func (c *EventsConfiguration) validate() error {
 	return nil
 }
 
-// PutEventsConfiguration replaces the bot's events configuration. No
-// verification call is made (decision D21).
+// PutEventsConfiguration replaces the bot's events configuration (decision
+// D21). With BotEvents set, the target is checked first and nothing is
+// stored unless it passes: an HTTPS endpoint must echo a challenge, a Lambda
+// function is dry-run invoked (decision D44).
 func (s *Service) PutEventsConfiguration(ctx context.Context, accountID, botID string, c EventsConfiguration) (*EventsConfiguration, error) {
 	c.BotID = botID
+	if s.botEventsOn() {
+		var b *Bot
+		err := s.Store.View(ctx, func(tx ReadTx) error {
+			if _, err := s.enterpriseAccount(ctx, tx, accountID, true); err != nil {
+				return err
+			}
+			var err error
+			if b, err = botOf(ctx, tx, accountID, botID); err != nil {
+				return err
+			}
+			return c.validate()
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := s.verifyEventsTarget(ctx, b, &c); err != nil {
+			return nil, err
+		}
+	}
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		if _, err := s.enterpriseAccount(ctx, tx, accountID, true); err != nil {
 			return err

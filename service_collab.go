@@ -72,8 +72,10 @@ func (s *Service) enterpriseAccount(ctx context.Context, tx ReadTx, id string, w
 	if !a.enterprise() {
 		return nil, notEnterprise(a)
 	}
-	if write && a.Status == AccountSuspended {
-		return nil, Errorf(Forbidden, "Account %s is suspended; it can be read but not changed.", id)
+	if write {
+		if err := a.writable(); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
 }

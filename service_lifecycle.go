@@ -694,7 +694,7 @@ func (s *Service) AdminRegisterUser(ctx context.Context, accountID, userID strin
 		}
 		before := u.Clone()
 		out = u
-		next, changed := nextStatus("Register", u.RegistrationStatus)
+		next, changed := RegisterUser.next(u.RegistrationStatus)
 		if !changed {
 			return nil
 		}
@@ -702,7 +702,7 @@ func (s *Service) AdminRegisterUser(ctx context.Context, accountID, userID strin
 		if u.InvitationStatus == InvitePending {
 			u.InvitationStatus = InviteAccepted
 		}
-		return s.putUser(ctx, tx, "AdminRegisterUser", before, u)
+		return s.putUser(ctx, tx, RegisterUser.Operation(), before, u)
 	})
 	if err != nil {
 		return nil, err

@@ -298,7 +298,9 @@ func (s *Service) AdminPostRoomMessage(ctx context.Context, accountID, roomID st
 		return nil, err
 	}
 	m.RoomID = roomID
+	var evs botEventList
 	err = s.Store.Update(ctx, func(tx Tx) error {
+		evs = evs[:0]
 		if _, err := adminAccount(ctx, tx, accountID); err != nil {
 			return err
 		}
@@ -312,11 +314,15 @@ func (s *Service) AdminPostRoomMessage(ctx context.Context, accountID, roomID st
 				return Errorf(BadRequest, "SenderId %s is not a member of room %s.", n.SenderID, roomID)
 			}
 		}
-		return putDoc(ctx, tx, kindMessage, m.ID, roomID, m.CreatedAt, m)
+		if err := putDoc(ctx, tx, kindMessage, m.ID, roomID, m.CreatedAt, m); err != nil {
+			return err
+		}
+		return s.messageEvents(ctx, tx, &evs, m, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.sendBotEvents(evs)
 	return m, nil
 }
 
@@ -328,7 +334,9 @@ func (s *Service) AdminPostConversationMessage(ctx context.Context, accountID, c
 		return nil, err
 	}
 	m.ConversationID = conversationID
+	var evs botEventList
 	err = s.Store.Update(ctx, func(tx Tx) error {
+		evs = evs[:0]
 		if _, err := adminAccount(ctx, tx, accountID); err != nil {
 			return err
 		}
@@ -339,11 +347,15 @@ func (s *Service) AdminPostConversationMessage(ctx context.Context, accountID, c
 		if n.SenderID != "" && !slices.Contains(c.MemberIDs, n.SenderID) {
 			return Errorf(BadRequest, "SenderId %s is not a member of conversation %s.", n.SenderID, conversationID)
 		}
-		return putDoc(ctx, tx, kindMessage, m.ID, conversationID, m.CreatedAt, m)
+		if err := putDoc(ctx, tx, kindMessage, m.ID, conversationID, m.CreatedAt, m); err != nil {
+			return err
+		}
+		return s.messageEvents(ctx, tx, &evs, m, c.MemberIDs)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.sendBotEvents(evs)
 	return m, nil
 }
 

@@ -32,15 +32,21 @@ func putUsersInOrder(ctx context.Context, tx Tx, users []*User) error {
 	slices.SortFunc(sorted, func(a, b keyed) int {
 		return cmp.Or(cmp.Compare(a.email, b.email), cmp.Compare(a.u.ID, b.u.ID))
 	})
-	if b, ok := tx.(UserBatchWriter); ok {
-		in := make([]*User, len(sorted))
-		for i, k := range sorted {
-			in[i] = k.u
-		}
-		return b.PutUsers(ctx, in)
+	in := make([]*User, len(sorted))
+	for i, k := range sorted {
+		in[i] = k.u
 	}
-	for _, k := range sorted {
-		if err := tx.PutUser(ctx, k.u); err != nil {
+	return putUsers(ctx, tx, in)
+}
+
+// putUsers writes users in the order given, in one call where the store can
+// (UserBatchWriter).
+func putUsers(ctx context.Context, tx Tx, users []*User) error {
+	if b, ok := tx.(UserBatchWriter); ok {
+		return b.PutUsers(ctx, users)
+	}
+	for _, u := range users {
+		if err := tx.PutUser(ctx, u); err != nil {
 			return err
 		}
 	}

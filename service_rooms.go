@@ -270,7 +270,9 @@ func (s *Service) UpdateRoom(ctx context.Context, accountID, roomID, name string
 // DeleteRoom deletes a room with its memberships, its idempotency token and
 // its messages (decision D22).
 func (s *Service) DeleteRoom(ctx context.Context, accountID, roomID string) error {
-	return s.Store.Update(ctx, func(tx Tx) error {
+	var evs botEventList
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		evs = evs[:0]
 		if _, err := s.enterpriseAccount(ctx, tx, accountID, true); err != nil {
 			return err
 		}
@@ -282,8 +284,12 @@ func (s *Service) DeleteRoom(ctx context.Context, accountID, roomID string) erro
 		if err != nil {
 			return err
 		}
+		now := s.now()
 		for _, m := range members {
 			if err := deleteMembership(ctx, tx, roomID, m.Member.ID); err != nil {
+				return err
+			}
+			if err := s.membershipEvent(ctx, tx, &evs, BotEventRemove, m, now); err != nil {
 				return err
 			}
 		}
@@ -309,6 +315,10 @@ func (s *Service) DeleteRoom(ctx context.Context, accountID, roomID string) erro
 		}
 		return s.audit(ctx, tx, "DeleteRoom", accountID, collabChange(kindRoom, roomID, r, nil))
 	})
+	if err == nil {
+		s.sendBotEvents(evs)
+	}
+	return err
 }
 
 // deleteMembership deletes an existing membership, its index entry, and
@@ -503,12 +513,18 @@ func (s *Service) roomForMembers(ctx context.Context, tx Tx, accountID, roomID s
 // CreateRoomMembership adds a user or bot to a room (decision D23).
 func (s *Service) CreateRoomMembership(ctx context.Context, accountID, roomID, memberID string, role RoomRole) (*RoomMembership, error) {
 	var m *RoomMembership
+	var evs botEventList
 	err := s.Store.Update(ctx, func(tx Tx) error {
+		evs = evs[:0]
 		room, rc, err := s.roomForMembers(ctx, tx, accountID, roomID)
 		if err != nil {
 			return err
 		}
-		if m, err = s.addMember(ctx, tx, room, rc, nil, memberID, role, s.now()); err != nil {
+		now := s.now()
+		if m, err = s.addMember(ctx, tx, room, rc, nil, memberID, role, now); err != nil {
+			return err
+		}
+		if err := s.membershipEvent(ctx, tx, &evs, BotEventInvite, m, now); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, "CreateRoomMembership", accountID, membershipChange(nil, m))
@@ -516,6 +532,7 @@ func (s *Service) CreateRoomMembership(ctx context.Context, accountID, roomID, m
 	if err != nil {
 		return nil, err
 	}
+	s.sendBotEvents(evs)
 	return m, nil
 }
 
@@ -557,8 +574,10 @@ func (s *Service) prefetchMembers(ctx context.Context, tx Tx, room *Room, items 
 func (s *Service) BatchCreateRoomMembership(ctx context.Context, accountID, roomID string, items []MembershipItem) ([]MemberError, error) {
 	errs := []MemberError{}
 	faults := s.perUserFaults("BatchCreateRoomMembership", s.awsAccount(ctx), accountID, len(items))
+	var evs botEventList
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		errs = errs[:0]
+		evs = evs[:0]
 		room, rc, err := s.roomForMembers(ctx, tx, accountID, roomID)
 		if err != nil {
 			return err
@@ -590,6 +609,9 @@ func (s *Service) BatchCreateRoomMembership(ctx context.Context, accountID, room
 			switch ErrorCode(err) {
 			case "":
 				changes = append(changes, membershipChange(nil, m))
+				if err := s.membershipEvent(ctx, tx, &evs, BotEventInvite, m, now); err != nil {
+					return err
+				}
 			case NotFound, BadRequest, Conflict, ResourceLimitExceeded:
 				errs = append(errs, MemberError{MemberID: it.MemberID, Code: ErrorCode(err), Message: ErrorMessage(err)})
 			default:
@@ -601,6 +623,7 @@ func (s *Service) BatchCreateRoomMembership(ctx context.Context, accountID, room
 	if err != nil {
 		return nil, err
 	}
+	s.sendBotEvents(evs)
 	return errs, nil
 }
 
@@ -679,7 +702,9 @@ func (s *Service) UpdateRoomMembership(ctx context.Context, accountID, roomID, m
 
 // DeleteRoomMembership removes a member, stopped bots included (D23).
 func (s *Service) DeleteRoomMembership(ctx context.Context, accountID, roomID, memberID string) error {
-	return s.Store.Update(ctx, func(tx Tx) error {
+	var evs botEventList
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		evs = evs[:0]
 		if _, err := s.enterpriseAccount(ctx, tx, accountID, true); err != nil {
 			return err
 		}
@@ -695,17 +720,26 @@ func (s *Service) DeleteRoomMembership(ctx context.Context, accountID, roomID, m
 		if err := deleteMembership(ctx, tx, roomID, memberID); err != nil {
 			return err
 		}
+		if err := s.membershipEvent(ctx, tx, &evs, BotEventRemove, m, s.now()); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, "DeleteRoomMembership", accountID, membershipChange(m, nil))
 	})
+	if err == nil {
+		s.sendBotEvents(evs)
+	}
+	return err
 }
 
 // AdminAddWebhook adds a webhook member to a room: webhooks exist only
 // through the control plane, at most WebhooksPerRoom per room (D23, D41).
-func (s *Service) AdminAddWebhook(ctx context.Context, accountID, roomID, name string) (*RoomMembership, error) {
+// Its incoming webhook is the URL that posts as it (D44).
+func (s *Service) AdminAddWebhook(ctx context.Context, accountID, roomID, name string) (*RoomMembership, *IncomingWebhook, error) {
 	if strings.TrimSpace(name) == "" {
-		return nil, Errorf(BadRequest, "Name must contain a non-space character.")
+		return nil, nil, Errorf(BadRequest, "Name must contain a non-space character.")
 	}
 	var m *RoomMembership
+	var h *IncomingWebhook
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		if _, err := adminAccount(ctx, tx, accountID); err != nil {
 			return err
@@ -742,10 +776,13 @@ func (s *Service) AdminAddWebhook(ctx context.Context, accountID, roomID, name s
 		if err := insertMembership(ctx, tx, room, m); err != nil {
 			return err
 		}
+		if h, err = s.memberWebhook(ctx, tx, accountID, m.Member.ID, roomID, "", now); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, "AdminAddWebhook", accountID, membershipChange(nil, m))
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m, nil
+	return m, h, nil
 }

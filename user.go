@@ -1,6 +1,7 @@
 package openchime
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -108,26 +109,60 @@ func (u *User) Validate() error {
 	return nil
 }
 
-// transition is one edge of the user state machine.
-type transition struct {
-	op   string
-	from RegistrationStatus
+// Transition is an operation of the user state machine. It is the key of the
+// state table, and names the operation that applies it (for the audit log and
+// injected faults).
+type Transition uint8
+
+// The transitions.
+const (
+	SuspendUsers   Transition = iota + 1 // BatchSuspendUser
+	UnsuspendUsers                       // BatchUnsuspendUser
+	RegisterUser                         // the control plane's register (an accepted invitation)
+)
+
+// Operation is the operation that applies t.
+func (t Transition) Operation() string {
+	switch t {
+	case SuspendUsers:
+		return "BatchSuspendUser"
+	case UnsuspendUsers:
+		return "BatchUnsuspendUser"
+	case RegisterUser:
+		return "AdminRegisterUser"
+	}
+	return "Transition(" + strconv.Itoa(int(t)) + ")"
 }
 
-// transitions is the user state machine as a table: for each operation and
+// appliesTo reports whether the batch call of t applies to accounts of the
+// type; on others each user gets a Forbidden item (decision D2).
+func (t Transition) appliesTo(at AccountType) bool {
+	switch t {
+	case SuspendUsers:
+		return at == EnterpriseLWA || at == Team
+	case UnsuspendUsers:
+		return at == EnterpriseLWA
+	}
+	return true
+}
+
+// removes reports whether t removes the user from an account of the type
+// instead of changing the status: suspending a Team user (decision D4).
+func (t Transition) removes(at AccountType) bool { return t == SuspendUsers && at == Team }
+
+// transitions is the user state machine as a table: for each transition and
 // current status, the status the user ends in. A pair that is missing means
-// the operation leaves the user unchanged (decision D3: no-op transitions are
-// silent, never an error).
-var transitions = map[transition]RegistrationStatus{
-	{"BatchSuspendUser", Registered}:   Suspended,
-	{"BatchSuspendUser", Unregistered}: Suspended,
-	{"BatchUnsuspendUser", Suspended}:  Registered,
-	{"Register", Unregistered}:         Registered,
+// the transition leaves the user unchanged (decision D3: no-op transitions
+// are silent, never an error).
+var transitions = map[Transition]map[RegistrationStatus]RegistrationStatus{
+	SuspendUsers:   {Registered: Suspended, Unregistered: Suspended},
+	UnsuspendUsers: {Suspended: Registered},
+	RegisterUser:   {Unregistered: Registered},
 }
 
-// nextStatus returns the status op moves a user in status from to, and
-// whether it changes anything.
-func nextStatus(op string, from RegistrationStatus) (RegistrationStatus, bool) {
-	to, ok := transitions[transition{op, from}]
+// next returns the status t moves a user in status from to, and whether it
+// changes anything.
+func (t Transition) next(from RegistrationStatus) (RegistrationStatus, bool) {
+	to, ok := transitions[t][from]
 	return to, ok
 }

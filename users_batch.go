@@ -6,18 +6,33 @@ import "context"
 // included, keyed by id, in one round trip where the store can
 // (UserBatchReader). Ids with no user are absent from the map.
 func usersByID(ctx context.Context, tx ReadTx, accountID string, ids []string) (map[string]*User, error) {
+	list, err := usersAt(ctx, tx, accountID, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[string]*User, len(ids))
+	for i, u := range list {
+		if u != nil {
+			out[ids[i]] = u
+		}
+	}
+	return out, nil
+}
+
+// usersAt reads the users of the account with the distinct ids, tombstones
+// included: out[i] is the user of ids[i], or nil. The batch calls use it
+// instead of usersByID's map, which was most of their own allocations.
+func usersAt(ctx context.Context, tx ReadTx, accountID string, ids []string) ([]*User, error) {
+	out := make([]*User, len(ids))
 	if b, ok := tx.(UserBatchReader); ok {
 		list, err := b.UsersByID(ctx, accountID, ids)
 		if err != nil {
 			return nil, err
 		}
-		for _, u := range list {
-			out[u.ID] = u
-		}
+		placeUsers(out, ids, list)
 		return out, nil
 	}
-	for _, id := range ids {
+	for i, id := range ids {
 		u, err := tx.User(ctx, accountID, id)
 		if IsCode(err, NotFound) {
 			continue
@@ -25,9 +40,36 @@ func usersByID(ctx context.Context, tx ReadTx, accountID string, ids []string) (
 		if err != nil {
 			return nil, err
 		}
-		out[id] = u
+		out[i] = u
 	}
 	return out, nil
+}
+
+// placeUsers puts each user of list at the index of its id. A store that
+// reads the ids one after another (the log store, nostore) answers in their
+// order, so one pass places them; any other order (PostgreSQL and SQLite
+// sort by id) goes through a map.
+func placeUsers(out []*User, ids []string, list []*User) {
+	j := 0
+	for i, id := range ids {
+		if j < len(list) && list[j].ID == id {
+			out[i] = list[j]
+			j++
+		}
+	}
+	if j == len(list) {
+		return
+	}
+	clear(out)
+	at := make(map[string]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	for _, u := range list {
+		if i, ok := at[u.ID]; ok {
+			out[i] = u
+		}
+	}
 }
 
 // usersByEmail reads the users of the account with the normalised emails,

@@ -47,7 +47,16 @@ echo "Go SDK: $(go list -m github.com/aws/aws-sdk-go-v2/service/chime)"
 echo "boto3: $(python3 -c 'import boto3, botocore; print(boto3.__version__, "botocore", botocore.__version__)')"
 echo "node: $(node --version), @aws-sdk/client-chime $(node -p 'require("./conformance/js/node_modules/@aws-sdk/client-chime/package.json").version')"
 
-echo "== conformance: start openchime, --auth none and --auth sigv4 (${SECONDS}s)"
+echo "== conformance: start a bot endpoint, openchime --auth none and --auth sigv4 (${SECONDS}s)"
+# PutEventsConfiguration verifies its endpoint (D44): a local HTTPS one echoes
+# the challenge, its throwaway certificate trusted through SSL_CERT_FILE.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$work/bot.key" -out "$work/bot.pem" 2>/dev/null
+python3 .ci/challenge_echo.py "$work/bot.pem" "$work/bot.key" "$work/bot.port" &
+bot_pid=$!
+at_exit "kill $bot_pid 2>/dev/null"
+for _ in $(seq 50); do [ -s "$work/bot.port" ] && break; sleep 0.1; done
+export SSL_CERT_FILE="$work/bot.pem" OPENCHIME_BOT_ENDPOINT="https://127.0.0.1:$(cat "$work/bot.port")/events"
 start_openchime server "$(free_port)" --db :memory:
 plain=$endpoint
 # The phone scenarios of the five clients each move the shared clock 72h

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -29,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awschime "github.com/aws/aws-sdk-go-v2/service/chime"
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/botdelivery"
 	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/internal/fixturefile"
 	"github.com/openchime/openchime/sqlite"
@@ -55,6 +57,7 @@ type Server struct {
 	api          *httpapi.Server
 	clock        *openchime.ControlClock
 	http         *httptest.Server
+	bots         *botdelivery.Deliverer // nil without WithBotEvents
 
 	mu       sync.Mutex
 	accounts int // for default account names
@@ -69,6 +72,8 @@ type config struct {
 	clock        openchime.Clock
 	frozen       *time.Time
 	idSeed       *uint64
+	botEvents    bool
+	botClient    *http.Client
 	awsAccountID string
 	logger       *slog.Logger
 	sigv4        bool
@@ -92,6 +97,14 @@ func WithIDSeed(n uint64) Option { return func(cfg *config) { cfg.idSeed = &n } 
 // signs as, and that seeded accounts belong to by default.
 func WithAwsAccountID(id string) Option { return func(cfg *config) { cfg.awsAccountID = id } }
 
+// WithBotEvents makes the server verify bots' endpoints and send them their
+// events as openchime serve does (decision D44), through client: nil is a
+// client on the system roots, or pass an httptest TLS server's Client().
+// Without it, PutEventsConfiguration calls nothing and no event is sent.
+func WithBotEvents(client *http.Client) Option {
+	return func(cfg *config) { cfg.botEvents, cfg.botClient = true, client }
+}
+
 // WithLogger sends the server's request log to l; by default it is discarded.
 func WithLogger(l *slog.Logger) Option { return func(cfg *config) { cfg.logger = l } }
 
@@ -105,6 +118,9 @@ func WithSigV4() Option { return func(cfg *config) { cfg.sigv4 = true } }
 // requestIDSalt keeps the request-id sequence apart from the resource ids of
 // the same seed, as openchime serve --id-seed does.
 const requestIDSalt = 0x5eed_0f_2e9e57
+
+// eventIDSalt does the same for the CloudTrail event ids.
+const eventIDSalt = 0x5eed_c1_0d7a11
 
 // NewUnstartedServer returns a server that is not listening yet: the caller
 // may change its Service or HTTPServer, then calls Start. It panics if the
@@ -143,6 +159,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 	api := httpapi.NewServer(svc)
 	if cfg.idSeed != nil {
 		api.RequestIDs = openchime.NewSeededIDs(*cfg.idSeed ^ requestIDSalt)
+		api.Trail.IDs = openchime.NewSeededIDs(*cfg.idSeed ^ eventIDSalt)
 	}
 	if cfg.sigv4 {
 		api.Authenticate = httpapi.SigV4Auth([]httpapi.Credential{{
@@ -154,12 +171,19 @@ func NewUnstartedServer(opts ...Option) *Server {
 		api.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{awsAccountID: cfg.awsAccountID, store: store, svc: svc, api: api, clock: api.Clock}
+	if cfg.botEvents {
+		s.bots = botdelivery.New(botdelivery.Config{Client: cfg.botClient, Now: svc.Clock.Now, Logger: api.Logger})
+		svc.BotEvents = s.bots
+	}
 	s.http = httptest.NewUnstartedServer(api)
 	return s
 }
 
 // Start starts a server from NewUnstartedServer.
-func (s *Server) Start() { s.http.Start() }
+func (s *Server) Start() {
+	s.http.Start()
+	s.svc.BaseURL = s.http.URL
+}
 
 // New returns a started server; the caller must Close it. Tests use
 // NewServer, which closes it for them; New serves examples and TestMain.
@@ -188,6 +212,9 @@ func (s *Server) Close() {
 		return
 	}
 	s.http.Close()
+	if s.bots != nil {
+		s.bots.Close()
+	}
 	s.store.Close()
 }
 

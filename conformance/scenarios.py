@@ -453,7 +453,9 @@ class Suite:
         b = self.call("RegenerateSecurityToken", AccountId=self.collab_id, BotId=self.bot_id)["Bot"]
         if len(b.get("SecurityToken") or "") != 40 or b["SecurityToken"] == token:
             raise Fail(f"RegenerateSecurityToken returned token {b.get('SecurityToken')!r}, want a new 40-character one")
-        url = f"https://{self.domain}/events"
+        # The endpoint must answer the verification challenge (D44): conformance.sh
+        # runs one; without it, a name that never resolves fails PutEventsConfiguration.
+        url = os.environ.get("OPENCHIME_BOT_ENDPOINT") or f"https://{self.domain}/events"
         self.call("PutEventsConfiguration", AccountId=self.collab_id, BotId=self.bot_id, OutboundEventsHTTPSEndpoint=url)
         self.status_is(201, "PutEventsConfiguration")
         ec = self.call("GetEventsConfiguration", AccountId=self.collab_id, BotId=self.bot_id).get("EventsConfiguration") or {}

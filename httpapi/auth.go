@@ -17,27 +17,35 @@ import (
 	"golang.org/x/time/rate"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/cloudtrail"
+	"github.com/openchime/openchime/iampolicy"
 	"github.com/openchime/openchime/sigv4"
 )
 
 // Credential is one access key of a credentials file: its secret, the AWS
 // account it acts as and, when AllowedOperations is not empty, the only
-// operations it may call.
+// operations it may call; Policies are IAM identity-based policies its
+// requests are evaluated against (iam.go).
 type Credential struct {
 	AccessKeyId       string
 	SecretAccessKey   string
 	AwsAccountId      string
-	SessionToken      string   `json:",omitempty"`
-	AllowedOperations []string `json:",omitempty"`
+	SessionToken      string              `json:",omitempty"`
+	AllowedOperations []string            `json:",omitempty"`
+	Policies          []*iampolicy.Policy `json:",omitempty"`
 }
 
-// credentialsFile is the JSON shape of --credentials.
+// credentialsFile is the JSON shape of --credentials. Policies are read raw
+// and parsed per entry, so that an error names the access key.
 type credentialsFile struct {
-	Credentials []Credential
+	Credentials []struct {
+		Credential
+		Policies []json.RawMessage
+	}
 }
 
 // ParseCredentials reads a credentials file:
-// {"Credentials":[{"AccessKeyId","SecretAccessKey","AwsAccountId","SessionToken","AllowedOperations"}]}.
+// {"Credentials":[{"AccessKeyId","SecretAccessKey","AwsAccountId","SessionToken","AllowedOperations","Policies"}]}.
 func ParseCredentials(r io.Reader) ([]Credential, error) {
 	var f credentialsFile
 	dec := json.NewDecoder(r)
@@ -45,15 +53,31 @@ func ParseCredentials(r io.Reader) ([]Credential, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("credentials file: %w", err)
 	}
-	if len(f.Credentials) == 0 {
+	creds := make([]Credential, len(f.Credentials))
+	for i, e := range f.Credentials {
+		creds[i] = e.Credential
+		if e.Policies != nil {
+			// "Policies": [] is a user with no policy: IAM denies it
+			// everything. Only an entry without the field is unrestricted.
+			creds[i].Policies = make([]*iampolicy.Policy, 0, len(e.Policies))
+		}
+		for j, doc := range e.Policies {
+			p, err := iampolicy.Parse(doc)
+			if err != nil {
+				return nil, fmt.Errorf("credentials file: entry %d (%s): Policies[%d]: %w", i, e.AccessKeyId, j, err)
+			}
+			creds[i].Policies = append(creds[i].Policies, p)
+		}
+	}
+	if len(creds) == 0 {
 		return nil, errors.New("credentials file: Credentials must list at least one access key")
 	}
-	known := map[string]bool{}
+	known := map[string]bool{cloudtrail.LookupEventsOp: true}
 	for _, op := range operations {
 		known[op.Name] = true
 	}
 	seen := map[string]bool{}
-	for i, c := range f.Credentials {
+	for i, c := range creds {
 		switch {
 		case c.AccessKeyId == "" || c.SecretAccessKey == "":
 			return nil, fmt.Errorf("credentials file: entry %d needs AccessKeyId and SecretAccessKey", i)
@@ -65,11 +89,11 @@ func ParseCredentials(r io.Reader) ([]Credential, error) {
 		seen[c.AccessKeyId] = true
 		for _, op := range c.AllowedOperations {
 			if !known[op] {
-				return nil, fmt.Errorf("credentials file: %s: AllowedOperations names %q, which is not a Chime operation", c.AccessKeyId, op)
+				return nil, fmt.Errorf("credentials file: %s: AllowedOperations names %q, which is neither a Chime operation nor LookupEvents", c.AccessKeyId, op)
 			}
 		}
 	}
-	return f.Credentials, nil
+	return creds, nil
 }
 
 // LoadCredentials reads the credentials file at path.
@@ -83,33 +107,58 @@ func LoadCredentials(path string) ([]Credential, error) {
 }
 
 // SigV4Auth returns an Authenticate func that verifies SigV4 signatures
-// (service "chime", any region) against creds and answers failures the AWS
-// front-door way (decision D8). now is the clock the skew is measured
-// against (time.Now when nil).
+// (service "chime", any region; "cloudtrail" for LookupEvents) against creds
+// and answers failures the AWS front-door way (decision D8). now is the
+// clock the skew is measured against (time.Now when nil). A key whose
+// AllowedOperations or Policies leave op out is answered AccessDenied with
+// its caller, so the trail records the denied call. The Policies of creds
+// are enforced, as SigV4AuthIAM does with a zero IAM.
 func SigV4Auth(creds []Credential, now func() time.Time) func(r *http.Request, op string, body []byte) (openchime.Caller, error) {
-	byKey := make(map[string]Credential, len(creds))
+	return SigV4AuthIAM(creds, now, IAM{})
+}
+
+// SigV4AuthIAM is SigV4Auth with the Policies of creds evaluated as iam
+// says. An entry without Policies costs nothing more than before.
+func SigV4AuthIAM(creds []Credential, now func() time.Time, iam IAM) func(r *http.Request, op string, body []byte) (openchime.Caller, error) {
+	byKey := make(map[string]*keyEntry, len(creds))
 	for _, c := range creds {
-		byKey[c.AccessKeyId] = c
+		e := &keyEntry{Credential: c, arn: principalARN(c)}
+		if iam.Mode == IAMOff {
+			e.Policies = nil
+		}
+		byKey[c.AccessKeyId] = e
 	}
-	v := &sigv4.Verifier{
-		Service: "chime",
-		Now:     now,
-		Lookup: func(key string) (sigv4.Credentials, bool) {
-			c, ok := byKey[key]
-			return sigv4.Credentials{AccessKeyID: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, ok
-		},
+	iam.defaults()
+	lookup := func(key string) (sigv4.Credentials, bool) {
+		c, ok := byKey[key]
+		if !ok {
+			return sigv4.Credentials{}, false
+		}
+		return sigv4.Credentials{AccessKeyID: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, ok
 	}
+	v := &sigv4.Verifier{Service: "chime", Now: now, Lookup: lookup}
+	trail := &sigv4.Verifier{Service: "cloudtrail", Now: now, Lookup: lookup}
 	return func(r *http.Request, op string, body []byte) (openchime.Caller, error) {
-		res, err := v.Verify(r, body)
+		service, verifier := "chime", v
+		if op == cloudtrail.LookupEventsOp {
+			service, verifier = "cloudtrail", trail
+		}
+		res, err := verifier.Verify(r, body)
 		if err != nil {
 			return openchime.Caller{}, authError(err)
 		}
 		c := byKey[res.Credentials.AccessKeyID]
+		caller := openchime.Caller{AwsAccountID: c.AwsAccountId, AccessKeyID: c.AccessKeyId}
 		if len(c.AllowedOperations) > 0 && !slices.Contains(c.AllowedOperations, op) {
-			return openchime.Caller{}, openchime.Errorf(openchime.AccessDenied,
-				"User: %s is not authorized to perform: chime:%s", c.AccessKeyId, op)
+			return caller, openchime.Errorf(openchime.AccessDenied,
+				"User: %s is not authorized to perform: %s:%s", c.AccessKeyId, service, op)
 		}
-		return openchime.Caller{AwsAccountID: c.AwsAccountId, AccessKeyID: c.AccessKeyId}, nil
+		if c.Policies != nil {
+			if err := iam.authorize(r, service, op, c, res.Region); err != nil {
+				return caller, err
+			}
+		}
+		return caller, nil
 	}
 }
 

@@ -14,8 +14,8 @@ import (
 
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/httpapi"
+	"github.com/openchime/openchime/internal/nostore"
 	"github.com/openchime/openchime/logstore"
-	"github.com/openchime/openchime/nostore"
 )
 
 // The HTTP path benchmarks serve requests in process (no sockets) so that a

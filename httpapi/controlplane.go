@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	openchime "github.com/openchime/openchime"
 )
@@ -40,10 +41,30 @@ func newControlPlane(svc *openchime.Service) *controlPlane {
 func (cp *controlPlane) Handle(pattern string, h http.Handler) { cp.mux.Handle(pattern, h) }
 
 func (cp *controlPlane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// ServeMux answers a path it would clean (a dot segment, a doubled
+	// slash) with a redirect to the cleaned path: /_openchime/x/../reset
+	// would lead a client that follows redirects to another route than the
+	// one it named. Such a path names no route, as on the API side (D7).
+	if !cleanPath(r.URL.Path) || !cleanPath(r.URL.EscapedPath()) {
+		WriteError(w, openchime.Errorf(openchime.UnknownOperation, "No control-plane route matches %s %s: the path has an empty, \".\" or \"..\" segment.", r.Method, r.URL.EscapedPath()))
+		return
+	}
 	c := AccessKeyTenancy(r, cp.svc.DefaultAwsAccountID)
 	c.RequestID = w.Header().Get("x-amzn-RequestId") // set by Server, so the audit log names it
+	c.Host, c.TLS = r.Host, r.TLS != nil
 	ctx := openchime.NewContextWithCaller(r.Context(), c)
 	cp.mux.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// cleanPath reports whether p is already in the form path.Clean gives
+// (a trailing slash aside): no empty, "." or ".." segment.
+func cleanPath(p string) bool {
+	for _, seg := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return !strings.Contains(p, "//")
 }
 
 // DecodeJSON decodes a control-plane request body into v, answering
@@ -61,6 +82,9 @@ func DecodeJSON(r *http.Request, v any) error {
 func decodeJSONBody(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
+	}
+	if err := checkUTF8(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -15,6 +15,7 @@ import (
 func registerCollabControl(s *Server) {
 	c := &collabControl{svc: s.Service}
 	s.HandleControl("DELETE /_openchime/accounts/{accountId}/bots/{botId}", http.HandlerFunc(c.deleteBot))
+	s.HandleControl("GET /_openchime/accounts/{accountId}/bots/{botId}/deliveries", http.HandlerFunc(c.botDeliveries))
 	s.HandleControl("POST /_openchime/accounts/{accountId}/rooms/{roomId}/webhooks", http.HandlerFunc(c.addWebhook))
 	s.HandleControl("POST /_openchime/accounts/{accountId}/rooms/{roomId}/messages", http.HandlerFunc(c.postRoomMessage))
 	s.HandleControl("GET /_openchime/accounts/{accountId}/rooms/{roomId}/messages", http.HandlerFunc(c.roomMessages))
@@ -63,12 +64,16 @@ func (c *collabControl) addWebhook(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
-	m, err := c.svc.AdminAddWebhook(r.Context(), r.PathValue("accountId"), r.PathValue("roomId"), in.Name)
+	m, h, err := c.svc.AdminAddWebhook(r.Context(), r.PathValue("accountId"), r.PathValue("roomId"), in.Name)
 	if err != nil {
 		WriteError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"RoomMembership": toRoomMembership(m)})
+	// Decision D44: the URL that posts to the room as this webhook.
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"RoomMembership": toRoomMembership(m),
+		"Webhook":        map[string]string{"WebhookId": h.ID, "Url": c.svc.WebhookURL(r.Context(), h)},
+	})
 }
 
 type cpMessageInput struct {
@@ -150,4 +155,32 @@ func (c *collabControl) createConversation(w http.ResponseWriter, r *http.Reques
 		"ConversationId": conv.ID, "AccountId": conv.AccountID, "MemberIds": conv.MemberIDs,
 		"CreatedTimestamp": ts(conv.CreatedAt),
 	}})
+}
+
+// cpBotDelivery is one of a bot's recent event deliveries (decision D44).
+type cpBotDelivery struct {
+	EventType          string
+	Status             string
+	Attempts           int
+	LastError          string `json:",omitempty"`
+	LastStatusCode     int    `json:",omitempty"`
+	Target             string
+	CreatedTimestamp   *Timestamp
+	CompletedTimestamp *Timestamp `json:",omitempty"`
+}
+
+func (c *collabControl) botDeliveries(w http.ResponseWriter, r *http.Request) {
+	list, err := c.svc.AdminBotDeliveries(r.Context(), r.PathValue("accountId"), r.PathValue("botId"))
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	out := make([]cpBotDelivery, len(list))
+	for i, d := range list {
+		out[i] = cpBotDelivery{
+			EventType: d.EventType, Status: d.Status, Attempts: d.Attempts, LastError: d.LastError,
+			LastStatusCode: d.LastStatus, Target: d.Target, CreatedTimestamp: ts(d.CreatedAt), CompletedTimestamp: ts(d.CompletedAt),
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"Deliveries": out})
 }

@@ -36,7 +36,7 @@ func toFaultRule(r openchime.FaultRule) FaultRule {
 		ExpiresAt: ts(r.ExpiresAt), Fired: r.Fired,
 	}
 	if r.Exception != "" {
-		out.Exception = exceptionOf[r.Exception]
+		out.Exception = r.Exception.ExceptionShape()
 	}
 	if r.Latency > 0 {
 		out.Latency = r.Latency.String()

@@ -114,6 +114,10 @@ func (s *Server) seed(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
+	if err := checkUTF8(body); err != nil { // JSON and YAML alike
+		WriteError(w, err)
+		return
+	}
 	if body, err = fixtureJSON(r, body); err != nil {
 		WriteError(w, err)
 		return

@@ -48,6 +48,19 @@
 // clock skew over 15 minutes) or AccessDenied (decision D8). AdminToken guards
 // /_openchime/ (health and ready excepted, for load balancers) with a bearer
 // token.
+//
+// # CloudTrail
+//
+// Every call that reaches an operation with a known caller (a successful or
+// failed one, a denied one included) is recorded in Server.Trail
+// (package cloudtrail) as its CloudTrail record. POST / with an X-Amz-Target
+// of CloudTrail_20131101.LookupEvents (or the long form
+// com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents that
+// the SDKs send) is routed there before the Chime routes, authenticated the
+// same way (SigV4 scoped to service "cloudtrail"), and answered in the JSON
+// 1.1 protocol with the calls of the caller's AWS account; its errors are
+// {"__type","message"} with x-amzn-ErrorType. LookupEvents calls are not
+// themselves recorded.
 package httpapi
 
 //go:generate go run ../internal/chimegen -model ../spec/chime-2018-05-01.model.json -out zz_generated.go

@@ -6,29 +6,24 @@ import (
 	openchime "github.com/openchime/openchime"
 )
 
-// exceptionOf maps a domain code to the exception shape that carries it on
-// the wire. The status of a modelled shape comes from the model
-// (exceptionStatus); the front-door shapes that the model lacks have theirs in
-// frontDoorStatus.
-var exceptionOf = map[openchime.Code]string{
-	openchime.BadRequest:                   "BadRequestException",
-	openchime.Conflict:                     "ConflictException",
-	openchime.Forbidden:                    "ForbiddenException",
-	openchime.NotFound:                     "NotFoundException",
-	openchime.ResourceLimitExceeded:        "ResourceLimitExceededException",
-	openchime.ServiceFailure:               "ServiceFailureException",
-	openchime.AccessDenied:                 "AccessDeniedException",
-	openchime.ServiceUnavailable:           "ServiceUnavailableException",
-	openchime.Throttled:                    "ThrottledClientException",
-	openchime.Unauthorized:                 "UnauthorizedClientException",
-	openchime.Unprocessable:                "UnprocessableEntityException",
-	openchime.PreconditionFailed:           "BadRequestException",
-	openchime.PhoneNumberAssociationsExist: "BadRequestException",
-	openchime.UnknownOperation:             "UnknownOperationException",
-	openchime.NotImplemented:               "NotImplementedException",
-	openchime.MissingAuthenticationToken:   "MissingAuthenticationTokenException",
-	openchime.UnrecognizedClient:           "UnrecognizedClientException",
-	openchime.InvalidSignature:             "InvalidSignatureException",
+// exceptionOf returns the exception shape that carries a domain code on the
+// wire: the model's (Code.ExceptionShape), or one of the front door's, which
+// the model lacks. The status of a modelled shape comes from the model
+// (exceptionStatus); the front-door shapes have theirs in frontDoorStatus.
+func exceptionOf(c openchime.Code) (string, bool) {
+	if shape := c.ExceptionShape(); shape != "" {
+		return shape, true
+	}
+	shape, ok := frontDoorShapes[c]
+	return shape, ok
+}
+
+var frontDoorShapes = map[openchime.Code]string{
+	openchime.UnknownOperation:           "UnknownOperationException",
+	openchime.NotImplemented:             "NotImplementedException",
+	openchime.MissingAuthenticationToken: "MissingAuthenticationTokenException",
+	openchime.UnrecognizedClient:         "UnrecognizedClientException",
+	openchime.InvalidSignature:           "InvalidSignatureException",
 }
 
 var frontDoorStatus = map[string]int{
@@ -41,7 +36,7 @@ var frontDoorStatus = map[string]int{
 
 // Exception returns the exception shape name and HTTP status for err.
 func Exception(err error) (shape string, status int) {
-	shape, ok := exceptionOf[openchime.ErrorCode(err)]
+	shape, ok := exceptionOf(openchime.ErrorCode(err))
 	if !ok {
 		shape = "ServiceFailureException"
 	}
@@ -63,15 +58,16 @@ type errorBody struct {
 func WriteError(w http.ResponseWriter, err error) {
 	shape, status := Exception(err)
 	code := openchime.ErrorCode(err)
-	if _, known := exceptionOf[code]; !known {
+	if _, known := exceptionOf(code); !known {
 		code = openchime.ServiceFailure
-	}
-	if sw, ok := w.(*statusWriter); ok {
-		sw.code = code
 	}
 	msg := openchime.ErrorMessage(err)
 	if msg == "" {
 		msg = string(code)
+	}
+	if sw, ok := w.(*statusWriter); ok {
+		sw.code, sw.errType, sw.errMsg = code, shape, msg
+		sw.keep = false
 	}
 	w.Header().Set("x-amzn-ErrorType", shape)
 	writeJSON(w, status, errorBody{Code: string(code), Message: msg})

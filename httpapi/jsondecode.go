@@ -7,7 +7,9 @@ package httpapi
 // decodeBody then decodes the body with encoding/json from scratch: every
 // body that is malformed, unusual or merely spelled differently (escapes,
 // non-ASCII, null, other keys, a key in other case) is answered exactly as
-// before.
+// before. decodeBody has already refused a body that is not valid UTF-8
+// (checkUTF8), and this path takes printable ASCII only, so neither path
+// can store a replacement character for a bad byte.
 
 // fastDecoder is an input that decodes its common body itself; the
 // generator writes decodeFast for inputs whose body is one list of strings.

@@ -40,7 +40,7 @@ type Info struct {
 	Modified bool   `json:",omitempty"` // the build had uncommitted changes
 	Store    string // sqlite, log, postgres or nostore
 	Auth     string // none or sigv4
-	IAM      string // IAM policy enforcement: off
+	IAM      string // IAM policy enforcement (serve --iam): enforce, soft or off
 	// StartTime is when the server started; UptimeSeconds is the time since.
 	StartTime     Timestamp
 	UptimeSeconds float64

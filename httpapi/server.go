@@ -16,6 +16,7 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/cloudtrail"
 )
 
 // DefaultMaxBodyBytes caps request bodies. The largest valid Chime request
@@ -31,6 +32,11 @@ type Server struct {
 	Logger   *slog.Logger
 	// MaxBodyBytes caps request bodies (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
+	// MaxHeaderBytes, when positive, caps the request line and headers:
+	// a request over it is answered 400 BadRequestException. The
+	// http.Server must then read headers of up to HeaderReadLimit of it, or
+	// net/http answers first with its plain-text 431 (headerlimit.go).
+	MaxHeaderBytes int
 	// Authenticate returns the caller of a request to operation op, or an
 	// error that answers it. The default takes the AWS account from the
 	// access key (AccessKeyTenancy); SigV4Auth verifies signatures.
@@ -64,6 +70,11 @@ type Server struct {
 	// Info is the identity GET /_openchime/info reports; the server adds
 	// its uptime.
 	Info Info
+	// Trail records every Chime call for CloudTrail's LookupEvents, which
+	// the server answers at POST / (cloudtrail.go); nil records nothing
+	// and answers no LookupEvents. NewServer sets one of
+	// cloudtrail.DefaultMaxEvents calls.
+	Trail *cloudtrail.Trail
 	// SCIMReconciler serves POST /_openchime/accounts/{id}/scim/reconcile;
 	// nil answers ServiceUnavailable.
 	SCIMReconciler openchime.SCIMReconciler
@@ -93,6 +104,7 @@ func NewServer(svc *openchime.Service) *Server {
 		return AccessKeyTenancy(r, svc.DefaultAwsAccountID), nil
 	}
 	s.RequestIDs = openchime.RandomIDs{}
+	s.Trail = cloudtrail.New(cloudtrail.DefaultMaxEvents, openchime.RandomIDs{})
 	s.Clock, _ = svc.Clock.(*openchime.ControlClock)
 	s.cp = newControlPlane(svc)
 	s.ControlPlane = s.cp
@@ -144,6 +156,15 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	code   openchime.Code // set by WriteError
+	// errType and errMsg are the exception and message WriteError wrote,
+	// for the trail.
+	errType, errMsg string
+	// keep asks Write to keep a successful answer (a write's, for the
+	// trail's responseElements) in kept, up to cloudtrail.MaxKeptBody;
+	// keptOmitted says a larger one was not kept.
+	keep        bool
+	keptOmitted bool
+	kept        []byte
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -157,6 +178,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	if w.keep && w.status < 300 {
+		if len(w.kept)+len(b) <= cloudtrail.MaxKeptBody {
+			w.kept = append(w.kept, b...)
+		} else {
+			w.keep, w.keptOmitted, w.kept = false, true, nil
+		}
+	}
 	return w.ResponseWriter.Write(b)
 }
 
@@ -169,12 +197,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header()["X-Amzn-Requestid"] = []string{requestID}
 	sw := &statusWriter{ResponseWriter: w}
 	opName := ""
+	// traced is the operation of a call the trail records, set once the
+	// caller is known (a call no one is known to have made is recorded by
+	// no account).
+	var traced *Operation
+	var caller openchime.Caller
+	var body []byte
 	defer func() {
 		if p := recover(); p != nil {
 			s.Logger.Error("panic", "request_id", requestID, "panic", p)
 			if sw.status == 0 {
 				WriteError(sw, openchime.Errorf(openchime.ServiceFailure, "The service encountered an unexpected error."))
 			}
+		}
+		if traced != nil && s.Trail != nil {
+			s.trace(r, sw, traced, &caller, body, requestID)
 		}
 		if s.Observer != nil {
 			s.Observer.ObserveRequest(opName, sw.status, sw.code, time.Since(start))
@@ -186,6 +223,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000), slog.String("request_id", requestID))
 	}()
 
+	if s.MaxHeaderBytes > 0 {
+		if err := checkHeaderSize(r, s.MaxHeaderBytes); err != nil {
+			WriteError(sw, err)
+			return
+		}
+	}
 	path := r.URL.EscapedPath()
 	if path == "/console" || strings.HasPrefix(path, "/console/") {
 		path = strings.TrimPrefix(path, "/console") // decision D9
@@ -210,6 +253,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.Metrics.ServeHTTP(sw, r)
 		return
 	}
+	if strings.HasPrefix(path, openchime.IncomingWebhookPath) {
+		opName = "IncomingWebhook"
+		s.serveIncomingWebhook(sw, r, path)
+		return
+	}
+	if path == "/" && r.Method == http.MethodPost {
+		if target, ok := cloudtrail.Target(r.Header.Get("X-Amz-Target")); ok {
+			opName = "CloudTrail"
+			s.serveCloudTrail(sw, r, target)
+			return
+		}
+	}
 	segs, ok := splitPath(path)
 	if !ok {
 		WriteError(sw, openchime.Errorf(openchime.BadRequest, "The request path is not validly escaped."))
@@ -222,12 +277,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opName = op.Name
-	body, err := readBody(r, s.maxBody())
+	body, err = readBody(r, s.maxBody())
 	if err != nil {
 		WriteError(sw, err)
 		return
 	}
-	caller, err := s.Authenticate(r, op.Name, body)
+	caller, err = s.Authenticate(r, op.Name, body)
+	if caller.AwsAccountID != "" {
+		// Set even when authorization failed: CloudTrail records a denied
+		// call with its errorCode.
+		traced = op
+		caller.RequestID = requestID
+		sw.keep = s.Trail != nil && !cloudtrail.ReadOnly(op.Name)
+	}
 	if err != nil {
 		WriteError(sw, err)
 		return
@@ -237,6 +299,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	caller.RequestID = requestID
+	caller.Host, caller.TLS = r.Host, r.TLS != nil
 	ctx := openchime.NewContextWithCaller(r.Context(), caller)
 	rq := &request{op: op, labels: labels, q: q, body: body}
 	if err := s.Service.Faults.BeforeRequest(ctx, op.Name, caller.AwsAccountID, rq.label("accountId")); err != nil {

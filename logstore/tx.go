@@ -519,36 +519,56 @@ func (t *wtx) UserByEmail(ctx context.Context, accountID, email string) (*opench
 }
 
 func (t *wtx) Users(ctx context.Context, f openchime.UserFilter) ([]*openchime.User, error) {
-	mine := 0
-	for k := range t.users {
-		if k.account == f.AccountID {
-			mine++
-		}
-	}
-	if mine == 0 {
-		return t.base.Users(ctx, f)
-	}
-	// At most mine base users are replaced by the overlay, so limit+mine
-	// base results are enough to fill limit after the merge.
-	bf := f
-	if bf.Limit > 0 {
-		bf.Limit += mine
-	}
-	base, err := t.base.Users(ctx, bf)
-	if err != nil {
-		return nil, err
-	}
-	out := slices.DeleteFunc(base, func(u *openchime.User) bool { _, ok := t.users[ukey{u.AccountID, u.ID}]; return ok })
-	for k, u := range t.users {
-		if k.account == f.AccountID && f.MatchUser(u) {
-			out = append(out, u.Clone())
-		}
+	out, merged, err := overlaid(t.users, f.Limit,
+		func(k ukey) bool { return k.account == f.AccountID },
+		func(limit int) ([]*openchime.User, error) { bf := f; bf.Limit = limit; return t.base.Users(ctx, bf) },
+		func(u *openchime.User) ukey { return ukey{u.AccountID, u.ID} },
+		func(u *openchime.User) bool { return u.AccountID == f.AccountID && f.MatchUser(u) },
+		(*openchime.User).Clone)
+	if err != nil || !merged {
+		return out, err
 	}
 	slices.SortFunc(out, func(a, b *openchime.User) int { return cmpKey(msOf(a), a.ID, msOf(b), b.ID) })
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[:f.Limit]
 	}
 	return out, nil
+}
+
+// overlaid lists what a write transaction sees: the committed listing with
+// the overlay's entries in place of the records they replace or delete. ours
+// says which overlay keys can touch the listing; when none can, the
+// committed listing of the filter's limit (0: all) is the answer (merged
+// false). Otherwise list is asked for as many more records as there are such
+// keys (at most that many are dropped), the records the overlay touches are
+// dropped, and the overlay's values that keep accepts are added as copies,
+// unsorted (merged true).
+func overlaid[K comparable, V any](overlay map[K]V, limit int, ours func(K) bool, list func(limit int) ([]V, error),
+	keyOf func(V) K, keep func(V) bool, clone func(V) V) (out []V, merged bool, err error) {
+	mine := 0
+	for k := range overlay {
+		if ours(k) {
+			mine++
+		}
+	}
+	if mine == 0 {
+		out, err = list(limit)
+		return out, false, err
+	}
+	if limit > 0 {
+		limit += mine
+	}
+	out, err = list(limit)
+	if err != nil {
+		return nil, false, err
+	}
+	out = slices.DeleteFunc(out, func(v V) bool { _, ok := overlay[keyOf(v)]; return ok })
+	for _, v := range overlay {
+		if keep(v) {
+			out = append(out, clone(v))
+		}
+	}
+	return out, true, nil
 }
 
 func (t *wtx) PutUser(_ context.Context, u *openchime.User) error {
@@ -610,29 +630,18 @@ func cloneResource(r *openchime.Resource) *openchime.Resource {
 }
 
 func (t *wtx) Resources(ctx context.Context, f openchime.ResourceFilter) ([]*openchime.Resource, error) {
-	mine := 0
-	for k := range t.resources {
-		if k.kind == f.Kind {
-			mine++
-		}
-	}
-	if mine == 0 {
-		return t.base.Resources(ctx, f)
-	}
-	// At most mine base records are replaced or deleted by the overlay.
-	bf := f
-	if bf.Limit > 0 {
-		bf.Limit += mine
-	}
-	all, err := t.base.Resources(ctx, bf)
-	if err != nil {
-		return nil, err
-	}
-	all = slices.DeleteFunc(all, func(r *openchime.Resource) bool { _, ok := t.resources[rkey{r.Kind, r.ID}]; return ok })
-	for _, r := range t.resources {
-		if r != nil && r.Kind == f.Kind {
-			all = append(all, cloneResource(r))
-		}
+	all, merged, err := overlaid(t.resources, f.Limit,
+		func(k rkey) bool { return k.kind == f.Kind },
+		func(limit int) ([]*openchime.Resource, error) {
+			bf := f
+			bf.Limit = limit
+			return t.base.Resources(ctx, bf)
+		},
+		func(r *openchime.Resource) rkey { return rkey{r.Kind, r.ID} },
+		func(r *openchime.Resource) bool { return r != nil && r.Kind == f.Kind }, // nil: deleted here
+		cloneResource)
+	if err != nil || !merged {
+		return all, err
 	}
 	return filterResources(all, f), nil
 }

@@ -26,11 +26,17 @@ type Metrics struct {
 	// per TTL) and the runtime and process collectors.
 	totals *prometheus.Registry
 
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	errors   *prometheus.CounterVec
-	storeDur *prometheus.HistogramVec
-	storeErr *prometheus.CounterVec
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	errors      *prometheus.CounterVec
+	storeDur    *prometheus.HistogramVec
+	storeErr    *prometheus.CounterVec
+	iam         *prometheus.CounterVec
+	botEvents   *prometheus.CounterVec
+	botAttempts *prometheus.CounterVec
+	// iamKnown holds iam's children of the modes and results ObserveIAM
+	// is told of, so that counting one costs no label hashing.
+	iamKnown map[[2]string]prometheus.Counter
 
 	// ops caches each operation's label children, so a request costs a
 	// sync.Map load and no label hashing once its operation was seen.
@@ -70,10 +76,27 @@ func New() *Metrics {
 		storeErr: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "openchime_store_errors_total", Help: "Store transactions that returned an error, by kind.",
 		}, []string{"method"}),
+		iam: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "openchime_iam_decisions_total",
+			Help: "IAM policy decisions on requests by credentials with Policies, by --iam mode and result (allow, implicit_deny, explicit_deny); in soft mode the denials were served.",
+		}, []string{"mode", "result"}),
+		botEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "openchime_bot_events_total", Help: "Bot events by event type and outcome (delivered, failed, dropped_queue_full, dropped_no_lambda_endpoint).",
+		}, []string{"event", "outcome"}),
+		botAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "openchime_bot_event_attempts_total", Help: "Attempts to deliver bot events (the first and each retry), by event type.",
+		}, []string{"event"}),
 	}
-	m.Registry.MustRegister(m.requests, m.latency, m.errors, m.storeDur, m.storeErr,
+	m.Registry.MustRegister(m.botEvents, m.botAttempts)
+	m.Registry.MustRegister(m.requests, m.latency, m.errors, m.storeDur, m.storeErr, m.iam,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.totals.MustRegister(m.requests, m.errors)
+	m.iamKnown = map[[2]string]prometheus.Counter{}
+	for _, mode := range []string{"enforce", "soft"} {
+		for _, result := range []string{"allow", "implicit_deny", "explicit_deny"} {
+			m.iamKnown[[2]string{mode, result}] = m.iam.WithLabelValues(mode, result)
+		}
+	}
 	return m
 }
 
@@ -111,6 +134,15 @@ func (m *Metrics) ObserveRequest(op string, status int, code openchime.Code, ela
 		e, _ = o.codes.LoadOrStore(code, m.errors.WithLabelValues(o.name, string(code)))
 	}
 	e.(prometheus.Counter).Inc()
+}
+
+// ObserveIAM implements httpapi.IAMObserver.
+func (m *Metrics) ObserveIAM(mode, result string) {
+	if c, ok := m.iamKnown[[2]string{mode, result}]; ok {
+		c.Inc()
+		return
+	}
+	m.iam.WithLabelValues(mode, result).Inc()
 }
 
 // InstrumentStore returns store with the duration of every Update and View
@@ -192,4 +224,13 @@ func (m *Metrics) Totals() []OpTotals {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Operation < out[j].Operation })
 	return out
+}
+
+// ObserveBotDelivery counts a bot event's outcome and its attempts
+// (botdelivery.Observer).
+func (m *Metrics) ObserveBotDelivery(eventType, outcome string, attempts int) {
+	m.botEvents.WithLabelValues(eventType, outcome).Inc()
+	if attempts > 0 {
+		m.botAttempts.WithLabelValues(eventType).Add(float64(attempts))
+	}
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/internal/nostore"
 	"github.com/openchime/openchime/metrics"
-	"github.com/openchime/openchime/nostore"
 )
 
 // countingViews counts the store reads made through it.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/cloudtrail"
 )
 
 // Webhook sends each delivery as one POST of an EventBridge event.
@@ -29,51 +30,24 @@ const (
 // CloudTrail delivers to an event bus ("AWS API Call via CloudTrail"; see
 // https://docs.amazonaws.cn/en_us/eventbridge/latest/userguide/eb-events-structure.html).
 type Envelope struct {
-	Version    string   `json:"version"`
-	ID         string   `json:"id"`
-	DetailType string   `json:"detail-type"`
-	Source     string   `json:"source"`
-	Account    string   `json:"account"`
-	Time       string   `json:"time"`
-	Region     string   `json:"region"`
-	Resources  []string `json:"resources"`
-	Detail     Detail   `json:"detail"`
+	Version    string            `json:"version"`
+	ID         string            `json:"id"`
+	DetailType string            `json:"detail-type"`
+	Source     string            `json:"source"`
+	Account    string            `json:"account"`
+	Time       string            `json:"time"`
+	Region     string            `json:"region"`
+	Resources  []string          `json:"resources"`
+	Detail     cloudtrail.Record `json:"detail"`
 }
 
-// Detail is the CloudTrail record of one change, as far as the audit event
-// knows it.
-// TODO(issue 17): point this at cloudtrail.Record once that package lands.
-type Detail struct {
-	EventVersion       string         `json:"eventVersion"`
-	UserIdentity       UserIdentity   `json:"userIdentity"`
-	EventTime          string         `json:"eventTime"`
-	EventSource        string         `json:"eventSource"`
-	EventName          string         `json:"eventName"`
-	AwsRegion          string         `json:"awsRegion"`
-	RequestParameters  map[string]any `json:"requestParameters"`
-	RequestID          string         `json:"requestID,omitempty"`
-	EventID            string         `json:"eventID"`
-	ReadOnly           bool           `json:"readOnly"`
-	EventType          string         `json:"eventType"`
-	ManagementEvent    bool           `json:"managementEvent"`
-	RecipientAccountID string         `json:"recipientAccountId"`
-	EventCategory      string         `json:"eventCategory"`
-}
-
-// UserIdentity is who made the change.
-type UserIdentity struct {
-	Type        string `json:"type"`
-	AccountID   string `json:"accountId"`
-	AccessKeyID string `json:"accessKeyId,omitempty"`
-}
-
-// region is the one region Chime's administration API lived in.
-const region = "us-east-1"
-
-const cloudTrailTime = "2006-01-02T15:04:05Z"
-
-// detailOf is the one place an audit event becomes a CloudTrail record.
-func detailOf(e *openchime.AuditEvent) Detail {
+// detailOf is the one place an audit event becomes the CloudTrail record of
+// its change: cloudtrail.NewRecord's fixed fields and the caller's identity,
+// with what the audit event knows of the request (its request id, the
+// Chime account and users it changed). The audit event does not keep the
+// caller's address, user agent or response, so those stay empty.
+func detailOf(e *openchime.AuditEvent) cloudtrail.Record {
+	r := cloudtrail.NewRecord(cloudtrail.DefaultIdentity(e.AwsAccountID, e.AccessKeyID, false), e.Operation, e.Time)
 	params := map[string]any{}
 	if e.AccountID != "" {
 		params["accountId"] = e.AccountID
@@ -83,29 +57,16 @@ func detailOf(e *openchime.AuditEvent) Detail {
 	} else if len(e.UserIDs) > 1 {
 		params["userIdList"] = e.UserIDs
 	}
-	return Detail{
-		EventVersion:       "1.08",
-		UserIdentity:       UserIdentity{Type: "IAMUser", AccountID: e.AwsAccountID, AccessKeyID: e.AccessKeyID},
-		EventTime:          e.Time.UTC().Format(cloudTrailTime),
-		EventSource:        "chime.amazonaws.com",
-		EventName:          e.Operation,
-		AwsRegion:          region,
-		RequestParameters:  params,
-		RequestID:          e.RequestID,
-		EventID:            e.ID,
-		ReadOnly:           false,
-		EventType:          "AwsApiCall",
-		ManagementEvent:    true,
-		RecipientAccountID: e.AwsAccountID,
-		EventCategory:      "Management",
-	}
+	r.RequestParameters = params
+	r.RequestID, r.EventID = e.RequestID, e.ID
+	return r
 }
 
 // EnvelopeOf is the webhook body of an audit event.
 func EnvelopeOf(e *openchime.AuditEvent) Envelope {
 	return Envelope{
 		Version: "0", ID: e.ID, DetailType: "AWS API Call via CloudTrail", Source: "aws.chime",
-		Account: e.AwsAccountID, Time: e.Time.UTC().Format(cloudTrailTime), Region: region,
+		Account: e.AwsAccountID, Time: e.Time.UTC().Format(time.RFC3339), Region: cloudtrail.Region,
 		Resources: []string{}, Detail: detailOf(e),
 	}
 }

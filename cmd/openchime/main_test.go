@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -20,7 +21,15 @@ import (
 // more than once).
 func startMain(tb testing.TB, args ...string) (*Main, func()) {
 	tb.Helper()
+	return startMainLogging(tb, nil, args...)
+}
+
+// startMainLogging is startMain with the server's log written to logs (nil:
+// stderr).
+func startMainLogging(tb testing.TB, logs io.Writer, args ...string) (*Main, func()) {
+	tb.Helper()
 	m := NewMain()
+	m.LogOutput = logs
 	if err := m.ParseFlags(args); err != nil {
 		tb.Fatal(err)
 	}
@@ -119,8 +128,11 @@ func TestConfig_Validate(t *testing.T) {
 		{"--db", ""},
 		{"--default-aws-account", "12"},
 		{"--audit-retention", "-1s"},
+		{"--trail-max-events", "-1"},
 		{"--gogc", "0"},
 		{"--gogc", "lots"},
+		{"--gc-floor", "lots"},
+		{"--gc-floor", "-1MiB"},
 		{"--db", "log:"},
 		{"extra"},
 	} {

@@ -14,7 +14,7 @@ import (
 func (m *Main) applyReady(api *httpapi.Server, kind string, store openchime.Store) {
 	b := buildVersion()
 	api.Info = httpapi.Info{Version: b.Version, Revision: b.Revision, Modified: b.Modified,
-		Store: kind, Auth: m.Config.Security.Auth, IAM: "off"}
+		Store: kind, Auth: m.Config.Security.Auth, IAM: m.Config.Security.IAM}
 	api.Ready = storeReady(kind, store)
 }
 

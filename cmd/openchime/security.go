@@ -40,6 +40,12 @@ type SecurityConfig struct {
 	// httpapi.BrowserGuard.
 	CORSOrigins  string
 	AllowedHosts string
+	// IAM is how the Policies of credentials entries are enforced:
+	// enforce, soft or off (--iam); empty picks enforce when an entry has
+	// Policies, else off. load resolves it.
+	IAM string
+
+	creds []httpapi.Credential // loaded by load (sigv4)
 
 	MaxBodyBytes      int64
 	MaxHeaderBytes    int
@@ -72,6 +78,7 @@ func (c *SecurityConfig) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", envOr("OPENCHIME_TLS_KEY", c.TLSKey), "PEM private key of --tls-cert (env OPENCHIME_TLS_KEY)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", envOr("OPENCHIME_CORS_ORIGINS", c.CORSOrigins), "comma-separated web origins (scheme://host[:port]) that may call the server from a browser, with CORS; default none: with --auth none a request carrying another Origin is refused (the console's own origin is always allowed) (env OPENCHIME_CORS_ORIGINS)")
 	fs.StringVar(&c.AllowedHosts, "allowed-hosts", envOr("OPENCHIME_ALLOWED_HOSTS", c.AllowedHosts), "comma-separated Host names served with --auth none beside loopback names and addresses, against DNS rebinding; * allows any (env OPENCHIME_ALLOWED_HOSTS)")
+	fs.StringVar(&c.IAM, "iam", envOr("OPENCHIME_IAM", c.IAM), "IAM policies of --credentials entries: enforce (deny with 403 AccessDeniedException), soft (allow, log and count what would be denied) or off; default: enforce when an entry has Policies, else off (env OPENCHIME_IAM)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat("OPENCHIME_RATE_LIMIT", c.RateLimit), "requests per second per access key, 0 = unlimited (env OPENCHIME_RATE_LIMIT)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "request body cap in bytes (0 = 1 MiB)")
 	fs.IntVar(&c.MaxHeaderBytes, "max-header-bytes", c.MaxHeaderBytes, "request header cap in bytes (0 = 64 KiB)")
@@ -141,6 +148,15 @@ func (c *SecurityConfig) validate(addr string) error {
 	default:
 		problems = append(problems, fmt.Sprintf("--auth %q must be none or sigv4", c.Auth))
 	}
+	switch c.IAM {
+	case "", httpapi.IAMOff:
+	case httpapi.IAMEnforce, httpapi.IAMSoft:
+		if c.Auth != AuthSigV4 {
+			problems = append(problems, fmt.Sprintf("--iam %s needs --auth sigv4: policies belong to --credentials entries, and --auth %s checks no signature to tell whose request it is", c.IAM, c.Auth))
+		}
+	default:
+		problems = append(problems, fmt.Sprintf("--iam %q (env OPENCHIME_IAM) must be enforce, soft or off", c.IAM))
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		problems = append(problems, "--tls-cert and --tls-key go together")
 	}
@@ -170,26 +186,67 @@ func (c *SecurityConfig) validate(addr string) error {
 	return errors.New("the configuration has " + strconv.Itoa(len(problems)) + " problems:\n  - " + strings.Join(problems, "\n  - "))
 }
 
-// apply configures the API server and the HTTP server; it loads the
-// credentials file and the TLS key pair, so a bad file stops the start.
+// load reads the credentials file and resolves the IAM mode, and logs both:
+// serve calls it first, so they are the first lines of the log and a bad
+// file stops the start before the store opens.
+func (c *SecurityConfig) load(logger *slog.Logger) error {
+	if c.Auth != AuthSigV4 {
+		logger.Warn("auth", "mode", c.Auth, "note", "signatures are not checked; use --auth sigv4 beyond localhost")
+		c.IAM = httpapi.IAMOff
+		logger.Info("iam", "mode", c.IAM, "why", "--auth "+c.Auth+" has no credentials entries to hold policies")
+		return nil
+	}
+	creds, err := httpapi.LoadCredentials(c.Credentials)
+	if err != nil {
+		return fmt.Errorf("--credentials %s: %w", c.Credentials, err)
+	}
+	c.creds = creds
+	withPolicies := 0
+	for _, cr := range creds {
+		if cr.Policies != nil {
+			withPolicies++
+		}
+	}
+	logger.Info("auth", "mode", c.Auth, "access_keys", len(creds))
+	why := "--iam"
+	if c.IAM == "" {
+		c.IAM, why = httpapi.IAMOff, "the default: no credentials entry has Policies"
+		if withPolicies > 0 {
+			c.IAM, why = httpapi.IAMEnforce, "the default: credentials entries have Policies"
+		}
+	}
+	switch {
+	case c.IAM != httpapi.IAMOff && withPolicies == 0:
+		logger.Warn("iam", "mode", c.IAM, "entries_with_policies", 0, "why", why, "note", "no credentials entry has Policies: nothing is evaluated")
+	case c.IAM == httpapi.IAMOff && withPolicies > 0:
+		logger.Warn("iam", "mode", c.IAM, "entries_with_policies", withPolicies, "why", why, "note", "the Policies of the credentials file are ignored")
+	default:
+		logger.Info("iam", "mode", c.IAM, "entries_with_policies", withPolicies, "why", why)
+	}
+	return nil
+}
+
+// apply configures the API server and the HTTP server from the loaded
+// configuration (load) and loads the TLS key pair, so a bad one stops the
+// start.
 func (c *SecurityConfig) apply(api *httpapi.Server, srv *http.Server, logger *slog.Logger) error {
 	if c.Auth == AuthSigV4 {
-		creds, err := httpapi.LoadCredentials(c.Credentials)
-		if err != nil {
-			return fmt.Errorf("--credentials %s: %w", c.Credentials, err)
-		}
-		api.Authenticate = httpapi.SigV4Auth(creds, nil)
-		logger.Info("auth", "mode", c.Auth, "access_keys", len(creds))
-	} else {
-		logger.Warn("auth", "mode", c.Auth, "note", "signatures are not checked; use --auth sigv4 beyond localhost")
+		iam := httpapi.IAM{Mode: c.IAM, Now: func() time.Time { return api.Service.Clock.Now() }, Logger: logger}
+		iam.Observer, _ = api.Observer.(httpapi.IAMObserver)
+		api.Authenticate = httpapi.SigV4AuthIAM(c.creds, nil, iam)
 	}
 	api.AdminToken = c.AdminToken
 	srv.Handler = &httpapi.BrowserGuard{Next: srv.Handler, Origins: splitList(c.CORSOrigins), Hosts: splitList(c.AllowedHosts), Refuse: c.Auth == AuthNone}
 	api.RateLimit = c.RateLimit
 	api.MaxBodyBytes = c.MaxBodyBytes
+	// The limit is enforced by api, which answers AWS-style; the HTTP
+	// server reads somewhat past it so that net/http's own plain-text 431
+	// does not answer first (httpapi/headerlimit.go).
+	api.MaxHeaderBytes = httpapi.DefaultMaxHeaderBytes
 	if c.MaxHeaderBytes > 0 {
-		srv.MaxHeaderBytes = c.MaxHeaderBytes
+		api.MaxHeaderBytes = c.MaxHeaderBytes
 	}
+	srv.MaxHeaderBytes = httpapi.HeaderReadLimit(api.MaxHeaderBytes)
 	for _, d := range []struct {
 		v   time.Duration
 		dst *time.Duration

@@ -190,3 +190,19 @@ func TestSecurityConfig_Validate_AllAtOnce(t *testing.T) {
 		t.Errorf("err=%q says 127.0.0.1 is not a loopback address", msg)
 	}
 }
+
+// TestMain_MaxHeaderBytes checks that serve answers headers over
+// --max-header-bytes the AWS way, not with net/http's plain-text 431.
+func TestMain_MaxHeaderBytes(t *testing.T) {
+	m := MustRun(t, "--db", ":memory:", "--addr", "127.0.0.1:0", "--max-header-bytes", "4096", "--log-level", "error")
+	req, _ := http.NewRequest("GET", "http://"+m.Listener.Addr().String()+"/accounts", nil)
+	req.Header.Set("X-Filler", strings.Repeat("a", 5000))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("x-amzn-ErrorType") != "BadRequestException" || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("answer = %d %q %q, want 400 BadRequestException in JSON", resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"), resp.Header.Get("Content-Type"))
+	}
+}

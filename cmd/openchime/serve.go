@@ -15,8 +15,10 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/cloudtrail"
 	"github.com/openchime/openchime/console"
 	"github.com/openchime/openchime/httpapi"
+	"github.com/openchime/openchime/internal/gcfloor"
 )
 
 // Config is the server's configuration: DefaultConfig, then the environment,
@@ -30,6 +32,10 @@ type Config struct {
 	// AuditRetention, when positive, deletes audit events older than it
 	// (--audit-retention); 0 keeps them for ever.
 	AuditRetention time.Duration
+	// TrailMaxEvents is how many calls the in-memory CloudTrail trail keeps
+	// (--trail-max-events); 0 turns the trail and LookupEvents off. Calls
+	// older than AuditRetention (when positive) are dropped too.
+	TrailMaxEvents int
 	Security       SecurityConfig
 	// IDSeed, Clock and Seed make runs reproducible (testing.go).
 	IDSeed string // --id-seed: a uint64; "" means random ids
@@ -37,6 +43,9 @@ type Config struct {
 	Seed   string // --seed: a fixture file to load at start
 	// Redaction is "strict" or "lenient" (--redaction, collab.go).
 	Redaction string
+	// LambdaEndpoint is the Lambda Invoke API bot events go to
+	// (--lambda-endpoint, collab.go); "" drops them.
+	LambdaEndpoint string
 	// PprofAddr, when set, serves Go's profiler there (--pprof-addr).
 	PprofAddr string
 	Outbox    OutboxConfig
@@ -44,7 +53,16 @@ type Config struct {
 	// "off", or "" for the default: the GOGC environment variable when it
 	// is set, else 25 with the log store and Go's 100 with the others.
 	GOGC string
+	// GCFloor is the heap goal below which the collector does not run
+	// (--gc-floor): a size such as "64MiB", or "0" to leave GOGC alone.
+	GCFloor string
 }
+
+// defaultGCFloor is the heap the server may fill before collecting. With a
+// few megabytes of live data (SQLite, PostgreSQL, no store) Go's default
+// goal is a few megabytes too, and a server allocating tens of kilobytes per
+// request collects hundreds of times a second; 64 MiB costs a laptop little.
+const defaultGCFloor = "64MiB"
 
 // logGCPercent is the GOGC the server uses with the log store by default.
 // The log store keeps every user in the heap, and Go's default GOGC=100
@@ -61,6 +79,8 @@ func DefaultConfig() Config {
 		DefaultAwsAccountID: openchime.DefaultAwsAccountID,
 		Outbox:              OutboxConfig{MaxAttempts: 10, Timeout: 10 * time.Second, MaxBackoff: 5 * time.Minute},
 		LogLevel:            "info",
+		GCFloor:             defaultGCFloor,
+		TrailMaxEvents:      cloudtrail.DefaultMaxEvents,
 	}
 }
 
@@ -75,6 +95,9 @@ func (c *Config) Validate() error {
 	if _, err := parseGOGC(c.GOGC); err != nil {
 		return err
 	}
+	if _, err := parseSize(c.GCFloor); err != nil {
+		return fmt.Errorf("--gc-floor: %w", err)
+	}
 	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
 		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
 	}
@@ -84,6 +107,9 @@ func (c *Config) Validate() error {
 	}
 	if c.AuditRetention < 0 {
 		return fmt.Errorf("--audit-retention %s must not be negative", c.AuditRetention)
+	}
+	if c.TrailMaxEvents < 0 {
+		return fmt.Errorf("--trail-max-events %d must not be negative", c.TrailMaxEvents)
 	}
 	if err := c.validateTesting(); err != nil {
 		return err
@@ -119,6 +145,13 @@ func envOr(name, def string) string {
 	return def
 }
 
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
 // ParseFlags reads the environment and the command-line flags.
 func (m *Main) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("openchime serve", flag.ContinueOnError)
@@ -127,8 +160,10 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.DefaultAwsAccountID, "default-aws-account", envOr("OPENCHIME_DEFAULT_AWS_ACCOUNT", m.Config.DefaultAwsAccountID), "AWS account of callers whose access key is not a 12-digit account id (env OPENCHIME_DEFAULT_AWS_ACCOUNT)")
 	fs.StringVar(&m.Config.LogLevel, "log-level", envOr("OPENCHIME_LOG_LEVEL", m.Config.LogLevel), "debug, info, warn or error (env OPENCHIME_LOG_LEVEL)")
 	fs.DurationVar(&m.Config.AuditRetention, "audit-retention", envDuration("OPENCHIME_AUDIT_RETENTION", m.Config.AuditRetention), "delete audit events older than this, e.g. 168h; 0 keeps them for ever (env OPENCHIME_AUDIT_RETENTION)")
+	fs.IntVar(&m.Config.TrailMaxEvents, "trail-max-events", envInt("OPENCHIME_TRAIL_MAX_EVENTS", m.Config.TrailMaxEvents), "how many API calls the in-memory CloudTrail trail keeps for LookupEvents (calls older than --audit-retention go too); 0 turns it off (env OPENCHIME_TRAIL_MAX_EVENTS)")
 	fs.StringVar(&m.Config.AuditFile, "audit-file", envOr("OPENCHIME_AUDIT_FILE", m.Config.AuditFile), "also append every audit event to this file as a JSON line (env OPENCHIME_AUDIT_FILE)")
 	fs.StringVar(&m.Config.GOGC, "gogc", envOr("OPENCHIME_GOGC", m.Config.GOGC), "the garbage collector's target percentage, or off; default: $GOGC when set, else 25 with the log store, 100 with the others (env OPENCHIME_GOGC)")
+	fs.StringVar(&m.Config.GCFloor, "gc-floor", envOr("OPENCHIME_GC_FLOOR", m.Config.GCFloor), "let the heap reach this size before the collector runs, however small the live data (GOGC is raised as needed, never lowered below --gogc); 0 turns it off (env OPENCHIME_GC_FLOOR)")
 	fs.StringVar(&m.Config.PprofAddr, "pprof-addr", envOr("OPENCHIME_PPROF_ADDR", m.Config.PprofAddr), "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; off by default (env OPENCHIME_PPROF_ADDR)")
 	m.Config.Security.addFlags(fs)
 	m.testingFlags(fs)
@@ -157,6 +192,26 @@ func parseGOGC(v string) (int, error) {
 		return 0, fmt.Errorf("--gogc %q must be a positive percentage or off", v)
 	}
 	return n, nil
+}
+
+// parseSize reads a size: a number of bytes with an optional suffix KiB,
+// MiB, GiB (or KB, MB, GB, the same powers of two, as Go's GOMEMLIMIT).
+func parseSize(v string) (uint64, error) {
+	num, mult := v, uint64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   uint64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(v, u.suffix) {
+			num, mult = strings.TrimSuffix(v, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(num), 10, 64)
+	if err != nil || n > (1<<50)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 64MiB, 512MB or 0", v)
+	}
+	return n * mult, nil
 }
 
 // gcPercent is the GOGC the server runs with on a store of kind, and where
@@ -195,7 +250,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	gc, gcFrom := m.Config.gcPercent(target.Kind)
-	logger.Info("store", "store", target.Kind, "path", redactDB(target.Path), "why", target.Why, "gogc", gc, "gogc_from", gcFrom)
+	logger.Info("store", "store", target.Kind, "path", redactDB(target.Path), "why", target.Why, "gogc", gc, "gogc_from", gcFrom, "gc_floor", m.Config.GCFloor)
+	// The auth and IAM modes are the next lines, and a bad credentials file
+	// stops the start before the store opens.
+	if err := m.Config.Security.load(logger); err != nil {
+		return err
+	}
 	if target.Kind == kindLog {
 		// Opening the log store loads its snapshot, which allocates only
 		// what the store keeps: collecting meanwhile would mark the growing
@@ -204,8 +264,14 @@ func (m *Main) Run(ctx context.Context) error {
 		// about half a snapshot) are freed after.
 		debug.SetGCPercent(-1)
 	}
+	if target.Kind == kindNoStore {
+		// Issue 19: nostore: is a benchmark baseline; a server on it must
+		// not be mistaken for one that keeps what it is sent.
+		logger.Warn("--db nostore: STORES NOTHING: every write is dropped and every read is made up; use it only as a benchmark baseline", "db", m.Config.DB)
+	}
 	store, err := target.open(ctx)
-	debug.SetGCPercent(gc)
+	floor, _ := parseSize(m.Config.GCFloor)
+	defer gcfloor.Start(floor, gc).Stop()
 	if err != nil {
 		return fmt.Errorf("open %s: %w", target, err)
 	}
@@ -220,8 +286,15 @@ func (m *Main) Run(ctx context.Context) error {
 	svc := openchime.NewService(obs.Store)
 	svc.DefaultAwsAccountID = m.Config.DefaultAwsAccountID
 	m.Config.applyCollab(svc)
+	bots := newBotDelivery(m.Config, svc, obs.Metrics, logger)
+	defer bots.Close()
 	api := httpapi.NewServer(svc)
 	api.Logger = logger
+	if m.Config.TrailMaxEvents > 0 {
+		api.Trail.MaxEvents, api.Trail.MaxAge = m.Config.TrailMaxEvents, m.Config.AuditRetention
+	} else {
+		api.Trail = nil
+	}
 	obs.attach(api)
 	ui := console.New(svc, m.Config.Security.AdminToken)
 	ui.Logger = logger
@@ -245,7 +318,7 @@ func (m *Main) Run(ctx context.Context) error {
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    httpapi.HeaderReadLimit(httpapi.DefaultMaxHeaderBytes),
 	}
 	if err := m.Config.Security.apply(api, m.HTTP, logger); err != nil {
 		return err
@@ -262,6 +335,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Listener = ln
+	svc.BaseURL = baseURL(ln.Addr(), m.HTTP.TLSConfig != nil)
 	logger.Info("listening", "addr", ln.Addr().String(), "db", target.String(), "version", buildVersion().Version, "tls", m.HTTP.TLSConfig != nil)
 	close(m.ready)
 	if m.Config.PprofAddr != "" {

@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/internal/nostore"
 	"github.com/openchime/openchime/logstore"
-	"github.com/openchime/openchime/nostore"
 	"github.com/openchime/openchime/postgres"
 	"github.com/openchime/openchime/sqlite"
 )

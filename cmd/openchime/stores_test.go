@@ -104,23 +104,8 @@ func TestServe_DefaultStore(t *testing.T) {
 			t.Chdir(t.TempDir())
 			c.setup(t)
 			logs := &syncBuffer{}
-			m := NewMain()
-			m.LogOutput = logs
-			if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0"}); err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- m.Run(ctx) }()
-			select {
-			case <-m.Ready():
-			case err := <-done:
-				t.Fatal(err)
-			}
-			cancel()
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
+			_, stop := startMainLogging(t, logs, "--addr", "127.0.0.1:0")
+			stop()
 			first, _, _ := strings.Cut(logs.String(), "\n")
 			var line struct{ Msg, Store, Path, Why string }
 			if err := json.Unmarshal([]byte(first), &line); err != nil {
@@ -216,6 +201,19 @@ func TestSnapshot_BetweenStores(t *testing.T) {
 	}
 }
 
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]uint64{"0": 0, "64MiB": 64 << 20, "512MB": 512 << 20, "1GiB": 1 << 30, "4096": 4096, "10KiB": 10 << 10, "7B": 7} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "MiB", "-1MiB", "1.5GiB", "64 mib", "99999999999GiB"} {
+		if got, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) = %d, want an error", in, got)
+		}
+	}
+}
+
 // TestConfig_GCPercent checks where serve's GOGC comes from: --gogc, else
 // the GOGC environment variable, else 25 with the log store and Go's value
 // with the others.
@@ -241,4 +239,19 @@ func TestConfig_GCPercent(t *testing.T) {
 	if _, from := (&Config{}).gcPercent(kindLog); from != "GOGC" {
 		t.Errorf("with GOGC set, the log store's GOGC comes from %s", from)
 	}
+}
+
+// TestServe_NoStoreWarns checks that a server on nostore: says at start, at
+// warning level, that it stores nothing.
+func TestServe_NoStoreWarns(t *testing.T) {
+	logs := &syncBuffer{}
+	_, stop := startMainLogging(t, logs, "--addr", "127.0.0.1:0", "--db", "nostore:?users=3")
+	stop()
+	for _, l := range strings.Split(logs.String(), "\n") {
+		var line struct{ Level, Msg string }
+		if json.Unmarshal([]byte(l), &line) == nil && line.Level == "WARN" && strings.Contains(line.Msg, "STORES NOTHING") {
+			return
+		}
+	}
+	t.Errorf("log %q; want a warning that nostore: stores nothing", logs.String())
 }

@@ -38,14 +38,21 @@ func (c *Config) validateTesting() error {
 }
 
 // requestIDSalt separates the request-id sequence from the resource-id
-// sequence of the same seed.
-const requestIDSalt = 0x5eed_0f_2e9e57
+// sequence of the same seed; eventIDSalt the trail's event ids from both,
+// so recording reads never shifts the ids of what is created.
+const (
+	requestIDSalt = 0x5eed_0f_2e9e57
+	eventIDSalt   = 0x5eed_c1_0d7a11
+)
 
 func (m *Main) applyTesting(ctx context.Context, svc *openchime.Service, api *httpapi.Server, logger *slog.Logger) error {
 	if m.Config.IDSeed != "" {
 		seed, _ := strconv.ParseUint(m.Config.IDSeed, 10, 64)
 		svc.IDs = openchime.NewSeededIDs(seed)
 		api.RequestIDs = openchime.NewSeededIDs(seed ^ requestIDSalt)
+		if api.Trail != nil {
+			api.Trail.IDs = openchime.NewSeededIDs(seed ^ eventIDSalt)
+		}
 	}
 	if m.Config.Clock != "" {
 		t, _ := time.Parse(time.RFC3339Nano, m.Config.Clock)

@@ -449,7 +449,7 @@ const scenarios = {
     if ((b?.SecurityToken ?? "").length !== 40 || b.SecurityToken === token) {
       throw new Fail(`RegenerateSecurityToken returned token ${show(b?.SecurityToken)}, want a new 40-character one`);
     }
-    const url = `https://${DOMAIN}/events`;
+    const url = process.env.OPENCHIME_BOT_ENDPOINT || `https://${DOMAIN}/events`; // must answer the challenge (D44)
     wantStatus(await send(PutEventsConfigurationCommand, { AccountId: st.collabId, BotId: st.botId, OutboundEventsHTTPSEndpoint: url }),
       201, "PutEventsConfiguration");
     const ec = (await send(GetEventsConfigurationCommand, { AccountId: st.collabId, BotId: st.botId })).EventsConfiguration;

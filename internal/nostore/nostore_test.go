@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	openchime "github.com/openchime/openchime"
-	"github.com/openchime/openchime/nostore"
+	"github.com/openchime/openchime/internal/nostore"
 )
 
 // TestStore_AnswersTheBenchmarkCalls checks that the Service answers the
