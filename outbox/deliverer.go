@@ -57,7 +57,9 @@ type Deliverer struct {
 	mu      sync.Mutex
 	workers map[string]context.CancelFunc
 	held    map[string]time.Time // the leases this node holds, until when
-	wg      sync.WaitGroup
+	// hadTargets is whether the last step saw a target (only step uses it).
+	hadTargets bool
+	wg         sync.WaitGroup
 }
 
 func (d *Deliverer) defaults() {
@@ -155,10 +157,20 @@ func (d *Deliverer) step(ctx context.Context) {
 		return
 	}
 	if len(targets) == 0 {
-		// Nothing to deliver to: no lease, no write.
+		// Nothing to deliver to: no lease, no write; but the rows written
+		// while the last target was being deleted are dropped, so a target
+		// made later does not get changes older than itself.
+		if d.hadTargets {
+			d.hadTargets = false
+			if _, err := d.Service.FanOut(ctx, 1000); err != nil {
+				d.logErr(ctx, "outbox: fan-out", err)
+				d.hadTargets = true
+			}
+		}
 		d.stopWorkers(nil)
 		return
 	}
+	d.hadTargets = true
 	if d.lease(ctx, fanOutLease) {
 		for {
 			n, err := d.Service.FanOut(ctx, 200)
