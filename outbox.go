@@ -202,11 +202,22 @@ func (s *Service) putOutbox(ctx context.Context, tx Tx, eventID string) error {
 const outboxKeyLen = 17
 
 // OutboxDepth counts the outbox rows not fanned out yet and the deliveries
-// pending, per target id ("" for the rows not fanned out).
+// pending, per target id ("" for the rows not fanned out); every target is
+// in it, at 0 when it has nothing pending.
 func (s *Service) OutboxDepth(ctx context.Context) (map[string]int, error) {
 	depth := map[string]int{}
 	err := s.Store.View(ctx, func(tx ReadTx) error {
 		clear(depth)
+		targets, err := readTargets(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if len(targets) > 0 {
+			depth[""] = 0
+		}
+		for _, t := range targets {
+			depth[t.ID] = 0
+		}
 		for _, kind := range []string{OutboxKind, DeliveryKind} {
 			list, err := tx.Resources(ctx, ResourceFilter{Kind: kind})
 			if err != nil {

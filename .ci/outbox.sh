@@ -105,7 +105,9 @@ done
 [ "$(curl -sf $SINK/_bad)" = "[]" ]
 curl -sf $SINK/_deliveries | jq -e '[.[].event | .source == "aws.chime" and .["detail-type"] == "AWS API Call via CloudTrail" and .detail.eventSource == "chime.amazonaws.com"] | all' >/dev/null
 curl -sf $SINK/_deliveries | jq -e '[.[].event.detail.eventName] | index("BatchSuspendUser") != null' >/dev/null
-curl -sf $U/metrics | grep -q '^openchime_outbox_deliveries_total{result="delivered",target="scim-'"$A"'",type="scim"}'
+curl -sf $U/metrics >"$work/metrics.txt"
+grep -q '^openchime_outbox_deliveries_total{result="delivered",target="scim-'"$A"'",type="scim"}' "$work/metrics.txt"
+grep -q '^openchime_outbox_depth{target="scim-'"$A"'"} 0' "$work/metrics.txt"
 
 # The README's worked example, on a fresh server and ports of its own.
 start_openchime readme "$(free_port)" --db :memory: --log-level warn
