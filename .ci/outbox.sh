@@ -61,7 +61,11 @@ CAROL=$(jq -r .carol "$work/ids.json")
 # The AWS CLI: suspend dave; remove carol from the Team account.
 chime batch-suspend-user --account-id "$L" --user-id-list "$DAVE" | jq -e '.UserErrors == []' >/dev/null
 
-# Carol is provisioned before she is removed (a Team removal deletes her).
+# Carol is provisioned once she accepts the invitation (the control plane
+# stands in for her), before she is removed (a Team removal deletes her).
+sleep 0.5
+curl -sf $SCIM/_wire | jq -e '[.[] | select(.method == "POST" and .body.userName == "carol@example.com")] == []' >/dev/null
+curl -sf -X POST $U/_openchime/accounts/$T/users/$CAROL/register >/dev/null
 for _ in $(seq 1 300); do
   [ "$(curl -sf $SCIM/_state | jq '[.[] | select(.userName == "carol@example.com")] | length')" = 1 ] && break
   sleep 0.1

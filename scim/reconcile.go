@@ -71,6 +71,7 @@ func (s *Sender) Reconcile(ctx context.Context, t *openchime.Target) (*openchime
 				return rep, err
 			}
 			rep.Removed = append(rep.Removed, u.ID)
+		case d == nil && !provisionable(u):
 		case d == nil:
 			if mapped[u.ID] != "" && !t.SCIM.DryRun {
 				if err := s.Service.SetSCIMUserID(ctx, t.ID, u.ID, ""); err != nil {

@@ -6,7 +6,8 @@
 // sync, so a delivery repeated after a crash, or one overtaken by a later
 // change, leaves the directory right):
 //
-//   - a user not yet in the directory: GET /Users?filter=userName eq "<email>"
+//   - a user not yet in the directory (a Team invitee once the invitation
+//     is accepted): GET /Users?filter=userName eq "<email>"
 //     adopts an existing entry, else POST /Users creates it (a 409 adopts);
 //   - a known user: PATCH of active (Suspended → false), displayName and the
 //     extension's licenseType and userType; a 404 forgets the id and creates
@@ -139,6 +140,9 @@ func (c *call) syncUser(userID string, accountDeleted bool) error {
 		return c.remove(userID, scimID)
 	}
 	if scimID == "" {
+		if !provisionable(u) {
+			return nil // invited, not yet accepted: not a directory user yet
+		}
 		if scimID, err = c.find(u); err != nil {
 			return err
 		}
@@ -159,6 +163,12 @@ func (c *call) syncUser(userID string, accountDeleted bool) error {
 		return c.create(u)
 	}
 	return err
+}
+
+// provisionable reports whether u belongs in the directory: a Team user
+// invited belongs there once the invitation is accepted.
+func provisionable(u *openchime.User) bool {
+	return u.InvitationStatus != openchime.InvitePending && u.InvitationStatus != openchime.InviteFailed
 }
 
 // active is the SCIM active of a Chime user.

@@ -401,3 +401,33 @@ func TestSender_ConflictAdopts(t *testing.T) {
 		t.Fatalf("%d POSTs, %d users: %v", posts, len(e.srv.users), e.srv.wire)
 	}
 }
+
+// A Team invitee is provisioned once the invitation is accepted.
+func TestSender_InviteProvisionedOnAcceptance(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, openchime.Team)
+	if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: e.url, BearerToken: "tok"}); err != nil {
+		t.Fatal(err)
+	}
+	caller := openchime.NewContextWithCaller(ctx, openchime.Caller{AwsAccountID: e.acct.AwsAccountID})
+	inv, err := e.svc.InviteUsers(caller, e.acct.ID, []string{"inv@example.com"}, "")
+	if err != nil || len(inv) != 1 {
+		t.Fatal(err, inv)
+	}
+	tid := openchime.SCIMTargetID(e.acct.ID)
+	eventually(t, "the invitation delivered", func() bool {
+		n, _ := e.svc.DeliveryCounts(ctx, tid)
+		return n[openchime.DeliveryPending] == 0 && n[openchime.DeliveryDelivered] > 0
+	})
+	if d := e.srv.byEmail(); d["inv@example.com"] != nil {
+		t.Fatal("an invitee not yet accepted is in the directory")
+	}
+	users, err := e.svc.AdminUsers(ctx, e.acct.ID)
+	if err != nil || len(users) != 1 {
+		t.Fatal(err, users)
+	}
+	if _, err := e.svc.AdminRegisterUser(ctx, e.acct.ID, users[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "provisioned on acceptance", func() bool { return e.srv.byEmail()["inv@example.com"] != nil })
+}
