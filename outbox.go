@@ -530,9 +530,10 @@ const SCIMUserKind = "scim-user"
 
 type scimUser struct{ SCIMID string }
 
-// PutSCIM sets the SCIM target of c.AccountID. A new target first gets one
-// provisioning delivery per 50 of the account's existing users; a changed
-// configuration starts again a target that was stopped.
+// PutSCIM sets the SCIM target of c.AccountID. A new target, one moved to
+// another Endpoint (whose id map is then forgotten) and one leaving DryRun
+// first get one provisioning delivery per 50 of the account's existing
+// users; a changed configuration starts again a target that was stopped.
 func (s *Service) PutSCIM(ctx context.Context, c SCIMConfig) (*Target, error) {
 	if c.OnRemove == "" {
 		c.OnRemove = OnRemoveDeactivate
@@ -549,6 +550,8 @@ func (s *Service) PutSCIM(ctx context.Context, c SCIMConfig) (*Target, error) {
 		if err != nil && !IsCode(err, NotFound) {
 			return err
 		}
+		provision := err != nil
+		t.CreatedAt = s.now()
 		if err == nil {
 			var old Target
 			if err := json.Unmarshal(r.Data, &old); err != nil {
@@ -558,11 +561,25 @@ func (s *Service) PutSCIM(ctx context.Context, c SCIMConfig) (*Target, error) {
 			if *old.SCIM == c {
 				t.Stopped, t.LastError, t.LastErrorAt = old.Stopped, old.LastError, old.LastErrorAt
 			}
-			return putTarget(ctx, tx, t)
+			if old.SCIM.Endpoint != c.Endpoint {
+				provision = true
+				mapped, err := tx.Resources(ctx, ResourceFilter{Kind: SCIMUserKind, Scope: t.ID})
+				if err != nil {
+					return err
+				}
+				for _, m := range mapped {
+					if err := tx.DeleteResource(ctx, SCIMUserKind, m.ID); err != nil {
+						return err
+					}
+				}
+			}
+			provision = provision || (old.SCIM.DryRun && !c.DryRun)
 		}
-		t.CreatedAt = s.now()
 		if err := putTarget(ctx, tx, t); err != nil {
 			return err
+		}
+		if !provision {
+			return nil
 		}
 		users, err := tx.Users(ctx, UserFilter{AccountID: c.AccountID})
 		if err != nil {

@@ -431,3 +431,31 @@ func TestSender_InviteProvisionedOnAcceptance(t *testing.T) {
 	}
 	eventually(t, "provisioned on acceptance", func() bool { return e.srv.byEmail()["inv@example.com"] != nil })
 }
+
+// A dry run sends no write; leaving it provisions the users it skipped.
+func TestSender_DryRunThenLive(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, openchime.EnterpriseLWA)
+	e.user(t, "dry@example.com")
+	cfg := openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: e.url, BearerToken: "tok", DryRun: true}
+	if _, err := e.svc.PutSCIM(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	tid := openchime.SCIMTargetID(e.acct.ID)
+	eventually(t, "the dry run", func() bool {
+		n, _ := e.svc.DeliveryCounts(ctx, tid)
+		return n[openchime.DeliveryPending] == 0 && n[openchime.DeliveryDelivered] == 1
+	})
+	e.srv.mu.Lock()
+	for _, w := range e.srv.wire {
+		if !strings.HasPrefix(w, "GET ") {
+			t.Errorf("dry run sent %s", w)
+		}
+	}
+	e.srv.mu.Unlock()
+	cfg.DryRun = false
+	if _, err := e.svc.PutSCIM(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "provisioning after the dry run", func() bool { return e.srv.byEmail()["dry@example.com"] != nil })
+}
