@@ -260,7 +260,7 @@ func (c *outboxControl) reconcileSCIM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.srv.SCIMReconciler == nil {
-		WriteError(w, openchime.Errorf(openchime.ServiceUnavailable, "This server does not deliver to SCIM targets, so it cannot reconcile one."))
+		WriteError(w, openchime.Errorf(openchime.NotImplemented, "This server does not deliver to SCIM targets, so it cannot reconcile one."))
 		return
 	}
 	rep, err := c.srv.SCIMReconciler.Reconcile(r.Context(), t)

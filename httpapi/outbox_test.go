@@ -178,8 +178,8 @@ func TestControlPlane_SCIM(t *testing.T) {
 	if strings.Contains(string(raw), "secret-token") {
 		t.Fatalf("GET shows the token: %s", raw)
 	}
-	if st := e.control("POST", path+"/reconcile", nil, nil); st != http.StatusServiceUnavailable {
-		t.Fatalf("reconcile without a reconciler = %d, want 503", st)
+	if st := e.control("POST", path+"/reconcile", nil, nil); st != http.StatusNotImplemented {
+		t.Fatalf("reconcile without a reconciler = %d, want 501", st)
 	}
 	if st := e.control("DELETE", path, nil, nil); st != 204 {
 		t.Fatalf("DELETE = %d, want 204", st)

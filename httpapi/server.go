@@ -76,7 +76,7 @@ type Server struct {
 	// cloudtrail.DefaultMaxEvents calls.
 	Trail *cloudtrail.Trail
 	// SCIMReconciler serves POST /_openchime/accounts/{id}/scim/reconcile;
-	// nil answers ServiceUnavailable.
+	// nil answers NotImplemented.
 	SCIMReconciler openchime.SCIMReconciler
 
 	started time.Time
