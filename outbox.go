@@ -63,6 +63,10 @@ type Target struct {
 	LastError       string    `json:",omitempty"`
 	LastErrorAt     time.Time `json:",omitzero"`
 	LastDeliveredAt time.Time `json:",omitzero"`
+	// Delivered and Failed count the deliveries delivered and dead-lettered
+	// since the target was made.
+	Delivered int `json:",omitempty"`
+	Failed    int `json:",omitempty"`
 }
 
 // WebhookConfig is where and what a webhook receives.
@@ -358,7 +362,11 @@ func (s *Service) FinishDelivery(ctx context.Context, d *Delivery, status string
 // target was deleted meanwhile is left out.
 func (s *Service) FinishDeliveries(ctx context.Context, ds []*Delivery) error {
 	return s.Store.Update(ctx, func(tx Tx) error {
-		finished := map[string]bool{}
+		type tally struct {
+			delivered, dead int
+			last            time.Time
+		}
+		finished := map[string]*tally{}
 		for _, d := range ds {
 			id := d.TargetID + "/" + d.Key
 			if _, err := tx.Resource(ctx, DeliveryKind, id); IsCode(err, NotFound) {
@@ -370,13 +378,23 @@ func (s *Service) FinishDeliveries(ctx context.Context, ds []*Delivery) error {
 				if err := tx.DeleteResource(ctx, DeliveryKind, id); err != nil {
 					return err
 				}
-				finished[d.TargetID] = true
+				tl := finished[d.TargetID]
+				if tl == nil {
+					tl = &tally{}
+					finished[d.TargetID] = tl
+				}
+				if d.Status == DeliveryDelivered {
+					tl.delivered++
+					tl.last = maxTime(tl.last, d.LastAttempt)
+				} else {
+					tl.dead++
+				}
 			}
 			if err := putDelivery(ctx, tx, d); err != nil {
 				return err
 			}
 		}
-		for target := range finished {
+		for target, tl := range finished {
 			done, err := tx.Resources(ctx, ResourceFilter{Kind: HistoryKind, Scope: target})
 			if err != nil {
 				return err
@@ -387,9 +405,29 @@ func (s *Service) FinishDeliveries(ctx context.Context, ds []*Delivery) error {
 				}
 				done = done[1:]
 			}
+			r, err := tx.Resource(ctx, TargetKind, target)
+			if err != nil {
+				return err
+			}
+			var t Target
+			if err := json.Unmarshal(r.Data, &t); err != nil {
+				return &Error{Code: ServiceFailure, Op: "FinishDeliveries", Err: err}
+			}
+			t.Delivered, t.Failed = t.Delivered+tl.delivered, t.Failed+tl.dead
+			t.LastDeliveredAt = maxTime(t.LastDeliveredAt, tl.last)
+			if err := putTarget(ctx, tx, &t); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // UpdateTargetState applies fn to the stored target (its state fields) in one
@@ -557,7 +595,7 @@ func (s *Service) PutSCIM(ctx context.Context, c SCIMConfig) (*Target, error) {
 			if err := json.Unmarshal(r.Data, &old); err != nil {
 				return &Error{Code: ServiceFailure, Op: "PutSCIM", Err: err}
 			}
-			t.CreatedAt, t.LastDeliveredAt = old.CreatedAt, old.LastDeliveredAt
+			t.CreatedAt, t.LastDeliveredAt, t.Delivered, t.Failed = old.CreatedAt, old.LastDeliveredAt, old.Delivered, old.Failed
 			if *old.SCIM == c {
 				t.Stopped, t.LastError, t.LastErrorAt = old.Stopped, old.LastError, old.LastErrorAt
 			}
@@ -658,26 +696,26 @@ func (s *Service) SCIMUserIDs(ctx context.Context, targetID string) (map[string]
 	return out, err
 }
 
-// DeliveryCounts counts the target's deliveries by status (the finished
-// ones as far as the history keeps them).
+// DeliveryCounts counts the target's deliveries by status: those pending
+// now, and those delivered and dead-lettered since the target was made.
 func (s *Service) DeliveryCounts(ctx context.Context, targetID string) (map[string]int, error) {
 	out := map[string]int{}
 	err := s.Store.View(ctx, func(tx ReadTx) error {
 		clear(out)
+		r, err := tx.Resource(ctx, TargetKind, targetID)
+		if err != nil {
+			return err
+		}
+		var t Target
+		if err := json.Unmarshal(r.Data, &t); err != nil {
+			return &Error{Code: ServiceFailure, Op: "DeliveryCounts", Err: err}
+		}
 		pending, err := tx.Resources(ctx, ResourceFilter{Kind: DeliveryKind, Scope: targetID})
 		if err != nil {
 			return err
 		}
-		out[DeliveryPending] = len(pending)
-		done, err := tx.Resources(ctx, ResourceFilter{Kind: HistoryKind, Scope: targetID})
-		if err != nil {
-			return err
-		}
-		ds, err := decodeDeliveries(done)
-		for _, d := range ds {
-			out[d.Status]++
-		}
-		return err
+		out[DeliveryPending], out[DeliveryDelivered], out[DeliveryDead] = len(pending), t.Delivered, t.Failed
+		return nil
 	})
 	return out, err
 }

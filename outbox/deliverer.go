@@ -311,12 +311,8 @@ func (d *Deliverer) deliver(ctx context.Context, id string) time.Duration {
 			p.NextAttempt = p.LastAttempt.Add(d.backoff(p.Attempts, res.RetryAfter))
 		}
 		batch, results = append(batch, p), append(results, result)
-		if res.Err != nil || time.Since(t.LastDeliveredAt) > time.Second {
-			// A success is recorded at most once a second, not once a delivery.
-			d.recordTarget(ctx, t, res)
-			if res.Err == nil {
-				t.LastDeliveredAt = time.Now()
-			}
+		if res.Err != nil {
+			d.recordFailure(ctx, t, res) // successes are counted with the batch
 		}
 		switch result {
 		case "retry", "stopped":
@@ -341,15 +337,10 @@ func (d *Deliverer) deliver(ctx context.Context, id string) time.Duration {
 	return d.Poll
 }
 
-// recordTarget keeps the target's visible state (LastError, Stopped,
-// LastDeliveredAt) up to date.
-func (d *Deliverer) recordTarget(ctx context.Context, t *openchime.Target, res Result) {
+// recordFailure keeps the target's LastError and Stopped up to date.
+func (d *Deliverer) recordFailure(ctx context.Context, t *openchime.Target, res Result) {
 	now := time.Now().UTC()
 	err := d.Service.UpdateTargetState(ctx, t.ID, func(st *openchime.Target) {
-		if res.Err == nil {
-			st.LastDeliveredAt = now
-			return
-		}
 		st.LastError, st.LastErrorAt = res.Err.Error(), now
 		if res.Stop {
 			st.Stopped = true

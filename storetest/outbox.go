@@ -88,7 +88,7 @@ func testOutbox(t *testing.T, s openchime.Store) {
 	}
 	// Delivering moves a delivery to the history.
 	d := pending[0]
-	d.Attempts = 1
+	d.Attempts, d.LastAttempt = 1, base
 	if err := svc.FinishDelivery(ctx, d, openchime.DeliveryDelivered); err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +98,13 @@ func testOutbox(t *testing.T, s openchime.Store) {
 	}
 	if len(all) != len(want) || all[len(all)-1].Status != openchime.DeliveryDelivered || all[0].Status != openchime.DeliveryPending {
 		t.Fatalf("deliveries after one delivered: %d, last %+v", len(all), all[len(all)-1])
+	}
+	counts, err := svc.DeliveryCounts(ctx, hook.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[openchime.DeliveryDelivered] != 1 || counts[openchime.DeliveryPending] != len(want)-1 {
+		t.Fatalf("counts %v, want 1 delivered, %d pending", counts, len(want)-1)
 	}
 	// Deleting the target deletes its deliveries and turns the outbox off.
 	if err := svc.DeleteTarget(ctx, hook.ID, openchime.WebhookTarget); err != nil {
