@@ -110,12 +110,13 @@ func (h *users) Patch(_ *http.Request, id string, ops []elimity.PatchOperation) 
 	return h.resource(id), nil
 }
 
-func (h *users) byUserName(name string) elimity.ResourceAttributes {
+// byUserName returns a copy of the user named name, nil if none.
+func (h *users) byUserName(name string) map[string]any {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, a := range h.byID {
 		if a["userName"] == name {
-			return a
+			return copyUser(a)
 		}
 	}
 	return nil

@@ -115,15 +115,32 @@ func (s *wireServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// byEmail returns the directory's users by userName.
+// byEmail returns copies of the directory's users by userName.
 func (s *wireServer) byEmail() map[string]map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := map[string]map[string]any{}
 	for _, u := range s.users {
-		out[u["userName"].(string)] = u
+		out[u["userName"].(string)] = copyUser(u)
 	}
 	return out
+}
+
+// copyUser copies a user's attributes and its extension's, so a test reads
+// them while the server changes the original.
+func copyUser(u map[string]any) map[string]any {
+	c := make(map[string]any, len(u))
+	for k, v := range u {
+		if ext, ok := v.(map[string]any); ok {
+			e := make(map[string]any, len(ext))
+			for k2, v2 := range ext {
+				e[k2] = v2
+			}
+			v = e
+		}
+		c[k] = v
+	}
+	return c
 }
 
 type env struct {
@@ -179,7 +196,9 @@ func TestSender_Lifecycle(t *testing.T) {
 	e := newEnv(t, openchime.EnterpriseLWA)
 	old := e.user(t, "old@example.com") // exists before the target: provisioned first
 	// One already in the directory is adopted, not duplicated.
+	e.srv.mu.Lock()
 	e.srv.users["pre"] = map[string]any{"id": "pre", "userName": "adopt@example.com"}
+	e.srv.mu.Unlock()
 	adopt := e.user(t, "adopt@example.com")
 	if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: e.url, BearerToken: "tok", OnRemove: "delete"}); err != nil {
 		t.Fatal(err)
