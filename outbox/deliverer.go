@@ -267,7 +267,11 @@ func (d *Deliverer) deliver(ctx context.Context, id string) time.Duration {
 		if len(batch) == 0 {
 			return true
 		}
-		err := d.Service.FinishDeliveries(ctx, batch)
+		// Recorded even as the deliverer shuts down: what was delivered
+		// is not sent again after the restart.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.Timeout)
+		err := d.Service.FinishDeliveries(fctx, batch)
+		cancel()
 		if err != nil {
 			d.logErr(ctx, "outbox: recording deliveries", err)
 		} else if d.OnResult != nil {
@@ -289,8 +293,8 @@ func (d *Deliverer) deliver(ctx context.Context, id string) time.Duration {
 		actx, cancel := context.WithTimeout(ctx, d.Timeout)
 		res := sender.Send(actx, t, p)
 		cancel()
-		if ctx.Err() != nil {
-			return d.Poll // shutting down: this attempt does not count
+		if ctx.Err() != nil && res.Err != nil {
+			return d.Poll // shutting down: this failed attempt does not count
 		}
 		p.Attempts++
 		p.LastAttempt = time.Now().UTC()
