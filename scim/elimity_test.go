@@ -129,25 +129,36 @@ func chimeExtension() schema.Schema {
 	return schema.Schema{ID: scim.ChimeSchema, Name: optional.NewString("Chime"), Attributes: []schema.CoreAttribute{str("licenseType"), str("userType")}}
 }
 
-func TestSender_ElimityServer(t *testing.T) {
+// newElimity starts a SCIM server of github.com/elimity-com/scim for the
+// test, with or without our extension schema, and returns its handler and
+// base URL.
+func newElimity(t *testing.T, withExtension bool) (*users, string) {
 	h := &users{byID: map[string]elimity.ResourceAttributes{}}
+	var ext []elimity.SchemaExtension
+	if withExtension {
+		ext = []elimity.SchemaExtension{{Schema: chimeExtension()}}
+	}
 	srv, err := elimity.NewServer(&elimity.ServerArgs{
 		ServiceProviderConfig: &elimity.ServiceProviderConfig{SupportPatch: true, SupportFiltering: true},
 		ResourceTypes: []elimity.ResourceType{{
 			ID: optional.NewString("User"), Name: "User", Endpoint: "/Users", Schema: schema.CoreUserSchema(),
-			SchemaExtensions: []elimity.SchemaExtension{{Schema: chimeExtension()}}, Handler: h,
+			SchemaExtensions: ext, Handler: h,
 		}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(http.StripPrefix("/scim", srv))
-	defer hs.Close()
+	t.Cleanup(hs.Close)
+	return h, hs.URL + "/scim/v2"
+}
 
+func TestSender_ElimityServer(t *testing.T) {
+	h, url := newElimity(t, true)
 	ctx := context.Background()
 	e := newEnv(t, openchime.EnterpriseLWA)
 	u := e.user(t, "el@example.com")
-	if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: hs.URL + "/scim/v2", BearerToken: "tok"}); err != nil {
+	if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: url, BearerToken: "tok"}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "provisioned", func() bool { return h.byUserName("el@example.com") != nil })
@@ -166,5 +177,34 @@ func TestSender_ElimityServer(t *testing.T) {
 	tg, _ := e.svc.Target(ctx, openchime.SCIMTargetID(e.acct.ID))
 	if tg.LastError != "" {
 		t.Fatalf("target error %q", tg.LastError)
+	}
+}
+
+// A directory that does not know our extension refuses its attributes with
+// 400; the users' core attributes still arrive, and no delivery is lost.
+func TestSender_ElimityServerWithoutExtension(t *testing.T) {
+	h, url := newElimity(t, false)
+	ctx := context.Background()
+	e := newEnv(t, openchime.EnterpriseLWA)
+	u := e.user(t, "core@example.com")
+	if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: url, BearerToken: "tok"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "provisioned", func() bool { return h.byUserName("core@example.com") != nil })
+	basic := openchime.Basic
+	if _, err := e.svc.UpdateUser(ctx, e.acct.ID, openchime.UserUpdate{UserID: u.ID, LicenseType: &basic}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.BatchSuspendUser(ctx, e.acct.ID, []string{u.ID}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "suspended", func() bool { return h.byUserName("core@example.com")["active"] == false })
+	tid := openchime.SCIMTargetID(e.acct.ID)
+	eventually(t, "all delivered", func() bool {
+		n, _ := e.svc.DeliveryCounts(ctx, tid)
+		return n[openchime.DeliveryPending] == 0
+	})
+	if n, _ := e.svc.DeliveryCounts(ctx, tid); n[openchime.DeliveryDead] != 0 {
+		t.Fatalf("%d deliveries dead-lettered", n[openchime.DeliveryDead])
 	}
 }

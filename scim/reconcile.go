@@ -91,7 +91,7 @@ func (s *Sender) Reconcile(ctx context.Context, t *openchime.Target) (*openchime
 				}
 				rep.Adopted = append(rep.Adopted, u.ID)
 			}
-			if !matches(d, u) {
+			if !matches(d, u, c.ext()) {
 				if err := c.patch(d.ID, u); err != nil {
 					return rep, err
 				}
@@ -114,11 +114,12 @@ func (s *Sender) Reconcile(ctx context.Context, t *openchime.Target) (*openchime
 	return rep, nil
 }
 
-// matches reports whether the directory's entry already says what u is.
-func matches(d *dirUser, u *openchime.User) bool {
+// matches reports whether the directory's entry already says what u is
+// (with ext, the Chime extension's attributes too).
+func matches(d *dirUser, u *openchime.User, ext bool) bool {
 	return d.Active != nil && *d.Active == active(u) &&
 		(u.DisplayName == "" || d.Display == u.DisplayName) &&
-		d.Chime["licenseType"] == string(u.LicenseType) && d.Chime["userType"] == string(u.UserType)
+		(!ext || d.Chime["licenseType"] == string(u.LicenseType) && d.Chime["userType"] == string(u.UserType))
 }
 
 // listAll pages through GET /Users.

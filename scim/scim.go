@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	openchime "github.com/openchime/openchime"
@@ -51,6 +52,8 @@ type Sender struct {
 	Service *openchime.Service
 	Client  *http.Client // nil: http.DefaultClient
 	Logger  *slog.Logger // DryRun logs here; nil: slog.Default()
+
+	noExtension sync.Map // target id → true: its directory refused the Chime extension
 }
 
 // statusError is a SCIM answer that was not the one expected.
@@ -176,15 +179,19 @@ func active(u *openchime.User) bool {
 	return !u.Removed() && u.RegistrationStatus != openchime.Suspended
 }
 
-// UserResource is the SCIM User of a Chime user.
-func UserResource(u *openchime.User) map[string]any {
+// UserResource is the SCIM User of a Chime user; with ext, it carries the
+// Chime extension.
+func UserResource(u *openchime.User, ext bool) map[string]any {
 	m := map[string]any{
-		"schemas":    []string{UserSchema, ChimeSchema},
+		"schemas":    []string{UserSchema},
 		"userName":   u.PrimaryEmail,
 		"externalId": u.ID,
 		"emails":     []map[string]any{{"value": u.PrimaryEmail, "type": "work", "primary": true}},
 		"active":     active(u),
-		ChimeSchema:  map[string]any{"licenseType": string(u.LicenseType), "userType": string(u.UserType)},
+	}
+	if ext {
+		m["schemas"] = []string{UserSchema, ChimeSchema}
+		m[ChimeSchema] = map[string]any{"licenseType": string(u.LicenseType), "userType": string(u.UserType)}
 	}
 	if u.DisplayName != "" {
 		m["displayName"] = u.DisplayName
@@ -192,9 +199,36 @@ func UserResource(u *openchime.User) map[string]any {
 	return m
 }
 
+// withoutExtension retries a request the directory refused with 400 when it
+// carried the Chime extension, without it: a directory that does not know
+// the extension (RFC 7643 lets a service provider support only the schemas
+// it declares) still gets the core attributes, and the Sender remembers not
+// to send the extension to that target again (until the process restarts).
+func (c *call) withoutExtension(err error, send func(ext bool) error) error {
+	var se *statusError
+	if !errors.As(err, &se) || se.status != http.StatusBadRequest || !c.ext() {
+		return err
+	}
+	c.s.noExtension.Store(c.t.ID, true)
+	logger := c.s.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger.Warn("scim: the directory refused the Chime extension; licenseType and userType are not sent to it", "target", c.t.ID, "err", err)
+	return send(false)
+}
+
+// ext reports whether the target's directory takes the Chime extension, as
+// far as this process knows.
+func (c *call) ext() bool {
+	_, refused := c.s.noExtension.Load(c.t.ID)
+	return !refused
+}
+
 func (c *call) create(u *openchime.User) error {
 	var out struct{ ID string }
-	err := c.do(http.MethodPost, "/Users", UserResource(u), &out)
+	post := func(ext bool) error { return c.do(http.MethodPost, "/Users", UserResource(u, ext), &out) }
+	err := c.withoutExtension(post(c.ext()), post)
 	var se *statusError
 	if errors.As(err, &se) && se.status == http.StatusConflict {
 		// It exists after all (made meanwhile): adopt it.
@@ -232,7 +266,7 @@ func (c *call) find(u *openchime.User) (string, error) {
 	var out struct {
 		Resources []struct{ ID string } `json:"Resources"`
 	}
-	if err := c.do(http.MethodGet, "/Users?filter="+url.QueryEscape(filter), nil, &out); err != nil {
+	if err := c.do(http.MethodGet, "/Users?filter="+strings.ReplaceAll(url.QueryEscape(filter), "+", "%20"), nil, &out); err != nil {
 		return "", err
 	}
 	if len(out.Resources) == 0 {
@@ -243,15 +277,19 @@ func (c *call) find(u *openchime.User) (string, error) {
 
 // patch replaces the attributes OpenChime owns.
 func (c *call) patch(id string, u *openchime.User) error {
-	ops := []map[string]any{
-		{"op": "replace", "path": "active", "value": active(u)},
-		{"op": "replace", "path": ChimeSchema + ":licenseType", "value": string(u.LicenseType)},
-		{"op": "replace", "path": ChimeSchema + ":userType", "value": string(u.UserType)},
+	send := func(ext bool) error {
+		ops := []map[string]any{{"op": "replace", "path": "active", "value": active(u)}}
+		if ext {
+			ops = append(ops,
+				map[string]any{"op": "replace", "path": ChimeSchema + ":licenseType", "value": string(u.LicenseType)},
+				map[string]any{"op": "replace", "path": ChimeSchema + ":userType", "value": string(u.UserType)})
+		}
+		if u.DisplayName != "" {
+			ops = append(ops, map[string]any{"op": "replace", "path": "displayName", "value": u.DisplayName})
+		}
+		return c.do(http.MethodPatch, "/Users/"+url.PathEscape(id), map[string]any{"schemas": []string{PatchOpSchema}, "Operations": ops}, nil)
 	}
-	if u.DisplayName != "" {
-		ops = append(ops, map[string]any{"op": "replace", "path": "displayName", "value": u.DisplayName})
-	}
-	return c.do(http.MethodPatch, "/Users/"+url.PathEscape(id), map[string]any{"schemas": []string{PatchOpSchema}, "Operations": ops}, nil)
+	return c.withoutExtension(send(c.ext()), send)
 }
 
 func (c *call) remove(userID, scimID string) error {
