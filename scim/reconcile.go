@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	openchime "github.com/openchime/openchime"
 )
@@ -36,7 +37,7 @@ func (s *Sender) Reconcile(ctx context.Context, t *openchime.Target) (*openchime
 	}
 	byID, byName := map[string]*dirUser{}, map[string]*dirUser{}
 	for _, u := range dir {
-		byID[u.ID], byName[u.UserName] = u, u
+		byID[u.ID], byName[strings.ToLower(u.UserName)] = u, u // userName is case-insensitive
 	}
 	mapped, err := s.Service.SCIMUserIDs(ctx, t.ID)
 	if err != nil {
@@ -56,7 +57,7 @@ func (s *Sender) Reconcile(ctx context.Context, t *openchime.Target) (*openchime
 		chime[u.ID] = true
 		d := byID[mapped[u.ID]]
 		if d == nil {
-			if d = byName[u.PrimaryEmail]; d != nil && d.ExternalID != "" && d.ExternalID != u.ID {
+			if d = byName[strings.ToLower(u.PrimaryEmail)]; d != nil && d.ExternalID != "" && d.ExternalID != u.ID {
 				d = nil // another account's user of the same name
 			}
 		}

@@ -264,15 +264,22 @@ func cmpErr(err error, fallback error) error {
 func (c *call) find(u *openchime.User) (string, error) {
 	filter := `userName eq "` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(u.PrimaryEmail) + `"`
 	var out struct {
-		Resources []struct{ ID string } `json:"Resources"`
+		Resources []struct {
+			ID       string `json:"id"`
+			UserName string `json:"userName"`
+		} `json:"Resources"`
 	}
 	if err := c.do(http.MethodGet, "/Users?filter="+strings.ReplaceAll(url.QueryEscape(filter), "+", "%20"), nil, &out); err != nil {
 		return "", err
 	}
-	if len(out.Resources) == 0 {
-		return "", nil
+	// userName is case-insensitive (RFC 7643 4.1.1); a directory that
+	// ignores the filter lists everyone, so the name is checked here.
+	for _, r := range out.Resources {
+		if strings.EqualFold(r.UserName, u.PrimaryEmail) {
+			return r.ID, nil
+		}
 	}
-	return out.Resources[0].ID, nil
+	return "", nil
 }
 
 // patch replaces the attributes OpenChime owns.

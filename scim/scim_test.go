@@ -30,6 +30,9 @@ type wireServer struct {
 	// hide counts the filter lookups that do not find a userName (made
 	// "meanwhile" by someone else).
 	hide map[string]int
+	// ignoreFilter lists every user whatever the filter, as a directory
+	// without filtering does.
+	ignoreFilter bool
 }
 
 func (s *wireServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -54,6 +57,10 @@ func (s *wireServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var res []map[string]any
 		for _, u := range s.users {
 			name := u["userName"].(string)
+			if s.ignoreFilter {
+				res = append(res, u)
+				continue
+			}
 			if f := r.URL.Query().Get("filter"); f != "" && s.hide[name] > 0 {
 				s.hide[name]--
 				continue
@@ -477,4 +484,26 @@ func TestSender_DryRunThenLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "provisioning after the dry run", func() bool { return e.srv.byEmail()["dry@example.com"] != nil })
+}
+
+// A directory that ignores the filter lists everyone: nobody is adopted by
+// mistake.
+func TestSender_FilterIgnored(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, openchime.EnterpriseLWA)
+	e.srv.mu.Lock()
+	e.srv.ignoreFilter = true
+	e.srv.users["other"] = map[string]any{"id": "other", "userName": "someone@example.com", "active": true}
+	e.srv.mu.Unlock()
+	if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: e.url, BearerToken: "tok"}); err != nil {
+		t.Fatal(err)
+	}
+	u := e.user(t, "Mine@Example.com")
+	eventually(t, "creation", func() bool { return e.srv.byEmail()["Mine@Example.com"] != nil })
+	if id, _ := e.svc.SCIMUserID(ctx, openchime.SCIMTargetID(e.acct.ID), u.ID); id == "other" || id == "" {
+		t.Fatalf("SCIM id %q: adopted the wrong user", id)
+	}
+	if e.srv.byEmail()["someone@example.com"]["externalId"] != nil {
+		t.Fatal("the other user was changed")
+	}
 }
