@@ -16,7 +16,9 @@
 //     or PATCH active false, per OnRemove.
 //
 // 401 and 403 stop the target until its configuration changes; 429 and 5xx
-// are retried; any other 4xx dead-letters the delivery.
+// are retried; any other 4xx dead-letters the delivery. A directory without
+// PATCH (501, 405) gets PUT of the whole user; one that refuses the Chime
+// extension with 400 gets the core attributes without it.
 package scim
 
 import (
@@ -294,7 +296,14 @@ func (c *call) patch(id string, u *openchime.User) error {
 		if u.DisplayName != "" {
 			ops = append(ops, map[string]any{"op": "replace", "path": "displayName", "value": u.DisplayName})
 		}
-		return c.do(http.MethodPatch, "/Users/"+url.PathEscape(id), map[string]any{"schemas": []string{PatchOpSchema}, "Operations": ops}, nil)
+		err := c.do(http.MethodPatch, "/Users/"+url.PathEscape(id), map[string]any{"schemas": []string{PatchOpSchema}, "Operations": ops}, nil)
+		var se *statusError
+		if errors.As(err, &se) && (se.status == http.StatusNotImplemented || se.status == http.StatusMethodNotAllowed) {
+			// PATCH is optional (RFC 7644 3.5.2, the ServiceProviderConfig's
+			// patch.supported): replace the whole user instead.
+			return c.do(http.MethodPut, "/Users/"+url.PathEscape(id), UserResource(u, ext), nil)
+		}
+		return err
 	}
 	return c.withoutExtension(send(c.ext()), send)
 }

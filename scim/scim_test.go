@@ -33,6 +33,8 @@ type wireServer struct {
 	// ignoreFilter lists every user whatever the filter, as a directory
 	// without filtering does.
 	ignoreFilter bool
+	// noPatch answers PATCH 501, as a directory without PATCH support.
+	noPatch bool
 }
 
 func (s *wireServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -83,6 +85,18 @@ func (s *wireServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		u["id"] = "s" + strconv.Itoa(s.next)
 		s.users[u["id"].(string)] = u
 		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(u)
+	case r.Method == "PATCH" && s.noPatch:
+		w.WriteHeader(http.StatusNotImplemented)
+	case r.Method == "PUT":
+		if s.users[id] == nil {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		var u map[string]any
+		json.Unmarshal(body, &u)
+		u["id"] = id
+		s.users[id] = u
 		json.NewEncoder(w).Encode(u)
 	case r.Method == "PATCH":
 		u := s.users[id]
@@ -506,4 +520,22 @@ func TestSender_FilterIgnored(t *testing.T) {
 	if e.srv.byEmail()["someone@example.com"]["externalId"] != nil {
 		t.Fatal("the other user was changed")
 	}
+}
+
+// A directory without PATCH gets the whole user with PUT.
+func TestSender_NoPatchPuts(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, openchime.EnterpriseLWA)
+	e.srv.mu.Lock()
+	e.srv.noPatch = true
+	e.srv.mu.Unlock()
+	if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: e.url, BearerToken: "tok"}); err != nil {
+		t.Fatal(err)
+	}
+	u := e.user(t, "put@example.com")
+	eventually(t, "creation", func() bool { return e.srv.byEmail()["put@example.com"] != nil })
+	if _, err := e.svc.BatchSuspendUser(ctx, e.acct.ID, []string{u.ID}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "suspension by PUT", func() bool { return e.srv.byEmail()["put@example.com"]["active"] == false })
 }
