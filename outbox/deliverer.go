@@ -22,6 +22,47 @@ type Sender interface {
 	Send(ctx context.Context, t *openchime.Target, d *openchime.Delivery) Result
 }
 
+// MultiRequest is a Sender whose one delivery may take many requests (a SCIM
+// delivery names up to a hundred users). The Deliverer does not bound its
+// attempt as a whole: the Sender bounds each request by the Timeout it is
+// given, and calls Progress before each, which keeps this node's lease.
+type MultiRequest interface {
+	Sender
+	MultiRequest()
+}
+
+type progressKey struct{}
+
+// Progress is called by a MultiRequest Sender before each request of an
+// attempt: it keeps the target's lease, and reports false when this node
+// lost it (another delivers now), when the Sender must stop.
+func Progress(ctx context.Context) bool {
+	f, _ := ctx.Value(progressKey{}).(func() bool)
+	return f == nil || f()
+}
+
+// RequestTimeout is the bound of one request of a MultiRequest attempt.
+func RequestTimeout(ctx context.Context) time.Duration {
+	if t, ok := ctx.Value(timeoutKey{}).(time.Duration); ok {
+		return t
+	}
+	return 10 * time.Second
+}
+
+type timeoutKey struct{}
+
+// send makes one attempt at p, bounded by Timeout (per request for a
+// MultiRequest sender).
+func (d *Deliverer) send(ctx context.Context, sender Sender, t *openchime.Target, p *openchime.Delivery) Result {
+	if _, ok := sender.(MultiRequest); ok {
+		actx := context.WithValue(ctx, progressKey{}, func() bool { return d.lease(ctx, "target:"+t.ID) })
+		return sender.Send(context.WithValue(actx, timeoutKey{}, d.Timeout), t, p)
+	}
+	actx, cancel := context.WithTimeout(ctx, d.Timeout)
+	defer cancel()
+	return sender.Send(actx, t, p)
+}
+
 // Result is the outcome of one attempt.
 type Result struct {
 	Err        error         // nil: delivered
@@ -290,9 +331,7 @@ func (d *Deliverer) deliver(ctx context.Context, id string) time.Duration {
 		if !d.lease(ctx, "target:"+id) {
 			return d.Poll // another node took over (this one stalled)
 		}
-		actx, cancel := context.WithTimeout(ctx, d.Timeout)
-		res := sender.Send(actx, t, p)
-		cancel()
+		res := d.send(ctx, sender, t, p)
 		if ctx.Err() != nil && res.Err != nil {
 			return d.Poll // shutting down: this failed attempt does not count
 		}

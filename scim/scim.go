@@ -70,6 +70,15 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("SCIM %s %s answered %d %s", e.method, e.path, e.status, e.body)
 }
 
+// MultiRequest marks the Sender as one whose delivery takes many requests,
+// each bounded by outbox.RequestTimeout.
+func (s *Sender) MultiRequest() {}
+
+var _ outbox.MultiRequest = (*Sender)(nil)
+
+// errLeaseLost stops an attempt when another node took over the target.
+var errLeaseLost = errors.New("another node took over this target")
+
 // Send makes the directory match the state of the users the delivery names.
 func (s *Sender) Send(ctx context.Context, t *openchime.Target, d *openchime.Delivery) outbox.Result {
 	var e openchime.AuditEvent
@@ -342,6 +351,9 @@ func (c *call) do(method, path string, body any, out any) error {
 		}
 		rd = bytes.NewReader(raw)
 	}
+	if !outbox.Progress(c.ctx) {
+		return errLeaseLost
+	}
 	if c.t.SCIM.DryRun && method != http.MethodGet {
 		// A dry run reads the directory but changes nothing in it.
 		logger := c.s.Logger
@@ -351,7 +363,9 @@ func (c *call) do(method, path string, body any, out any) error {
 		logger.Info("scim dry run: would send", "target", c.t.ID, "method", method, "path", path, "body", string(raw))
 		return nil
 	}
-	req, err := http.NewRequestWithContext(c.ctx, method, strings.TrimRight(c.t.SCIM.Endpoint, "/")+path, rd)
+	ctx, cancel := context.WithTimeout(c.ctx, outbox.RequestTimeout(c.ctx))
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.t.SCIM.Endpoint, "/")+path, rd)
 	if err != nil {
 		return err
 	}

@@ -513,8 +513,12 @@ func TestSender_FilterIgnored(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := e.user(t, "Mine@Example.com")
-	eventually(t, "creation", func() bool { return e.srv.byEmail()["Mine@Example.com"] != nil })
-	if id, _ := e.svc.SCIMUserID(ctx, openchime.SCIMTargetID(e.acct.ID), u.ID); id == "other" || id == "" {
+	var id string
+	eventually(t, "creation", func() bool {
+		id, _ = e.svc.SCIMUserID(ctx, openchime.SCIMTargetID(e.acct.ID), u.ID)
+		return id != ""
+	})
+	if id == "other" || e.srv.byEmail()["Mine@Example.com"] == nil {
 		t.Fatalf("SCIM id %q: adopted the wrong user", id)
 	}
 	if e.srv.byEmail()["someone@example.com"]["externalId"] != nil {
