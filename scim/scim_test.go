@@ -35,12 +35,15 @@ type wireServer struct {
 	ignoreFilter bool
 	// noPatch answers PATCH 501, as a directory without PATCH support.
 	noPatch bool
+	// delay is how long each request takes.
+	delay time.Duration
 }
 
 func (s *wireServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	time.Sleep(s.delay)
 	s.wire = append(s.wire, r.Method+" "+r.URL.RequestURI())
 	if r.Header.Get("Authorization") != "Bearer tok" || (len(body) > 0 && r.Header.Get("Content-Type") != scim.ContentType) {
 		w.WriteHeader(http.StatusUnauthorized)
@@ -171,7 +174,10 @@ type env struct {
 	url  string
 }
 
-func newEnv(t *testing.T, typ openchime.AccountType) *env {
+func newEnv(t *testing.T, typ openchime.AccountType) *env { return newEnvTimeout(t, typ, 0) }
+
+// newEnvTimeout is newEnv with the deliverer's Timeout (0: its default).
+func newEnvTimeout(t *testing.T, typ openchime.AccountType, timeout time.Duration) *env {
 	st, err := sqlite.Open(context.Background(), ":memory:")
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +192,7 @@ func newEnv(t *testing.T, typ openchime.AccountType) *env {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &outbox.Deliverer{Service: e.svc, Senders: map[string]outbox.Sender{openchime.SCIMTarget: &scim.Sender{Service: e.svc}},
-		Poll: 10 * time.Millisecond, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+		Poll: 10 * time.Millisecond, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, Timeout: timeout}
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -542,4 +548,26 @@ func TestSender_NoPatchPuts(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "suspension by PUT", func() bool { return e.srv.byEmail()["put@example.com"]["active"] == false })
+}
+
+// A delivery of many users to a slow directory is bounded per request, not
+// as a whole: it completes although all its requests take longer together
+// than the deliverer's Timeout.
+func TestSender_SlowDirectory(t *testing.T) {
+	ctx := context.Background()
+	e := newEnvTimeout(t, openchime.EnterpriseLWA, 200*time.Millisecond)
+	for i := range 6 {
+		e.user(t, "slow"+strconv.Itoa(i)+"@example.com")
+	}
+	e.srv.mu.Lock()
+	e.srv.delay = 40 * time.Millisecond // 12 requests: 480ms
+	e.srv.mu.Unlock()
+	if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: e.acct.ID, Endpoint: e.url, BearerToken: "tok"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "provisioning", func() bool { return len(e.srv.byEmail()) == 6 })
+	tg, _ := e.svc.Target(ctx, openchime.SCIMTargetID(e.acct.ID))
+	if tg.LastError != "" {
+		t.Fatalf("target error %q", tg.LastError)
+	}
 }
