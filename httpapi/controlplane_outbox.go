@@ -41,13 +41,17 @@ type Webhook struct {
 	LastError        string     `json:",omitempty"`
 	LastErrorAt      *Timestamp `json:",omitempty"`
 	LastDeliveredAt  *Timestamp `json:",omitempty"`
+	// Pending counts the deliveries waiting; Delivered and Failed (dead
+	// letters) those finished since the webhook was made.
+	Pending, Delivered, Failed int
 }
 
-func toWebhook(t *openchime.Target) Webhook {
+func toWebhook(t *openchime.Target, pending int) Webhook {
 	w := t.Webhook
 	return Webhook{
 		WebhookId: t.ID, Url: w.URL, Events: w.Events, AwsAccountId: w.AwsAccountID, HasSecret: w.Secret != "",
 		CreatedTimestamp: ts(t.CreatedAt), LastError: t.LastError, LastErrorAt: ts(t.LastErrorAt), LastDeliveredAt: ts(t.LastDeliveredAt),
+		Pending: pending, Delivered: t.Delivered, Failed: t.Failed,
 	}
 }
 
@@ -92,7 +96,7 @@ func (c *outboxControl) createWebhook(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"Webhook": toWebhook(t)})
+	writeJSON(w, http.StatusCreated, map[string]any{"Webhook": toWebhook(t, 0)})
 }
 
 func (c *outboxControl) listWebhooks(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +108,12 @@ func (c *outboxControl) listWebhooks(w http.ResponseWriter, r *http.Request) {
 	out := []Webhook{}
 	for _, t := range targets {
 		if t.Type == openchime.WebhookTarget {
-			out = append(out, toWebhook(t))
+			n, err := c.svc.DeliveryCounts(r.Context(), t.ID)
+			if err != nil && !openchime.IsCode(err, openchime.NotFound) {
+				WriteError(w, err)
+				return
+			}
+			out = append(out, toWebhook(t, n[openchime.DeliveryPending]))
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"Webhooks": out})

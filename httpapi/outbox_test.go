@@ -101,6 +101,12 @@ func TestControlPlane_Webhooks(t *testing.T) {
 		ds.Deliveries[0].Status != "Delivered" || ds.Deliveries[0].Operation != "BatchSuspendUser" || ds.Deliveries[0].Attempts != 1 {
 		t.Fatalf("deliveries %d %+v", st, ds)
 	}
+	var after struct {
+		Webhooks []struct{ Pending, Delivered, Failed int }
+	}
+	if e.control("GET", "/_openchime/webhooks", nil, &after); len(after.Webhooks) != 1 || after.Webhooks[0].Delivered != 1 || after.Webhooks[0].Pending != 0 {
+		t.Fatalf("list after delivery %+v", after)
+	}
 	if st := e.control("DELETE", "/_openchime/webhooks/"+id, nil, nil); st != http.StatusNoContent {
 		t.Fatalf("DELETE = %d, want 204", st)
 	}
