@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
-	"regexp"
+	"strings"
 
 	openchime "github.com/openchime/openchime"
 )
@@ -55,7 +55,12 @@ func toWebhook(t *openchime.Target, pending int) Webhook {
 	}
 }
 
-var operationName = regexp.MustCompile(`^[A-Z][A-Za-z]{0,63}$`)
+// auditedOperation reports whether an audit event can name op: a Chime
+// operation of the model, or a control-plane change (Admin…, the register
+// transition).
+func auditedOperation(op string) bool {
+	return knownOperation(op) || strings.HasPrefix(op, "Admin") || op == openchime.RegisterUser.Operation()
+}
 
 // targetURL checks an absolute http or https URL.
 func targetURL(field, raw string) error {
@@ -82,8 +87,8 @@ func (c *outboxControl) createWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, e := range in.Events {
-		if !operationName.MatchString(e) {
-			WriteError(w, openchime.Errorf(openchime.BadRequest, "Events names operations such as BatchSuspendUser; %q is not one.", e))
+		if !auditedOperation(e) {
+			WriteError(w, openchime.Errorf(openchime.BadRequest, "Events names Chime operations such as BatchSuspendUser (or the control plane's Admin… ones); %q is not one.", e))
 			return
 		}
 	}

@@ -38,7 +38,7 @@ func TestControlPlane_Webhooks(t *testing.T) {
 	}))
 	defer sink.Close()
 
-	for _, bad := range []map[string]any{{"Url": "ftp://x"}, {"Url": "/relative"}, {"Url": sink.URL, "Events": []string{"no such"}}, {"Url": sink.URL, "AwsAccountId": "12"}} {
+	for _, bad := range []map[string]any{{"Url": "ftp://x"}, {"Url": "/relative"}, {"Url": sink.URL, "Events": []string{"no such"}}, {"Url": sink.URL, "Events": []string{"BatchSuspendUsers"}}, {"Url": sink.URL, "AwsAccountId": "12"}} {
 		if st := e.control("POST", "/_openchime/webhooks", bad, nil); st != http.StatusBadRequest {
 			t.Fatalf("POST %v = %d, want 400", bad, st)
 		}
