@@ -47,10 +47,10 @@ const maxAuditChanges = 100
 func AccountChange(before, after *Account) AuditChange {
 	c := AuditChange{Kind: "account"}
 	if before != nil {
-		c.ID, c.Before = before.ID, mustJSON(before)
+		c.ID, c.Before = before.ID, mustJSON(toAccountRecord(before))
 	}
 	if after != nil {
-		c.ID, c.After = after.ID, mustJSON(after)
+		c.ID, c.After = after.ID, mustJSON(toAccountRecord(after))
 	}
 	return c
 }
@@ -202,8 +202,8 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEvent, 
 				if !f.Until.IsZero() && !r.CreatedAt.Before(f.Until) {
 					return nil
 				}
-				var e AuditEvent
-				if err := json.Unmarshal(r.Data, &e); err != nil {
+				e, err := ParseAuditEvent(r.Data)
+				if err != nil {
 					return &Error{Code: ServiceFailure, Op: "ListAudit", Err: err}
 				}
 				if !e.matches(f) {
@@ -213,7 +213,7 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEvent, 
 					more = true
 					return nil
 				}
-				out = append(out, &e)
+				out = append(out, e)
 				last = Cursor{r.CreatedAt, r.ID}
 			}
 			if len(list) < auditScanBatch {

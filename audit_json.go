@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/openchime/openchime/internal/jsonenc"
 )
 
 // The audit log writes one event per change request, with the before and
@@ -12,20 +14,8 @@ import (
 // states, cost most of a 50-user batch's CPU; these appenders write the same
 // bytes json.Marshal would (audit_json_test.go checks that) directly.
 
-// appendJSONString appends s as json.Marshal encodes it: plain ASCII is
-// copied, anything that needs escaping goes through encoding/json.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
+// appendJSONString appends s as json.Marshal encodes it (HTML escaping on).
+func appendJSONString(b []byte, s string) []byte { return jsonenc.AppendString(b, s, true) }
 
 func appendJSONTime(b []byte, t time.Time) []byte {
 	if y := t.Year(); y < 0 || y >= 10000 {
@@ -59,55 +49,94 @@ func (e *AuditEvent) sizeHint() int {
 	return n
 }
 
-// appendUserJSON appends u as json.Marshal(u) would.
+// appendJSONStringOrNull appends s, or null for "": an unset field in an
+// update's state.
+func appendJSONStringOrNull(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, "null"...)
+	}
+	return appendJSONString(b, s)
+}
+
+// appendJSONTimeOrNull appends t, or null for the zero time.
+func appendJSONTimeOrNull(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, "null"...)
+	}
+	return appendJSONTime(b, t)
+}
+
+// appendOptString appends the member name: s unless s is "" (omitempty).
+func appendOptString(b []byte, name, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return appendJSONString(appendField(b, name), s)
+}
+
+// appendOptTime appends the member name: t unless t is zero (omitzero).
+func appendOptTime(b []byte, name string, t time.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
+	return appendJSONTime(appendField(b, name), t)
+}
+
+// appendUserJSON appends u in the format (docs/formats.md), as
+// json.Marshal(toUserRecord(u)) would.
 func appendUserJSON(b []byte, u *User) []byte {
 	b = append(b, '{')
-	b = appendJSONString(appendField(b, "ID"), u.ID)
-	b = appendJSONString(appendField(b, "AccountID"), u.AccountID)
+	b = appendJSONString(appendField(b, "UserId"), u.ID)
+	b = appendJSONString(appendField(b, "AccountId"), u.AccountID)
 	b = appendJSONString(appendField(b, "PrimaryEmail"), u.PrimaryEmail)
-	b = appendJSONString(appendField(b, "DisplayName"), u.DisplayName)
-	b = appendJSONString(appendField(b, "LicenseType"), string(u.LicenseType))
-	b = appendJSONString(appendField(b, "UserType"), string(u.UserType))
-	b = appendJSONString(appendField(b, "RegistrationStatus"), string(u.RegistrationStatus))
-	b = appendJSONString(appendField(b, "InvitationStatus"), string(u.InvitationStatus))
-	b = appendJSONTime(appendField(b, "RegisteredOn"), u.RegisteredOn)
-	b = appendJSONTime(appendField(b, "InvitedOn"), u.InvitedOn)
-	b = appendJSONString(appendField(b, "PersonalPIN"), u.PersonalPIN)
-	b = append(appendField(b, "AlexaForBusiness"), '{')
-	b = strconv.AppendBool(appendField(b, "Enabled"), u.AlexaForBusiness.Enabled)
-	b = appendJSONString(appendField(b, "RoomArn"), u.AlexaForBusiness.RoomArn)
-	b = append(b, '}')
-	b = appendJSONString(appendField(b, "ProvisionedNumber"), u.ProvisionedNumber)
-	b = appendJSONTime(appendField(b, "CreatedAt"), u.CreatedAt)
-	b = appendJSONTime(appendField(b, "RemovedAt"), u.RemovedAt)
-	b = appendJSONTime(appendField(b, "LastLogoutAt"), u.LastLogoutAt)
-	b = append(appendField(b, "Settings"), '{')
+	b = appendOptString(b, "DisplayName", u.DisplayName)
+	b = appendOptString(b, "LicenseType", string(u.LicenseType))
+	b = appendOptString(b, "UserType", string(u.UserType))
+	b = appendOptString(b, "UserRegistrationStatus", string(u.RegistrationStatus))
+	b = appendOptString(b, "UserInvitationStatus", string(u.InvitationStatus))
+	b = appendOptTime(b, "RegisteredOn", u.RegisteredOn)
+	b = appendOptTime(b, "InvitedOn", u.InvitedOn)
+	b = appendOptString(b, "PersonalPIN", u.PersonalPIN)
+	if u.AlexaForBusiness != (AlexaForBusiness{}) {
+		b = append(appendField(b, "AlexaForBusinessMetadata"), '{')
+		b = strconv.AppendBool(appendField(b, "IsAlexaForBusinessEnabled"), u.AlexaForBusiness.Enabled)
+		b = appendOptString(b, "AlexaForBusinessRoomArn", u.AlexaForBusiness.RoomArn)
+		b = append(b, '}')
+	}
+	b = appendOptString(b, "PrimaryProvisionedNumber", u.ProvisionedNumber)
+	b = appendOptTime(b, "CreatedTimestamp", u.CreatedAt)
+	b = appendOptTime(b, "RemovedTimestamp", u.RemovedAt)
+	b = appendOptTime(b, "LastLogoutTimestamp", u.LastLogoutAt)
+	b = append(appendField(b, "UserSettings"), '{')
+	b = append(appendField(b, "Telephony"), '{')
 	b = strconv.AppendBool(appendField(b, "InboundCalling"), u.Settings.InboundCalling)
 	b = strconv.AppendBool(appendField(b, "OutboundCalling"), u.Settings.OutboundCalling)
 	b = strconv.AppendBool(appendField(b, "SMS"), u.Settings.SMS)
-	b = append(b, '}')
+	b = append(b, '}', '}')
 	return append(b, '}')
 }
 
-// appendJSON appends the event as json.Marshal(e) would; the states of its
-// changes are already JSON and are copied as they are.
+// appendJSON appends the event in the format (docs/formats.md), as
+// json.Marshal(toAuditEventRecord(e)) would; the states of its changes are
+// already JSON and are copied as they are.
 func (e *AuditEvent) appendJSON(b []byte) []byte {
 	b = append(b, '{')
-	b = appendJSONString(appendField(b, "ID"), e.ID)
+	b = strconv.AppendInt(appendField(b, "FormatVersion"), FormatVersion, 10)
+	b = appendJSONString(appendField(b, "EventId"), e.ID)
 	b = appendJSONTime(appendField(b, "Time"), e.Time)
 	if e.RequestID != "" {
-		b = appendJSONString(appendField(b, "RequestID"), e.RequestID)
+		b = appendJSONString(appendField(b, "RequestId"), e.RequestID)
 	}
-	b = appendJSONString(appendField(b, "AwsAccountID"), e.AwsAccountID)
+	b = appendJSONString(appendField(b, "AwsAccountId"), e.AwsAccountID)
 	if e.AccessKeyID != "" {
-		b = appendJSONString(appendField(b, "AccessKeyID"), e.AccessKeyID)
+		b = appendJSONString(appendField(b, "AccessKeyId"), e.AccessKeyID)
 	}
 	b = appendJSONString(appendField(b, "Operation"), e.Operation)
 	if e.AccountID != "" {
-		b = appendJSONString(appendField(b, "AccountID"), e.AccountID)
+		b = appendJSONString(appendField(b, "AccountId"), e.AccountID)
 	}
 	if len(e.UserIDs) > 0 {
-		b = append(appendField(b, "UserIDs"), '[')
+		b = append(appendField(b, "UserIds"), '[')
 		for i, id := range e.UserIDs {
 			if i > 0 {
 				b = append(b, ',')
@@ -116,18 +145,15 @@ func (e *AuditEvent) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = appendField(b, "Changes")
-	if e.Changes == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
+	if len(e.Changes) > 0 {
+		b = append(appendField(b, "Changes"), '[')
 		for i, c := range e.Changes {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			b = append(b, '{')
 			b = appendJSONString(appendField(b, "Kind"), c.Kind)
-			b = appendJSONString(appendField(b, "ID"), c.ID)
+			b = appendJSONString(appendField(b, "Id"), c.ID)
 			if len(c.Before) > 0 {
 				b = append(appendField(b, "Before"), c.Before...)
 			}
@@ -147,17 +173,18 @@ func (e *AuditEvent) appendJSON(b []byte) []byte {
 // appendUserDiffJSON appends, as two JSON objects, the fields in which b and
 // a differ: an update's audit states, which a 50-user batch writes for every
 // user, carry only what changed (decision of the audit log: full states on
-// creation and removal, changed fields on update).
+// creation and removal, changed fields on update). Names are the format's; a
+// field unset on one side (an empty string, a zero time) is null there.
 func appendUserDiffJSON(bb, ab []byte, b, a *User) ([]byte, []byte) {
 	bb, ab = append(bb, '{'), append(ab, '{')
 	str := func(name, x, y string) {
 		if x != y {
-			bb, ab = appendJSONString(appendField(bb, name), x), appendJSONString(appendField(ab, name), y)
+			bb, ab = appendJSONStringOrNull(appendField(bb, name), x), appendJSONStringOrNull(appendField(ab, name), y)
 		}
 	}
 	tm := func(name string, x, y time.Time) {
 		if !x.Equal(y) {
-			bb, ab = appendJSONTime(appendField(bb, name), x), appendJSONTime(appendField(ab, name), y)
+			bb, ab = appendJSONTimeOrNull(appendField(bb, name), x), appendJSONTimeOrNull(appendField(ab, name), y)
 		}
 	}
 	boolean := func(name string, x, y bool) {
@@ -165,14 +192,14 @@ func appendUserDiffJSON(bb, ab []byte, b, a *User) ([]byte, []byte) {
 			bb, ab = strconv.AppendBool(appendField(bb, name), x), strconv.AppendBool(appendField(ab, name), y)
 		}
 	}
-	str("ID", b.ID, a.ID)
-	str("AccountID", b.AccountID, a.AccountID)
+	str("UserId", b.ID, a.ID)
+	str("AccountId", b.AccountID, a.AccountID)
 	str("PrimaryEmail", b.PrimaryEmail, a.PrimaryEmail)
 	str("DisplayName", b.DisplayName, a.DisplayName)
 	str("LicenseType", string(b.LicenseType), string(a.LicenseType))
 	str("UserType", string(b.UserType), string(a.UserType))
-	str("RegistrationStatus", string(b.RegistrationStatus), string(a.RegistrationStatus))
-	str("InvitationStatus", string(b.InvitationStatus), string(a.InvitationStatus))
+	str("UserRegistrationStatus", string(b.RegistrationStatus), string(a.RegistrationStatus))
+	str("UserInvitationStatus", string(b.InvitationStatus), string(a.InvitationStatus))
 	tm("RegisteredOn", b.RegisteredOn, a.RegisteredOn)
 	tm("InvitedOn", b.InvitedOn, a.InvitedOn)
 	if b.PersonalPIN != a.PersonalPIN {
@@ -180,23 +207,23 @@ func appendUserDiffJSON(bb, ab []byte, b, a *User) ([]byte, []byte) {
 		bb, ab = appendJSONString(appendField(bb, "PersonalPIN"), "redacted"), appendJSONString(appendField(ab, "PersonalPIN"), "redacted")
 	}
 	if b.AlexaForBusiness != a.AlexaForBusiness {
-		bb = append(appendField(bb, "AlexaForBusiness"), '{')
-		ab = append(appendField(ab, "AlexaForBusiness"), '{')
-		boolean("Enabled", b.AlexaForBusiness.Enabled, a.AlexaForBusiness.Enabled)
-		str("RoomArn", b.AlexaForBusiness.RoomArn, a.AlexaForBusiness.RoomArn)
+		bb = append(appendField(bb, "AlexaForBusinessMetadata"), '{')
+		ab = append(appendField(ab, "AlexaForBusinessMetadata"), '{')
+		boolean("IsAlexaForBusinessEnabled", b.AlexaForBusiness.Enabled, a.AlexaForBusiness.Enabled)
+		str("AlexaForBusinessRoomArn", b.AlexaForBusiness.RoomArn, a.AlexaForBusiness.RoomArn)
 		bb, ab = append(bb, '}'), append(ab, '}')
 	}
-	str("ProvisionedNumber", b.ProvisionedNumber, a.ProvisionedNumber)
-	tm("CreatedAt", b.CreatedAt, a.CreatedAt)
-	tm("RemovedAt", b.RemovedAt, a.RemovedAt)
-	tm("LastLogoutAt", b.LastLogoutAt, a.LastLogoutAt)
+	str("PrimaryProvisionedNumber", b.ProvisionedNumber, a.ProvisionedNumber)
+	tm("CreatedTimestamp", b.CreatedAt, a.CreatedAt)
+	tm("RemovedTimestamp", b.RemovedAt, a.RemovedAt)
+	tm("LastLogoutTimestamp", b.LastLogoutAt, a.LastLogoutAt)
 	if b.Settings != a.Settings {
-		bb = append(appendField(bb, "Settings"), '{')
-		ab = append(appendField(ab, "Settings"), '{')
+		bb = append(appendField(append(appendField(bb, "UserSettings"), '{'), "Telephony"), '{')
+		ab = append(appendField(append(appendField(ab, "UserSettings"), '{'), "Telephony"), '{')
 		boolean("InboundCalling", b.Settings.InboundCalling, a.Settings.InboundCalling)
 		boolean("OutboundCalling", b.Settings.OutboundCalling, a.Settings.OutboundCalling)
 		boolean("SMS", b.Settings.SMS, a.Settings.SMS)
-		bb, ab = append(bb, '}'), append(ab, '}')
+		bb, ab = append(bb, '}', '}'), append(ab, '}', '}')
 	}
 	return append(bb, '}'), append(ab, '}')
 }

@@ -156,8 +156,9 @@ func (s *Service) LoadFixture(ctx context.Context, f *Fixture) (*FixtureResult, 
 			}
 			res.count(created)
 			loaded := LoadedAccount{Account: a, Users: make([]*User, 0, len(fa.Users))}
+			ids := s.ascendingUUIDs(len(fa.Users))
 			for j, fu := range fa.Users {
-				u, created, err := s.fixtureUser(ctx, tx, a, fu, now)
+				u, created, err := s.fixtureUser(ctx, tx, a, ids[j], fu, now)
 				if err != nil {
 					return withPlace(err, "Accounts[%d].Users[%d]: ", i, j)
 				}
@@ -229,7 +230,7 @@ func (s *Service) fixtureAccount(ctx context.Context, tx Tx, fa FixtureAccount, 
 
 // fixtureUser finds the user of a by email (removed users included, as the
 // email stays taken, decision D4) or creates it.
-func (s *Service) fixtureUser(ctx context.Context, tx Tx, a *Account, fu FixtureUser, now time.Time) (*User, bool, error) {
+func (s *Service) fixtureUser(ctx context.Context, tx Tx, a *Account, id string, fu FixtureUser, now time.Time) (*User, bool, error) {
 	u, err := tx.UserByEmail(ctx, a.ID, NormalizeEmail(fu.PrimaryEmail))
 	if err == nil {
 		if fu.UserID != "" && fu.UserID != u.ID {
@@ -247,7 +248,7 @@ func (s *Service) fixtureUser(ctx context.Context, tx Tx, a *Account, fu Fixture
 			return nil, false, err
 		}
 	}
-	u, err = s.newUser(a, NewUser{PrimaryEmail: fu.PrimaryEmail, DisplayName: fu.DisplayName, UserType: fu.UserType,
+	u, err = s.newUser(a, id, NewUser{PrimaryEmail: fu.PrimaryEmail, DisplayName: fu.DisplayName, UserType: fu.UserType,
 		LicenseType: fu.LicenseType, RegistrationStatus: fu.UserRegistrationStatus}, now)
 	if err != nil {
 		return nil, false, err

@@ -3,6 +3,7 @@ package openchime
 import (
 	"context"
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -423,6 +424,20 @@ func (s *Service) AdminCreateUser(ctx context.Context, accountID string, n NewUs
 	return users[0], nil
 }
 
+// ascendingUUIDs draws n UUIDs and returns them sorted. The users one
+// request creates share its creation time, and lists order by creation
+// time, then id (D6): handing them ids in ascending order lists them in the
+// order the request gave them, while the ids stay random and paging stays by
+// (creation time, id).
+func (s *Service) ascendingUUIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = s.IDs.UUID()
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // AdminCreateUsers adds many users in one transaction, all or none.
 func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list []NewUser) ([]*User, error) {
 	now := s.now()
@@ -439,8 +454,9 @@ func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list [
 		}
 		seen := make(map[string]bool, len(list))
 		emails := make([]string, 0, len(list))
+		ids := s.ascendingUUIDs(len(list))
 		for i, n := range list {
-			u, err := s.newUser(a, n, now)
+			u, err := s.newUser(a, ids[i], n, now)
 			if err != nil {
 				return withIndex(err, i, len(list))
 			}
@@ -492,13 +508,13 @@ func withIndex(err error, i, n int) error {
 	return err
 }
 
-func (s *Service) newUser(a *Account, n NewUser, now time.Time) (*User, error) {
+func (s *Service) newUser(a *Account, id string, n NewUser, now time.Time) (*User, error) {
 	email := strings.TrimSpace(n.PrimaryEmail)
 	if !validEmail(email) {
 		return nil, Errorf(BadRequest, "PrimaryEmail %q is not an email address.", n.PrimaryEmail)
 	}
 	u := &User{
-		ID:                 s.IDs.UUID(),
+		ID:                 id,
 		AccountID:          a.ID,
 		PrimaryEmail:       email,
 		DisplayName:        n.DisplayName,

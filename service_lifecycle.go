@@ -309,6 +309,7 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 			return err
 		}
 		var changed []*User
+		ids := s.ascendingUUIDs(len(list))
 		for i, email := range list {
 			inv := Invite{ID: s.IDs.UUID(), Email: email, Status: InvitePending, EmailStatus: EmailSent}
 			u := existing[norms[i]]
@@ -322,7 +323,7 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 				inv.Status, inv.EmailStatus = InviteFailed, EmailNotSent
 				u = nil
 			case u == nil:
-				u, err = s.newUser(a, NewUser{PrimaryEmail: email, UserType: userType, RegistrationStatus: Unregistered}, now)
+				u, err = s.newUser(a, ids[i], NewUser{PrimaryEmail: email, UserType: userType, RegistrationStatus: Unregistered}, now)
 				if err != nil {
 					return err
 				}
@@ -394,7 +395,7 @@ func (s *Service) CreateUser(ctx context.Context, accountID string, in CreateUse
 			}
 			return Errorf(BadRequest, "Service received a bad request: CreateUser is for EnterpriseDirectory and EnterpriseOIDC accounts; account %s is of type %s.%s", a.ID, a.Type, hint)
 		}
-		u, err := s.newUser(a, NewUser{PrimaryEmail: in.Email, DisplayName: in.Username, UserType: in.UserType, RegistrationStatus: Registered}, now)
+		u, err := s.newUser(a, s.IDs.UUID(), NewUser{PrimaryEmail: in.Email, DisplayName: in.Username, UserType: in.UserType, RegistrationStatus: Registered}, now)
 		if err != nil {
 			return err
 		}

@@ -10,16 +10,19 @@ import (
 	"time"
 )
 
-// SnapshotVersion is the version of the snapshot format this build writes
-// and reads. A change of the format that older builds cannot read raises it.
-const SnapshotVersion = 1
+// auditEventPrefix starts every audit event appendJSON writes.
+var auditEventPrefix = []byte(`{"FormatVersion":`)
+
+// legacySnapshotVersion is the "Version" of the snapshot files written
+// before FormatVersion (Go field names), which ParseSnapshot still reads.
+const legacySnapshotVersion = 1
 
 // Snapshot is the whole state of a server: every account (tombstones
 // included), every user (removed ones included) and every resource of every
 // kind, with every field, so that restoring it gives back exactly the same
-// ids, timestamps and tombstones.
+// ids, timestamps and tombstones. Its JSON is the snapshot file of
+// docs/formats.md (MarshalJSON).
 type Snapshot struct {
-	Version   int
 	Accounts  []*Account
 	Users     []*User
 	Resources []SnapshotResource
@@ -27,6 +30,8 @@ type Snapshot struct {
 
 // SnapshotResource is a Resource whose JSON document is kept as JSON (not
 // base64) in the snapshot file, so the file stays readable and diffable.
+// Data is the document as the server keeps it: its own format, except for
+// audit events (AuditKind), which are in the format of docs/formats.md.
 type SnapshotResource struct {
 	Kind      string
 	ID        string
@@ -39,7 +44,7 @@ type SnapshotResource struct {
 // users come in (CreatedAt, ID) order, users grouped by account, resources by
 // kind, so two exports of the same state are byte-identical.
 func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
-	snap := &Snapshot{Version: SnapshotVersion, Accounts: []*Account{}, Users: []*User{}, Resources: []SnapshotResource{}}
+	snap := &Snapshot{Accounts: []*Account{}, Users: []*User{}, Resources: []SnapshotResource{}}
 	err := s.Store.View(ctx, func(tx ReadTx) error {
 		// The callback may run again (a store retries a conflicting
 		// transaction): start from empty lists each time.
@@ -62,6 +67,13 @@ func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 		}
 		for _, r := range resources {
 			sr := SnapshotResource{Kind: r.Kind, ID: r.ID, Scope: r.Scope, CreatedAt: r.CreatedAt}
+			if r.Kind == AuditKind && !bytes.HasPrefix(r.Data, auditEventPrefix) {
+				// An event stored before FormatVersion leaves in the format,
+				// as ListAudit shows it.
+				if e, err := ParseAuditEvent(r.Data); err == nil {
+					r.Data = e.appendJSON(nil)
+				}
+			}
 			if len(r.Data) > 0 {
 				if !json.Valid(r.Data) {
 					return Errorf(ServiceFailure, "resource %s %s holds a document that is not JSON", r.Kind, r.ID)
@@ -121,9 +133,6 @@ func (s *Service) RestoreSnapshot(ctx context.Context, snap *Snapshot) error {
 }
 
 func (snap *Snapshot) validate() error {
-	if snap.Version != SnapshotVersion {
-		return Errorf(BadRequest, "Snapshot Version %d is not supported; this server reads version %d.", snap.Version, SnapshotVersion)
-	}
 	accounts := make(map[string]bool, len(snap.Accounts))
 	for i, a := range snap.Accounts {
 		if a == nil {
@@ -182,20 +191,105 @@ func (snap *Snapshot) validate() error {
 	return nil
 }
 
+// MarshalJSON writes the snapshot file: FormatVersion, then the records in
+// the format of docs/formats.md.
+func (snap Snapshot) MarshalJSON() ([]byte, error) {
+	f := snapshotRecord{FormatVersion: FormatVersion, Accounts: make([]*accountRecord, len(snap.Accounts)),
+		Users: make([]*userRecord, len(snap.Users)), Resources: make([]resourceRecord, len(snap.Resources))}
+	for i, a := range snap.Accounts {
+		if a != nil {
+			r := toAccountRecord(a)
+			f.Accounts[i] = &r
+		}
+	}
+	for i, u := range snap.Users {
+		if u != nil {
+			r := toUserRecord(u)
+			f.Users[i] = &r
+		}
+	}
+	for i, r := range snap.Resources {
+		f.Resources[i] = resourceRecord{Kind: r.Kind, Id: r.ID, Scope: r.Scope, CreatedTimestamp: r.CreatedAt, Data: r.Data}
+	}
+	return json.Marshal(f)
+}
+
+// UnmarshalJSON reads a snapshot file of either format, as ParseSnapshot
+// does.
+func (snap *Snapshot) UnmarshalJSON(data []byte) error {
+	s, err := ParseSnapshot(data)
+	if err != nil {
+		return err
+	}
+	*snap = *s
+	return nil
+}
+
 // ParseSnapshot decodes a snapshot file strictly: an unknown member is an
-// error rather than data silently lost on restore.
+// error rather than data silently lost on restore. It reads the format
+// (FormatVersion 2) and the files written before it ("Version": 1, Go field
+// names, zero times).
 func ParseSnapshot(data []byte) (*Snapshot, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, Errorf(BadRequest, "The snapshot is empty; send what GET /_openchime/snapshot or openchime snapshot save wrote.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var snap Snapshot
-	if err := dec.Decode(&snap); err != nil {
+	var head struct {
+		FormatVersion *int
+		Version       *int
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, Errorf(BadRequest, "The snapshot is not valid JSON of the snapshot format: %s.", strings.TrimPrefix(err.Error(), "json: "))
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, Errorf(BadRequest, "The snapshot has data after its JSON object.")
+	switch {
+	case head.FormatVersion != nil && *head.FormatVersion == FormatVersion:
+		var f snapshotRecord
+		if err := decodeStrict(data, &f); err != nil {
+			return nil, err
+		}
+		snap := &Snapshot{Accounts: make([]*Account, len(f.Accounts)), Users: make([]*User, len(f.Users)),
+			Resources: make([]SnapshotResource, len(f.Resources))}
+		for i, a := range f.Accounts {
+			if a != nil {
+				snap.Accounts[i] = a.account()
+			}
+		}
+		for i, u := range f.Users {
+			if u != nil {
+				snap.Users[i] = u.user()
+			}
+		}
+		for i, r := range f.Resources {
+			snap.Resources[i] = SnapshotResource{Kind: r.Kind, ID: r.Id, Scope: r.Scope, CreatedAt: r.CreatedTimestamp, Data: r.Data}
+		}
+		return snap, nil
+	case head.FormatVersion != nil:
+		return nil, Errorf(BadRequest, "Snapshot FormatVersion %d is not supported; this server reads FormatVersion %d and the older \"Version\": %d.", *head.FormatVersion, FormatVersion, legacySnapshotVersion)
+	case head.Version != nil && *head.Version == legacySnapshotVersion:
+		var f legacySnapshot
+		if err := decodeStrict(data, &f); err != nil {
+			return nil, err
+		}
+		snap := &Snapshot{Accounts: f.Accounts, Users: f.Users, Resources: make([]SnapshotResource, len(f.Resources))}
+		for i, r := range f.Resources {
+			snap.Resources[i] = SnapshotResource{Kind: r.Kind, ID: r.ID, Scope: r.Scope, CreatedAt: r.CreatedAt, Data: r.Data}
+		}
+		return snap, nil
+	case head.Version != nil:
+		return nil, Errorf(BadRequest, "Snapshot Version %d is not supported; this server reads FormatVersion %d and the older \"Version\": %d.", *head.Version, FormatVersion, legacySnapshotVersion)
 	}
-	return &snap, nil
+	return nil, Errorf(BadRequest, "The snapshot has no FormatVersion; send what GET /_openchime/snapshot or openchime snapshot save wrote.")
+}
+
+// decodeStrict decodes one JSON value into v, refusing unknown members and
+// trailing data.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return Errorf(BadRequest, "The snapshot is not valid JSON of the snapshot format: %s.", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Errorf(BadRequest, "The snapshot has data after its JSON object.")
+	}
+	return nil
 }

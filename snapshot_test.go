@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,7 +110,6 @@ func TestService_RestoreSnapshot(t *testing.T) {
 			return &s
 		}
 		for name, mutate := range map[string]func(s *openchime.Snapshot){
-			"Version":      func(s *openchime.Snapshot) { s.Version = 2 },
 			"OrphanUser":   func(s *openchime.Snapshot) { s.Users[0].AccountID = "nope" },
 			"DupAccount":   func(s *openchime.Snapshot) { s.Accounts[1].ID = s.Accounts[0].ID },
 			"DupEmail":     func(s *openchime.Snapshot) { s.Users[1].PrimaryEmail = s.Users[0].PrimaryEmail },
@@ -127,4 +130,103 @@ func TestService_RestoreSnapshot(t *testing.T) {
 			})
 		}
 	})
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// goNames are the Go field names and the zero time of the format before
+// FormatVersion: none may appear in what this build writes.
+var goNames = regexp.MustCompile(`"(ID|AwsAccountID|AccountID|CreatedAt|DeletedAt|RemovedAt|RegistrationStatus|Version|RequestID)":|0001-01-01T00:00:00Z`)
+
+// TestParseSnapshot_Legacy loads testdata/snapshot-v1.json, a snapshot in
+// the format before FormatVersion (Go field names, zero times, as builds
+// before it wrote them), and saves it again: the result is the format of
+// docs/formats.md, pinned by testdata/snapshot-v2.json (go test -update
+// rewrites it). The audit events the old snapshot holds list in the format
+// too.
+func TestParseSnapshot_Legacy(t *testing.T) {
+	ctx := context.Background()
+	old, err := os.ReadFile("testdata/snapshot-v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := openchime.ParseSnapshot(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := MustService(t)
+	if err := svc.RestoreSnapshot(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	got := append(mustSnapshotJSON(t, svc), '\n')
+	if *update {
+		os.WriteFile("testdata/snapshot-v2.json", got, 0o644)
+	}
+	want, err := os.ReadFile("testdata/snapshot-v2.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("the old snapshot saved again (-testdata/snapshot-v2.json +got):\n%s", diff)
+	}
+	if !bytes.HasPrefix(got, []byte("{\n  \"FormatVersion\": 2,")) {
+		t.Errorf("the snapshot does not start with FormatVersion 2:\n%.80s", got)
+	}
+	// The records and the audit events (stored in the old form) are in the
+	// format; the other resources' documents hold no such names.
+	if m := goNames.FindAll(got, -1); m != nil {
+		t.Errorf("the snapshot holds %q", m)
+	}
+	if !strings.Contains(string(got), `"UserRegistrationStatus": "Suspended"`) || !strings.Contains(string(got), `"DeletedTimestamp": "2030-02-03T04:05:06.007Z"`) {
+		t.Errorf("the snapshot lacks the API's names for the old fields:\n%s", got)
+	}
+	events, _, err := svc.ListAudit(ctx, openchime.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) == 0 {
+		t.Fatal("the old snapshot's audit events do not list")
+	}
+	for _, e := range events {
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := goNames.Find(b); m != nil || !bytes.Contains(b, []byte(`"FormatVersion":2`)) || !bytes.Contains(b, []byte(`"Id":`)) {
+			t.Errorf("an old audit event lists as %s, want the format (found %q)", b, m)
+		}
+	}
+}
+
+func TestParseSnapshot_Versions(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`{"FormatVersion":3,"Accounts":[]}`, "FormatVersion 3 is not supported"},
+		{`{"Version":2,"Accounts":[]}`, "Version 2 is not supported"},
+		{`{"Accounts":[]}`, "no FormatVersion"},
+		{`{"FormatVersion":2,"Accounts":[{"ID":"a"}]}`, "unknown field"},
+		{`{"Version":1,"Accounts":[{"AccountId":"a"}]}`, "unknown field"},
+		{`{"FormatVersion":2} {}`, "after"},
+	} {
+		_, err := openchime.ParseSnapshot([]byte(c.in))
+		if !openchime.IsCode(err, openchime.BadRequest) || !strings.Contains(openchime.ErrorMessage(err), c.want) {
+			t.Errorf("ParseSnapshot(%s) = %v, want BadRequest with %q", c.in, err, c.want)
+		}
+	}
+}
+
+// TestSnapshot_NullRecords checks that a null account or user survives the
+// JSON both ways as nil, which RestoreSnapshot refuses (not a zero record).
+func TestSnapshot_NullRecords(t *testing.T) {
+	if b, err := json.Marshal(openchime.Snapshot{Accounts: []*openchime.Account{nil}}); err != nil || !strings.Contains(string(b), `"Accounts":[null]`) {
+		t.Fatalf("Marshal of a nil account = %s, %v", b, err)
+	}
+	for _, in := range []string{`{"FormatVersion":2,"Accounts":[null]}`, `{"FormatVersion":2,"Users":[null]}`} {
+		snap, err := openchime.ParseSnapshot([]byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := MustService(t).RestoreSnapshot(context.Background(), snap); !openchime.IsCode(err, openchime.BadRequest) || !strings.Contains(err.Error(), "is null") {
+			t.Errorf("restore of %s = %v, want BadRequest ... is null", in, err)
+		}
+	}
 }

@@ -75,10 +75,10 @@ start_openchime() {
 	done
 }
 
-# readme_block MARKER FILE: writes the first ```bash block after
-# <!-- MARKER --> in README.md to FILE; exits 1 when there is none.
+# readme_block MARKER FILE [LANG]: writes the first ```bash (or ```LANG)
+# block after <!-- MARKER --> in README.md to FILE; exits 1 when there is none.
 readme_block() {
-	awk -v m="<!-- $1 -->" 'index($0, m){f=1; next} f && /^```bash/{in_=1; next} in_ && /^```/{exit} in_{print}' README.md >"$2"
+	awk -v m="<!-- $1 -->" -v lang="${3:-bash}" 'index($0, m){f=1; next} f && $0 == "```" lang {in_=1; next} in_ && /^```/{exit} in_{print}' README.md >"$2"
 	[ -s "$2" ] || { echo "$1: no block found in README.md" >&2; exit 1; }
 }
 
@@ -97,4 +97,27 @@ need_postgres() {
 		id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
 		as_pg=(runuser -u postgres --)
 	fi
+}
+
+# run_quickstart PORT: runs the README's quick start block against the server
+# on 127.0.0.1:PORT (the block names 127.0.0.1:4580 and is rewritten), keeps
+# its output in $work/out.txt and checks it did what it says (call
+# use_work_dir, need_jq and need_aws first).
+run_quickstart() {
+	local port=$1
+	readme_block quickstart "$work/qs.sh"
+	grep -q '127.0.0.1:4580' "$work/qs.sh" || { echo "$ci_name: the README's quick start no longer names 127.0.0.1:4580" >&2; exit 1; }
+	sed -i "s/127\.0\.0\.1:4580/127.0.0.1:$port/g" "$work/qs.sh"
+	bash -euo pipefail "$work/qs.sh" 2>&1 | tee "$work/out.txt"
+	# The README's expected output, with ids and times as placeholders.
+	readme_block quickstart-output "$work/expected.txt" text
+	sed -E -e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/<uuid>/g' \
+		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z/<time>/g' "$work/out.txt" >"$work/out-normal.txt"
+	diff -u "$work/expected.txt" "$work/out-normal.txt" ||
+		{ echo "$ci_name: the quick start's output differs from README.md's expected output (<!-- quickstart-output -->)" >&2; exit 1; }
+	grep -q "ana@example.com	Registered" "$work/out.txt"
+	grep -q "ben@example.com	Registered" "$work/out.txt"
+	grep -q '"ErrorCode": "NotFound"' "$work/out.txt"
+	grep -qx "Suspended" "$work/out.txt"
+	grep -q "failed as expected" "$work/out.txt"
 }

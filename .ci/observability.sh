@@ -54,5 +54,6 @@ ev=$(curl -sf "$U/_openchime/audit?operation=BatchUnsuspendUser&account-id=$A")
 [ "$(jq '.Events[0].UserIds | length' <<<"$ev")" = 2 ]
 rid=$(jq -r '.Events[0].RequestId' <<<"$ev")
 [ "$(curl -sf "$U/_openchime/audit?request-id=$rid" | jq -r '.Events[0].Operation')" = BatchUnsuspendUser ]
-grep -q "\"RequestID\":\"$rid\"" "$work/audit.jsonl"
+grep -q "\"RequestId\":\"$rid\"" "$work/audit.jsonl"
+grep -q "^{\"FormatVersion\":2," "$work/audit.jsonl"
 echo "observability: OK"

@@ -12,8 +12,11 @@ import (
 // maxAuditResults caps one page of the audit listing.
 const maxAuditResults = 1000
 
-// AuditEvent is the control-plane form of openchime.AuditEvent.
+// AuditEvent is an event of GET /_openchime/audit as a Go client decodes
+// it. The server writes the domain's encoding (openchime.AuditEvent's
+// MarshalJSON, the format of docs/formats.md), which has these members.
 type AuditEvent struct {
+	FormatVersion  int
 	EventId        string
 	Time           Timestamp
 	RequestId      string `json:",omitempty"`
@@ -33,18 +36,6 @@ type AuditChange struct {
 	Id     string
 	Before json.RawMessage `json:",omitempty"`
 	After  json.RawMessage `json:",omitempty"`
-}
-
-func toAuditEvent(e *openchime.AuditEvent) AuditEvent {
-	out := AuditEvent{
-		EventId: e.ID, Time: Timestamp(e.Time), RequestId: e.RequestID, AwsAccountId: e.AwsAccountID,
-		AccessKeyId: e.AccessKeyID, Operation: e.Operation, AccountId: e.AccountID, UserIds: e.UserIDs,
-		ChangesOmitted: e.ChangesOmitted,
-	}
-	for _, c := range e.Changes {
-		out.Changes = append(out.Changes, AuditChange{Kind: c.Kind, Id: c.ID, Before: c.Before, After: c.After})
-	}
-	return out
 }
 
 // listAudit serves GET /_openchime/audit?account-id=&user-id=&operation=
@@ -77,11 +68,10 @@ func (cp *controlPlane) listAudit(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
-	out := make([]AuditEvent, len(list))
-	for i, e := range list {
-		out[i] = toAuditEvent(e)
+	if list == nil {
+		list = []*openchime.AuditEvent{} // "Events": [], not null
 	}
-	resp := map[string]any{"Events": out}
+	resp := map[string]any{"Events": list}
 	if next != "" {
 		resp["NextToken"] = next
 	}

@@ -129,7 +129,7 @@ func TestServer_Snapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	status, _, saved := MustDo(t, "GET", src.URL()+"/_openchime/snapshot", "")
-	if status != http.StatusOK || !bytes.HasPrefix(saved, []byte("{\n  \"Version\": 1,")) {
+	if status != http.StatusOK || !bytes.HasPrefix(saved, []byte("{\n  \"FormatVersion\": 2,")) {
 		t.Fatalf("GET snapshot = %d %.80s", status, saved)
 	}
 

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 )
 
 // marshalStd is what writeJSON wrote before appendJSON: encoding/json with
@@ -563,21 +562,6 @@ func BenchmarkAppendJSONString(b *testing.B) {
 		buf = buf[:0]
 		for _, s := range strs {
 			buf = appendJSONString(buf, s)
-		}
-	}
-}
-
-// TestPlain8_MatchesJSONSafe puts every byte value at every position of an
-// otherwise plain word and checks the word test against jsonSafe.
-func TestPlain8_MatchesJSONSafe(t *testing.T) {
-	for pos := range 8 {
-		for c := range 256 {
-			w := []byte("abcdefgh")
-			w[pos] = byte(c)
-			want := c < utf8.RuneSelf && jsonSafe[c]
-			if got := plain8(string(w)); got != want {
-				t.Errorf("plain8(%q) = %v, want %v", w, got, want)
-			}
 		}
 	}
 }

@@ -449,12 +449,13 @@ func TestAudit_List(t *testing.T) {
 		if len(events) != 1 || events[0].RequestId != susID {
 			t.Fatalf("events=%+v, want the suspension with request id %s", events, susID)
 		}
-		var before, after openchime.User
+		var before, after map[string]any
 		json.Unmarshal(events[0].Changes[0].Before, &before)
 		json.Unmarshal(events[0].Changes[0].After, &after)
-		// An update records the fields that changed; the PIN, unchanged
-		// here, is not among them, and never appears in clear.
-		if !before.RemovedAt.IsZero() || after.RemovedAt.IsZero() || (after.PersonalPIN != "" && after.PersonalPIN != "redacted") {
+		// An update records the fields that changed, under the API's names
+		// (docs/formats.md), an unset one as null; the PIN, unchanged here,
+		// is not among them, and never appears in clear.
+		if r, ok := before["RemovedTimestamp"]; !ok || r != nil || after["RemovedTimestamp"] == nil || (after["PersonalPIN"] != nil && after["PersonalPIN"] != "redacted") {
 			t.Fatalf("before=%+v after=%+v, want the Team user removed and no PIN in clear", before, after)
 		}
 		if got := e.audit(t, "user-id="+ids[1]); len(got) != 1 || got[0].Operation != "AdminCreateUsers" {

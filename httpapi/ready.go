@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -51,6 +52,12 @@ func (s *Server) handleReadyRoutes() {
 	s.HandleControl("GET /_openchime/info", http.HandlerFunc(s.info))
 }
 
+// NotReady is an error of a readiness check whose text is safe to answer
+// with, such as "init hooks are still running".
+type NotReady string
+
+func (e NotReady) Error() string { return string(e) }
+
 // msgNotReady is the message of a failed readiness check. The check's own
 // error is logged, not sent: ready answers without the admin token, and a
 // database error can name hosts and users.
@@ -65,7 +72,11 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := check(ctx); err != nil {
 		s.Logger.Warn("not ready", "request_id", w.Header().Get("x-amzn-RequestId"), "err", err)
-		WriteError(w, &openchime.Error{Code: openchime.ServiceUnavailable, Message: msgNotReady, Err: err})
+		msg := msgNotReady
+		if nr, ok := errors.AsType[NotReady](err); ok {
+			msg = string(nr)
+		}
+		WriteError(w, &openchime.Error{Code: openchime.ServiceUnavailable, Message: msg, Err: err})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"Status": "ready"})

@@ -109,6 +109,44 @@ func (s *userSet) slotOf(id string) (uint32, bool) {
 	return s.ids.find(keyHash(id), func(slot uint32) bool { return keyID(s.rec(slot)) == id })
 }
 
+// warm touches, for up to len(buf) ids, the index entry each probe starts
+// at, then the slot's ref, then the first bytes of its record, each pass over
+// all the ids before the next. A lookup is three dependent reads that each
+// miss the cache on a large account; done one id after another they wait in
+// turn, while the reads of one pass are independent, so the processor
+// overlaps their misses and slotOf then finds them cached.
+func (s *userSet) warm(ids []string, buf []uint64) {
+	tab := s.ids.tab
+	if len(tab) == 0 {
+		return
+	}
+	mask := uint64(len(tab) - 1)
+	ids = ids[:min(len(ids), len(buf))]
+	for i, id := range ids {
+		buf[i] = tab[tagStart(keyHash(id)>>32, mask)]
+	}
+	var sink uint64
+	for i := range ids {
+		if slot := uint32(buf[i]); slot != 0 && int(slot-1) < len(s.refs) {
+			buf[i] = uint64(s.refs[slot-1])
+			sink += buf[i]
+		} else {
+			buf[i] = 0
+		}
+	}
+	for i := range ids {
+		if r := ref(buf[i]); buf[i] != 0 && r.chunk() < len(s.arena.chunks) {
+			if c := s.arena.chunks[r.chunk()]; r.offset() < len(c) {
+				sink += uint64(c[r.offset()])
+			}
+		}
+	}
+	warmSink = sink
+}
+
+// warmSink keeps the compiler from dropping warm's reads.
+var warmSink uint64
+
 func keyID(rec string) string {
 	_, id := userKey(rec)
 	return id

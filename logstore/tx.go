@@ -129,7 +129,11 @@ func (t readTx) usersByID(accountID string, ids []string, skip func(id string) b
 	}
 	block := make([]openchime.User, len(ids))
 	out := make([]*openchime.User, 0, len(ids))
-	for _, id := range ids {
+	var buf [64]uint64
+	for i, id := range ids {
+		if i%len(buf) == 0 {
+			set.warm(ids[i:], buf[:])
+		}
 		if skip != nil && skip(id) {
 			continue
 		}

@@ -7,6 +7,7 @@
 //	openchime repair --db log:DIR  cut a damaged log at its last good frame (repair.go)
 //	openchime bench [flags]    seed an account and measure the workload (bench.go)
 //	openchime version          print the version and VCS revision (version.go)
+//	openchime healthcheck      exit 0 when the local server is ready (healthcheck.go)
 //	openchime help             list the commands
 package main
 
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string) error {
 	case "version":
 		printVersion()
 		return nil
+	case "healthcheck":
+		return runHealthcheck(ctx, args, os.Stdout)
 	case "help", "-h", "--help":
 		printHelp(os.Stdout)
 		return nil
@@ -77,6 +80,7 @@ var commands = []struct{ name, args, does string }{
 	{"repair", "--db log:DIR", "cut a damaged log store at its last good frame"},
 	{"bench", "[flags]", "seed an account and measure the workload"},
 	{"version", "", "print the version and the VCS revision built"},
+	{"healthcheck", "[--url URL]", "exit 0 when the server at OPENCHIME_ADDR answers /_openchime/ready (the container's HEALTHCHECK)"},
 	{"help", "", "print this list"},
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -139,5 +140,24 @@ func TestConfig_Validate(t *testing.T) {
 		if err := NewMain().ParseFlags(args); err == nil {
 			t.Errorf("ParseFlags(%v) accepted", args)
 		}
+	}
+}
+
+// TestConfig_ValidateAllAtOnce checks that a start refused for several
+// reasons names them all, the security ones beside the others, and that an
+// explicit --auth sigv4 on loopback is not blamed on the address.
+func TestConfig_ValidateAllAtOnce(t *testing.T) {
+	err := NewMain().ParseFlags([]string{"--addr", "127.0.0.1:0", "--auth", "sigv4", "--log-level", "loud", "--init-dir", filepath.Join(t.TempDir(), "nope")})
+	if err == nil {
+		t.Fatal("ParseFlags accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{"3 problems", "--log-level", "--init-dir", "--credentials FILE", "--admin-token TOKEN"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "not a loopback") {
+		t.Errorf("error blames 127.0.0.1 for not being loopback:\n%s", msg)
 	}
 }

@@ -112,10 +112,9 @@ func isLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// validate resolves the auth mode from addr and refuses configurations that
-// would expose the server without credentials. It reports every problem at
-// once, so a start is not refused one missing flag per restart.
-func (c *SecurityConfig) validate(addr string) error {
+// problems resolves the auth mode from addr and lists what is wrong,
+// refusing configurations that would expose the server without credentials.
+func (c *SecurityConfig) problems(addr string) []string {
 	defaulted := c.Auth == ""
 	if defaulted {
 		c.Auth = AuthNone
@@ -166,17 +165,23 @@ func (c *SecurityConfig) validate(addr string) error {
 		}
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-			return fmt.Errorf("--cors-origins %q: an origin is scheme://host[:port], e.g. http://localhost:3000", o)
+			problems = append(problems, fmt.Sprintf("--cors-origins %q: an origin is scheme://host[:port], e.g. http://localhost:3000", o))
 		}
 	}
 	for _, h := range splitList(c.AllowedHosts) {
 		if strings.ContainsAny(h, "/@ ") {
-			return fmt.Errorf("--allowed-hosts %q: a host is a name or address without scheme or port, e.g. openchime.internal", h)
+			problems = append(problems, fmt.Sprintf("--allowed-hosts %q: a host is a name or address without scheme or port, e.g. openchime.internal", h))
 		}
 	}
 	if c.RateLimit < 0 || c.MaxBodyBytes < 0 || c.MaxHeaderBytes < 0 {
 		problems = append(problems, "--rate-limit, --max-body-bytes and --max-header-bytes must not be negative")
 	}
+	return problems
+}
+
+// joinProblems is the one error of a configuration's problems: every one is
+// reported at once, so a start is not refused one flag per restart.
+func joinProblems(problems []string) error {
 	switch len(problems) {
 	case 0:
 		return nil

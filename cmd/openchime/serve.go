@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	openchime "github.com/openchime/openchime"
@@ -41,6 +42,9 @@ type Config struct {
 	IDSeed string // --id-seed: a uint64; "" means random ids
 	Clock  string // --clock: an RFC 3339 time to freeze the clock at
 	Seed   string // --seed: a fixture file to load at start
+	// InitDir holds the init hooks run once the server listens
+	// (--init-dir, initdir.go).
+	InitDir string
 	// Redaction is "strict" or "lenient" (--redaction, collab.go).
 	Redaction string
 	// LambdaEndpoint is the Lambda Invoke API bot events go to
@@ -86,41 +90,44 @@ func DefaultConfig() Config {
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {
+	var problems []string
+	add := func(err error) {
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return fmt.Errorf("--addr %q: %w", c.Addr, err)
+		add(fmt.Errorf("--addr %q: %w", c.Addr, err))
 	}
 	if _, err := resolveDB(c.DB); err != nil {
-		return err
+		add(err)
 	}
 	if _, err := parseGOGC(c.GOGC); err != nil {
-		return err
+		add(err)
 	}
 	if _, err := parseSize(c.GCFloor); err != nil {
-		return fmt.Errorf("--gc-floor: %w", err)
+		add(fmt.Errorf("--gc-floor: %w", err))
 	}
 	if len(c.DefaultAwsAccountID) != 12 || strings.Trim(c.DefaultAwsAccountID, "0123456789") != "" {
-		return fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID)
+		add(fmt.Errorf("--default-aws-account %q must be 12 digits", c.DefaultAwsAccountID))
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return fmt.Errorf("--log-level %q must be debug, info, warn or error", c.LogLevel)
+		add(fmt.Errorf("--log-level %q must be debug, info, warn or error", c.LogLevel))
 	}
 	if c.AuditRetention < 0 {
-		return fmt.Errorf("--audit-retention %s must not be negative", c.AuditRetention)
+		add(fmt.Errorf("--audit-retention %s must not be negative", c.AuditRetention))
 	}
 	if c.TrailMaxEvents < 0 {
-		return fmt.Errorf("--trail-max-events %d must not be negative", c.TrailMaxEvents)
+		add(fmt.Errorf("--trail-max-events %d must not be negative", c.TrailMaxEvents))
 	}
-	if err := c.validateTesting(); err != nil {
-		return err
-	}
-	if err := c.Outbox.validate(); err != nil {
-		return err
-	}
-	if err := c.validateCollab(); err != nil {
-		return err
-	}
-	return c.Security.validate(c.Addr)
+	add(validateInitDir(c.InitDir))
+	add(c.validateTesting())
+	add(c.Outbox.validate())
+	add(c.validateCollab())
+	// All at once, the security ones included, so a start is not refused
+	// one flag per restart.
+	return joinProblems(append(problems, c.Security.problems(c.Addr)...))
 }
 
 // Main is the serve command: it owns the store, the service and the listener.
@@ -165,6 +172,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.GOGC, "gogc", envOr("OPENCHIME_GOGC", m.Config.GOGC), "the garbage collector's target percentage, or off; default: $GOGC when set, else 25 with the log store, 100 with the others (env OPENCHIME_GOGC)")
 	fs.StringVar(&m.Config.GCFloor, "gc-floor", envOr("OPENCHIME_GC_FLOOR", m.Config.GCFloor), "let the heap reach this size before the collector runs, however small the live data (GOGC is raised as needed, never lowered below --gogc); 0 turns it off (env OPENCHIME_GC_FLOOR)")
 	fs.StringVar(&m.Config.PprofAddr, "pprof-addr", envOr("OPENCHIME_PPROF_ADDR", m.Config.PprofAddr), "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; off by default (env OPENCHIME_PPROF_ADDR)")
+	fs.StringVar(&m.Config.InitDir, "init-dir", envOr("OPENCHIME_INIT_DIR", m.Config.InitDir), "once the server is ready, load every fixture (*.json, *.yaml) and run every executable *.sh in this folder in name order, with OPENCHIME_ENDPOINT set; LocalStack's layout: subfolders such as ready.d after a folder's own files; a failure stops the start (env OPENCHIME_INIT_DIR)")
 	m.Config.Security.addFlags(fs)
 	m.testingFlags(fs)
 	m.collabFlags(fs)
@@ -330,6 +338,18 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopOutbox()
+	var initDone atomic.Bool
+	if m.Config.InitDir != "" {
+		// Ready only once the hooks have run, so what waits on the
+		// readiness check (a container's HEALTHCHECK) sees the seeded state.
+		storeCheck := api.Ready
+		api.Ready = func(ctx context.Context) error {
+			if !initDone.Load() {
+				return httpapi.NotReady("The server is not ready: its --init-dir hooks are still running. Retry later.")
+			}
+			return storeCheck(ctx)
+		}
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
@@ -344,8 +364,22 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.AuditRetention > 0 {
 		go pruneAudit(ctx, svc, m.Config.AuditRetention, logger)
 	}
+	// Read before Serve starts: it configures HTTP/2 into TLSConfig.
+	tls := m.HTTP.TLSConfig != nil
 	errc := make(chan error, 1)
 	go func() { errc <- m.Config.Security.serve(m.HTTP, ln) }()
+	if m.Config.InitDir != "" {
+		endpoint, err := localURL(ln.Addr().String(), tls)
+		if err == nil {
+			err = runInitHooks(ctx, m.Config.InitDir, endpoint, svc, logger)
+		}
+		if err != nil && ctx.Err() == nil {
+			m.HTTP.Close()
+			<-errc
+			return err
+		}
+		initDone.Store(err == nil)
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -61,7 +61,7 @@ func (m *Main) applyTesting(ctx context.Context, svc *openchime.Service, api *ht
 		api.Clock.Set(t)
 	}
 	if m.Config.Seed != "" {
-		res, err := loadFixtureFile(ctx, svc, m.Config.Seed)
+		res, err := loadFixtureFile(ctx, svc, m.Config.Seed, "--seed")
 		if err != nil {
 			return err
 		}
@@ -70,14 +70,16 @@ func (m *Main) applyTesting(ctx context.Context, svc *openchime.Service, api *ht
 	return nil
 }
 
-func loadFixtureFile(ctx context.Context, svc *openchime.Service, path string) (*openchime.FixtureResult, error) {
+// loadFixtureFile loads the fixture file at path; flag names the flag that
+// gave it, for the error.
+func loadFixtureFile(ctx context.Context, svc *openchime.Service, path, flag string) (*openchime.FixtureResult, error) {
 	f, err := fixturefile.Read(path)
 	if err != nil {
-		return nil, fmt.Errorf("--seed: %w", err)
+		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	res, err := svc.LoadFixture(ctx, f)
 	if err != nil {
-		return nil, fmt.Errorf("--seed %s: %s", path, openchime.ErrorMessage(err))
+		return nil, fmt.Errorf("%s %s: %s", flag, path, openchime.ErrorMessage(err))
 	}
 	return res, nil
 }

@@ -183,7 +183,7 @@ func TestSnapshotCommand(t *testing.T) {
 		return b
 	}
 	saved := save(src, filepath.Join(dir, "src.json"))
-	if !bytes.Contains(saved, []byte(`"RemovedAt": "2030-01-02T03:04:05Z"`)) {
+	if !bytes.Contains(saved, []byte(`"RemovedTimestamp": "2030-01-02T03:04:05Z"`)) {
 		t.Fatalf("snapshot lacks the removed user:\n%s", saved)
 	}
 	if err := run(ctx, []string{"snapshot", "load", "--db", dst, filepath.Join(dir, "src.json")}); err != nil {
@@ -194,7 +194,7 @@ func TestSnapshotCommand(t *testing.T) {
 	}
 
 	bad := filepath.Join(dir, "bad.json")
-	os.WriteFile(bad, []byte(`{"Version":1,"Accounts":[{"ID":""}]}`), 0o644)
+	os.WriteFile(bad, []byte(`{"FormatVersion":2,"Accounts":[{"AccountId":""}]}`), 0o644)
 	if err := run(ctx, []string{"snapshot", "load", "--db", dst, bad}); err == nil {
 		t.Fatal("loading a bad snapshot succeeded")
 	}
