@@ -251,8 +251,17 @@ func (s *Service) FanOut(ctx context.Context, limit int) (int, error) {
 		if err != nil {
 			return err
 		}
-		for _, r := range rows {
-			ev, err := tx.Resource(ctx, AuditKind, r.ID[min(len(r.ID), outboxKeyLen):])
+		// The rows' audit events in one round trip where the store can
+		// (postgres), then each read from what it fetched.
+		keys := make([]ResourceKey, len(rows))
+		for i, r := range rows {
+			keys[i] = ResourceKey{Kind: AuditKind, ID: r.ID[min(len(r.ID), outboxKeyLen):]}
+		}
+		if err := prefetchResources(ctx, tx, keys); err != nil {
+			return err
+		}
+		for i, r := range rows {
+			ev, err := tx.Resource(ctx, AuditKind, keys[i].ID)
 			if err != nil && !IsCode(err, NotFound) {
 				return err
 			}
