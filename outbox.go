@@ -376,6 +376,13 @@ func (s *Service) FinishDeliveries(ctx context.Context, ds []*Delivery) error {
 			last            time.Time
 		}
 		finished := map[string]*tally{}
+		keys := make([]ResourceKey, len(ds))
+		for i, d := range ds {
+			keys[i] = ResourceKey{Kind: DeliveryKind, ID: d.TargetID + "/" + d.Key}
+		}
+		if err := prefetchResources(ctx, tx, keys); err != nil {
+			return err
+		}
 		for _, d := range ds {
 			id := d.TargetID + "/" + d.Key
 			if _, err := tx.Resource(ctx, DeliveryKind, id); IsCode(err, NotFound) {
