@@ -90,7 +90,12 @@ type Deliverer struct {
 	MaxAttempts int           // attempts before a delivery is dead-lettered [10]
 	BaseBackoff time.Duration // the first retry's delay, doubled each time, jittered [1s]
 	MaxBackoff  time.Duration // the longest delay between attempts [5m]
-	LeaseTTL    time.Duration // how long a dead node's lease holds a target [30s; at least 2·Timeout]
+	// LeaseTTL is how long a dead node's lease holds a target [30s; at
+	// least 2·Timeout+Poll]. A node renews its lease before each attempt
+	// once half of it has gone, so the lease outlasts the attempt; a node
+	// paused for longer than that (a stalled VM) may still send while the
+	// next holder does: at least once holds, order may not.
+	LeaseTTL time.Duration
 	// OnResult, when set, is told each attempt's outcome (metrics):
 	// "delivered", "retry", "dead" or "stopped".
 	OnResult func(t *openchime.Target, result string)

@@ -64,7 +64,9 @@ func TestOutbox_OneNodeDeliversPerTarget(t *testing.T) {
 		client := &http.Client{Transport: nodeHeader{name}}
 		d := &outbox.Deliverer{
 			Service: n.svc, Node: name, Senders: map[string]outbox.Sender{openchime.WebhookTarget: &outbox.Webhook{Client: client}},
-			Poll: 10 * time.Millisecond, Timeout: 200 * time.Millisecond, LeaseTTL: 500 * time.Millisecond,
+			// A TTL well above an attempt's time, so a node slowed by a busy
+			// machine keeps its lease.
+			Poll: 10 * time.Millisecond, Timeout: 500 * time.Millisecond, LeaseTTL: 2 * time.Second,
 		}
 		var dctx context.Context
 		dctx, n.cancel = context.WithCancel(ctx)
