@@ -97,9 +97,18 @@ func TestControlPlane_Webhooks(t *testing.T) {
 			Attempts          int
 		}
 	}
-	if st := e.control("GET", "/_openchime/webhooks/"+id+"/deliveries", nil, &ds); st != 200 || len(ds.Deliveries) != 1 ||
-		ds.Deliveries[0].Status != "Delivered" || ds.Deliveries[0].Operation != "BatchSuspendUser" || ds.Deliveries[0].Attempts != 1 {
-		t.Fatalf("deliveries %d %+v", st, ds)
+	// The outcome is recorded just after the send.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		st := e.control("GET", "/_openchime/webhooks/"+id+"/deliveries", nil, &ds)
+		if st == 200 && len(ds.Deliveries) == 1 && ds.Deliveries[0].Status == "Delivered" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("deliveries %d %+v", st, ds)
+		}
+	}
+	if d := ds.Deliveries[0]; d.Operation != "BatchSuspendUser" || d.Attempts != 1 {
+		t.Fatalf("delivery %+v", d)
 	}
 	var after struct {
 		Webhooks []struct{ Pending, Delivered, Failed int }

@@ -150,12 +150,16 @@ func TestDeliverer_Webhook(t *testing.T) {
 			t.Fatalf("envelope %s", r.body)
 		}
 	}
-	ds, err := f.svc.Deliveries(context.Background(), f.hook.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ds) != len(want) || ds[0].Status != openchime.DeliveryDelivered || ds[0].Attempts != 1 {
-		t.Fatalf("deliveries listed: %d, first %+v", len(ds), ds[0])
+	// The outcomes are recorded a batch at a time, after the sends.
+	var ds []*openchime.Delivery
+	waitFor(t, "the deliveries recorded", func() bool {
+		ds, _ = f.svc.Deliveries(context.Background(), f.hook.ID)
+		return len(ds) == len(want) && ds[0].Status == openchime.DeliveryDelivered
+	})
+	for _, d := range ds {
+		if d.Status != openchime.DeliveryDelivered || d.Attempts != 1 || d.LastError != "" {
+			t.Fatalf("delivery %s: %s after %d attempts (%s)", d.Key, d.Status, d.Attempts, d.LastError)
+		}
 	}
 }
 
