@@ -47,10 +47,10 @@ const maxAuditChanges = 100
 func AccountChange(before, after *Account) AuditChange {
 	c := AuditChange{Kind: "account"}
 	if before != nil {
-		c.ID, c.Before = before.ID, mustJSON(toAccountRecord(before))
+		c.ID, c.Before = before.ID, mustJSON(ToAccountRecord(before))
 	}
 	if after != nil {
-		c.ID, c.After = after.ID, mustJSON(toAccountRecord(after))
+		c.ID, c.After = after.ID, mustJSON(ToAccountRecord(after))
 	}
 	return c
 }

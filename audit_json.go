@@ -83,7 +83,7 @@ func appendOptTime(b []byte, name string, t time.Time) []byte {
 }
 
 // appendUserJSON appends u in the format (docs/formats.md), as
-// json.Marshal(toUserRecord(u)) would.
+// json.Marshal(ToUserRecord(u)) would.
 func appendUserJSON(b []byte, u *User) []byte {
 	b = append(b, '{')
 	b = appendJSONString(appendField(b, "UserId"), u.ID)

@@ -22,7 +22,7 @@ func TestAuditJSON_MatchesEncodingJSON(t *testing.T) {
 		{ID: "é\u2028\x01\\/", DisplayName: "\xff invalid", CreatedAt: time.Date(2030, 1, 2, 3, 4, 5, 123456789, time.UTC)},
 	}
 	for i := range users {
-		want, _ := json.Marshal(toUserRecord(&users[i]))
+		want, _ := json.Marshal(ToUserRecord(&users[i]))
 		if got := appendUserJSON(nil, &users[i]); string(got) != string(want) {
 			t.Errorf("user %d:\n got %s\nwant %s", i, got, want)
 		}
@@ -65,7 +65,7 @@ func TestUserChange_UpdateRecordsChangedFields(t *testing.T) {
 	if bytes.Contains(c.Before, []byte("0123456789")) || bytes.Contains(c.After, []byte("9876543210")) {
 		t.Fatalf("a PIN reached the audit log: %s → %s", c.Before, c.After)
 	}
-	var ua userRecord
+	var ua UserRecord
 	if json.Unmarshal(UserChange(nil, &after).After, &ua); ua.PrimaryEmail != "p@example.com" || ua.PersonalPIN != "redacted" {
 		t.Fatalf("creation state = %+v, want the whole user, PIN redacted", ua)
 	}

@@ -99,8 +99,8 @@ func TestSeededIDs(t *testing.T) {
 
 func TestValidEmail(t *testing.T) {
 	for s, want := range map[string]bool{"a@b.co": true, "a.b@c.d.e": true, "@b.co": false, "a@b": false, "a@.co": false, "a@b.": false, "ab": false} {
-		if got := validEmail(s); got != want {
-			t.Errorf("validEmail(%q) = %v, want %v", s, got, want)
+		if got := ValidEmail(s); got != want {
+			t.Errorf("ValidEmail(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -10,7 +10,9 @@ import (
 // RFC 3339 times, and a member left out rather than written as a zero
 // value. Snapshot files and audit events carry FormatVersion; the records
 // below are the shapes of that format, kept apart from the domain structs,
-// whose Go field names the log store's codec persists.
+// whose Go field names the log store's codec persists. Accounts and users
+// are in the same shape in both: audit events keep their states, and
+// package snapshot writes them (AccountRecord, UserRecord).
 
 // FormatVersion is the version of the snapshot and audit-event format this
 // build writes. It reads this one and the unversioned one before it (Go
@@ -18,8 +20,8 @@ import (
 // without FormatVersion.
 const FormatVersion = 2
 
-// accountRecord is an Account in the format.
-type accountRecord struct {
+// AccountRecord is an Account in the format.
+type AccountRecord struct {
 	AccountId            string
 	AwsAccountId         string
 	Name                 string
@@ -34,15 +36,17 @@ type accountRecord struct {
 	AccountSettings      AccountSettings
 }
 
-func toAccountRecord(a *Account) accountRecord {
-	return accountRecord{
+// ToAccountRecord returns a in the format.
+func ToAccountRecord(a *Account) AccountRecord {
+	return AccountRecord{
 		AccountId: a.ID, AwsAccountId: a.AwsAccountID, Name: a.Name, AccountType: a.Type, AccountStatus: a.Status,
 		DefaultLicense: a.DefaultLicense, SupportedLicenses: a.SupportedLicenses, SigninDelegateGroups: a.SigninDelegateGroups,
 		ClaimedDomains: a.ClaimedDomains, CreatedTimestamp: a.CreatedAt, DeletedTimestamp: a.DeletedAt, AccountSettings: a.Settings,
 	}
 }
 
-func (r *accountRecord) account() *Account {
+// Account returns the account r describes.
+func (r *AccountRecord) Account() *Account {
 	return &Account{
 		ID: r.AccountId, AwsAccountID: r.AwsAccountId, Name: r.Name, Type: r.AccountType, Status: r.AccountStatus,
 		DefaultLicense: r.DefaultLicense, SupportedLicenses: r.SupportedLicenses, SigninDelegateGroups: r.SigninDelegateGroups,
@@ -50,9 +54,9 @@ func (r *accountRecord) account() *Account {
 	}
 }
 
-// userRecord is a User in the format; appendUserJSON writes the same bytes
-// json.Marshal writes of it.
-type userRecord struct {
+// UserRecord is a User in the format; the audit log's appendUserJSON
+// writes the same bytes json.Marshal writes of it.
+type UserRecord struct {
 	UserId                   string
 	AccountId                string
 	PrimaryEmail             string
@@ -83,8 +87,9 @@ type userSettingsRecord struct {
 	Telephony UserSettings
 }
 
-func toUserRecord(u *User) userRecord {
-	r := userRecord{
+// ToUserRecord returns u in the format.
+func ToUserRecord(u *User) UserRecord {
+	r := UserRecord{
 		UserId: u.ID, AccountId: u.AccountID, PrimaryEmail: u.PrimaryEmail, DisplayName: u.DisplayName,
 		LicenseType: u.LicenseType, UserType: u.UserType, UserRegistrationStatus: u.RegistrationStatus,
 		UserInvitationStatus: u.InvitationStatus, RegisteredOn: u.RegisteredOn, InvitedOn: u.InvitedOn,
@@ -97,7 +102,8 @@ func toUserRecord(u *User) userRecord {
 	return r
 }
 
-func (r *userRecord) user() *User {
+// User returns the user r describes.
+func (r *UserRecord) User() *User {
 	u := &User{
 		ID: r.UserId, AccountID: r.AccountId, PrimaryEmail: r.PrimaryEmail, DisplayName: r.DisplayName,
 		LicenseType: r.LicenseType, UserType: r.UserType, RegistrationStatus: r.UserRegistrationStatus,
@@ -109,38 +115,6 @@ func (r *userRecord) user() *User {
 		u.AlexaForBusiness = AlexaForBusiness{Enabled: m.IsAlexaForBusinessEnabled, RoomArn: m.AlexaForBusinessRoomArn}
 	}
 	return u
-}
-
-// resourceRecord is a SnapshotResource in the format.
-type resourceRecord struct {
-	Kind             string
-	Id               string
-	Scope            string          `json:",omitempty"`
-	CreatedTimestamp time.Time       `json:",omitzero"`
-	Data             json.RawMessage `json:",omitempty"`
-}
-
-// snapshotRecord is a snapshot file.
-type snapshotRecord struct {
-	FormatVersion int
-	Accounts      []*accountRecord // pointers: a null entry stays null, for validate to refuse
-	Users         []*userRecord
-	Resources     []resourceRecord
-}
-
-// legacySnapshot is the snapshot file before FormatVersion: the domain
-// structs under their Go names, "Version": 1.
-type legacySnapshot struct {
-	Version   int
-	Accounts  []*Account
-	Users     []*User
-	Resources []struct {
-		Kind      string
-		ID        string
-		Scope     string
-		CreatedAt time.Time
-		Data      json.RawMessage `json:",omitempty"`
-	}
 }
 
 // auditEventRecord is an AuditEvent in the format: what the log stores,
@@ -184,6 +158,10 @@ func toAuditEventRecord(e *AuditEvent) auditEventRecord {
 func (e *AuditEvent) MarshalJSON() ([]byte, error) {
 	return e.appendJSON(make([]byte, 0, e.sizeHint())), nil
 }
+
+// AuditEventPrefix starts every audit event in the format, and no event
+// written before it.
+var AuditEventPrefix = []byte(`{"FormatVersion":`)
 
 // ParseAuditEvent reads an audit event as the log stores it: in the format,
 // or in the unversioned form before it, whose states it converts, so every
@@ -251,7 +229,7 @@ func legacyAccountState(raw json.RawMessage) json.RawMessage {
 	if len(raw) == 0 || json.Unmarshal(raw, &a) != nil {
 		return raw
 	}
-	return mustJSON(toAccountRecord(&a))
+	return mustJSON(ToAccountRecord(&a))
 }
 
 func legacyUserState(raw json.RawMessage) json.RawMessage {

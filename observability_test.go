@@ -30,70 +30,6 @@ func MustObsService(tb testing.TB, wrap func(openchime.Store) openchime.Store) *
 	return svc
 }
 
-func TestFaults_Add(t *testing.T) {
-	f := openchime.NewFaults(nil)
-	r, err := f.Add(openchime.FaultRule{Exception: "ThrottledClientException"})
-	if err != nil || r.Exception != openchime.Throttled || r.Probability != 1 || r.ID != "fault-1" {
-		t.Fatalf("Add=%+v, %v; want Throttled, probability 1, fault-1", r, err)
-	}
-	for _, bad := range []openchime.FaultRule{
-		{},
-		{Exception: "Nope"},
-		{ErrorCode: "ServiceFailure", Latency: time.Second},
-		{Latency: -time.Second},
-		{Exception: "BadRequest", Probability: 2},
-		{Exception: "BadRequest", Count: -1},
-	} {
-		if _, err := f.Add(bad); !openchime.IsCode(err, openchime.BadRequest) {
-			t.Errorf("Add(%+v) err=%v, want BadRequest", bad, err)
-		}
-	}
-}
-
-func TestFaults_Probability(t *testing.T) {
-	f := openchime.NewFaults(nil)
-	f.Seed(42)
-	if _, err := f.Add(openchime.FaultRule{ErrorCode: openchime.ServiceFailure, Probability: 0.3}); err != nil {
-		t.Fatal(err)
-	}
-	fired := 0
-	for range 1000 {
-		if f.ForUser("BatchUpdateUser", "123456789012", "a", "u") != nil {
-			fired++
-		}
-	}
-	if fired < 200 || fired > 400 {
-		t.Fatalf("fired=%d of 1000 at probability 0.3, want about 300", fired)
-	}
-	if got := f.List()[0].Fired; got != fired {
-		t.Fatalf("Fired=%d, want %d", got, fired)
-	}
-}
-
-func TestFaults_ForUser(t *testing.T) {
-	f := openchime.NewFaults(nil)
-	f.Add(openchime.FaultRule{Operation: "BatchSuspendUser", AccountID: "a", UserID: "u2", ErrorCode: openchime.NotFound, Message: "gone"})
-	f.Add(openchime.FaultRule{Exception: openchime.Throttled}) // request-level: never per user
-	for _, tc := range []struct {
-		op, account, user string
-		want              bool
-	}{
-		{"BatchSuspendUser", "a", "u2", true},
-		{"BatchSuspendUser", "a", "u1", false},
-		{"BatchSuspendUser", "b", "u2", false},
-		{"BatchUnsuspendUser", "a", "u2", false},
-	} {
-		ue := f.ForUser(tc.op, "123456789012", tc.account, tc.user)
-		if (ue != nil) != tc.want || (ue != nil && (ue.Code != openchime.NotFound || ue.Message != "gone" || ue.UserID != tc.user)) {
-			t.Errorf("ForUser(%s,%s,%s)=%+v, want fault %v", tc.op, tc.account, tc.user, ue, tc.want)
-		}
-	}
-	var nilFaults *openchime.Faults
-	if nilFaults.ForUser("x", "y", "z", "u") != nil || nilFaults.BeforeRequest(context.Background(), "x", "y", "z") != nil {
-		t.Fatal("a nil registry injected a fault")
-	}
-}
-
 func TestStreamAudit(t *testing.T) {
 	var buf bytes.Buffer
 	svc := MustObsService(t, func(s openchime.Store) openchime.Store { return openchime.StreamAudit(s, &buf, nil) })
@@ -213,5 +149,30 @@ func TestService_PruneAudit(t *testing.T) {
 	}
 	if n, err := svc.PruneAudit(ctx, clock.Now().Add(time.Minute)); err != nil || n != 1101 {
 		t.Fatalf("PruneAudit of a backlog = %d, %v; want 1101", n, err)
+	}
+}
+
+// TestService_WithoutFaults checks that a Service with no FaultInjector
+// (what NewService makes; httpapi.NewServer adds one) runs batch operations
+// and resets without consulting one.
+func TestService_WithoutFaults(t *testing.T) {
+	ctx := context.Background()
+	svc := MustObsService(t, nil)
+	if svc.Faults != nil {
+		t.Fatalf("NewService Faults=%v, want none", svc.Faults)
+	}
+	a, err := svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "A", Type: openchime.EnterpriseLWA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := svc.AdminCreateUser(ctx, a.ID, openchime.NewUser{PrimaryEmail: "a@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs, err := svc.BatchSuspendUser(ctx, a.ID, []string{u.ID, "nope"}); err != nil || len(errs) != 1 {
+		t.Fatalf("BatchSuspendUser = %v, %v; want one NotFound item", errs, err)
+	}
+	if err := svc.Reset(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -22,9 +22,10 @@ type Service struct {
 	IDs   IDGen
 	// DefaultAwsAccountID scopes requests whose context has no caller.
 	DefaultAwsAccountID string
-	// Faults holds the injected faults; batch operations consult it per
-	// user (nil: none).
-	Faults *Faults
+	// Faults makes chosen requests fail on purpose; batch operations
+	// consult it per user (nil: none). httpapi.NewServer gives a Service
+	// without one a faults.Set, which its control plane manages.
+	Faults FaultInjector
 	// Phone holds the telephony durations and limits (decisions D40, D41)
 	// that apply while the store holds no configuration: before the first
 	// SetPhoneConfig or UpdatePhoneConfig, and after a reset. Set it before
@@ -53,9 +54,7 @@ type Service struct {
 // NewService returns a Service over store with random ids and a ControlClock
 // that runs at real time until the control plane sets or freezes it.
 func NewService(store Store) *Service {
-	s := &Service{Store: store, Clock: &ControlClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
-	s.Faults = NewFaults(serviceClock{s})
-	return s
+	return &Service{Store: store, Clock: &ControlClock{}, IDs: RandomIDs{}, DefaultAwsAccountID: DefaultAwsAccountID}
 }
 
 // UserError is the failure of one user inside a batch operation.
@@ -74,7 +73,15 @@ type Page struct {
 
 func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Millisecond) }
 
-// awsAccount returns the AWS account the request is scoped to.
+// Now is the time the Service stamps on what it creates or changes: its
+// clock's, in UTC, to the millisecond (the API's precision).
+func (s *Service) Now() time.Time { return s.now() }
+
+// AwsAccount returns the AWS account the request of ctx is scoped to: its
+// caller's, else DefaultAwsAccountID.
+func (s *Service) AwsAccount(ctx context.Context) string { return s.awsAccount(ctx) }
+
+// awsAccount is AwsAccount.
 func (s *Service) awsAccount(ctx context.Context) string {
 	if c, ok := CallerFromContext(ctx); ok && c.AwsAccountID != "" {
 		return c.AwsAccountID
@@ -150,7 +157,7 @@ func (s *Service) AdminCreateAccount(ctx context.Context, n NewAccount) (*Accoun
 
 // createAccount stores the account n describes and audits it as op.
 func (s *Service) createAccount(ctx context.Context, op string, n NewAccount) (*Account, error) {
-	a, err := s.newAccount(ctx, n, s.now())
+	a, err := s.BuildAccount(ctx, n, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -166,8 +173,11 @@ func (s *Service) createAccount(ctx context.Context, op string, n NewAccount) (*
 	return a, nil
 }
 
-// newAccount builds (but does not store) the account n describes.
-func (s *Service) newAccount(ctx context.Context, n NewAccount, now time.Time) (*Account, error) {
+// BuildAccount returns the account CreateAccount would store for n, with a
+// new id and the defaults filled in, validated but not stored (fixture.Load
+// stores it in its own transaction). The account's AWS account, when n has
+// none, is the caller's of ctx.
+func (s *Service) BuildAccount(ctx context.Context, n NewAccount, now time.Time) (*Account, error) {
 	a := &Account{
 		ID:                   s.IDs.UUID(),
 		AwsAccountID:         n.AwsAccountID,
@@ -424,12 +434,12 @@ func (s *Service) AdminCreateUser(ctx context.Context, accountID string, n NewUs
 	return users[0], nil
 }
 
-// ascendingUUIDs draws n UUIDs and returns them sorted. The users one
+// AscendingUUIDs draws n UUIDs and returns them sorted. The users one
 // request creates share its creation time, and lists order by creation
 // time, then id (D6): handing them ids in ascending order lists them in the
 // order the request gave them, while the ids stay random and paging stays by
 // (creation time, id).
-func (s *Service) ascendingUUIDs(n int) []string {
+func (s *Service) AscendingUUIDs(n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = s.IDs.UUID()
@@ -454,9 +464,9 @@ func (s *Service) AdminCreateUsers(ctx context.Context, accountID string, list [
 		}
 		seen := make(map[string]bool, len(list))
 		emails := make([]string, 0, len(list))
-		ids := s.ascendingUUIDs(len(list))
+		ids := s.AscendingUUIDs(len(list))
 		for i, n := range list {
-			u, err := s.newUser(a, ids[i], n, now)
+			u, err := s.BuildUser(a, ids[i], n, now)
 			if err != nil {
 				return withIndex(err, i, len(list))
 			}
@@ -508,9 +518,12 @@ func withIndex(err error, i, n int) error {
 	return err
 }
 
-func (s *Service) newUser(a *Account, id string, n NewUser, now time.Time) (*User, error) {
+// BuildUser returns the user with id that creating n in account a stores,
+// with the defaults of a and of n's registration status filled in,
+// validated but not stored.
+func (s *Service) BuildUser(a *Account, id string, n NewUser, now time.Time) (*User, error) {
 	email := strings.TrimSpace(n.PrimaryEmail)
-	if !validEmail(email) {
+	if !ValidEmail(email) {
 		return nil, Errorf(BadRequest, "PrimaryEmail %q is not an email address.", n.PrimaryEmail)
 	}
 	u := &User{
@@ -551,8 +564,9 @@ func (s *Service) newUser(a *Account, id string, n NewUser, now time.Time) (*Use
 	return u, nil
 }
 
-// validEmail is the model's EmailAddress pattern `.+@.+\..+`.
-func validEmail(s string) bool {
+// ValidEmail reports whether s matches the model's EmailAddress pattern
+// `.+@.+\..+`.
+func ValidEmail(s string) bool {
 	at := strings.Index(s, "@")
 	if at < 1 {
 		return false
@@ -573,7 +587,9 @@ func (s *Service) AdminAccounts(ctx context.Context, f AccountFilter) ([]*Accoun
 
 // Reset deletes everything, injected faults included.
 func (s *Service) Reset(ctx context.Context) error {
-	s.Faults.Clear()
+	if s.Faults != nil {
+		s.Faults.Clear()
+	}
 	return s.Store.Reset(ctx)
 }
 

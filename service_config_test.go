@@ -12,7 +12,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/internal/servicetest"
 	"github.com/openchime/openchime/logstore"
+	"github.com/openchime/openchime/snapshot"
 	"github.com/openchime/openchime/sqlite"
 )
 
@@ -104,7 +106,7 @@ func TestService_UpdatePhoneConfig(t *testing.T) {
 // fails, or leaves a negative limit, writes nothing.
 func TestService_UpdatePhoneConfig_ErrKeepsConfig(t *testing.T) {
 	ctx := context.Background()
-	svc := MustService(t)
+	svc := servicetest.MustService(t)
 	svc.Phone = openchime.PhoneConfig{SupportedCountries: openchime.DefaultSupportedCountries()}
 	want := svc.Phone
 	_, err := svc.UpdatePhoneConfig(ctx, func(c *openchime.PhoneConfig) error {
@@ -125,13 +127,13 @@ func TestService_UpdatePhoneConfig_ErrKeepsConfig(t *testing.T) {
 // snapshot brings the configuration back.
 func TestService_PhoneConfig_Snapshot(t *testing.T) {
 	ctx := context.Background()
-	svc := MustService(t)
+	svc := servicetest.MustService(t)
 	svc.Phone = openchime.PhoneConfig{MaxPhoneNumbers: 7}
 	set := openchime.PhoneConfig{PhoneNumberOrderDelay: openchime.Duration(time.Minute), MaxDialOutsPerMeeting: 2, StrictMeetings: true}
 	if err := svc.SetPhoneConfig(ctx, set); err != nil {
 		t.Fatal(err)
 	}
-	snap, err := svc.Snapshot(ctx)
+	snap, err := snapshot.Take(ctx, svc.Store)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +143,7 @@ func TestService_PhoneConfig_Snapshot(t *testing.T) {
 	if got, _ := svc.PhoneConfigSnapshot(ctx); !cmp.Equal(got, svc.Phone) {
 		t.Fatalf("after reset: %+v, want Service.Phone %+v", got, svc.Phone)
 	}
-	if err := svc.RestoreSnapshot(ctx, snap); err != nil {
+	if err := snapshot.Restore(ctx, svc.Store, snap); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := svc.PhoneConfigSnapshot(ctx); !cmp.Equal(got, set) {
@@ -149,11 +151,11 @@ func TestService_PhoneConfig_Snapshot(t *testing.T) {
 	}
 	// Restoring a snapshot taken before any configuration (into a fresh
 	// Service) replaces the configuration too.
-	empty, err := MustService(t).Snapshot(ctx)
+	empty, err := snapshot.Take(ctx, servicetest.MustService(t).Store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.RestoreSnapshot(ctx, empty); err != nil {
+	if err := snapshot.Restore(ctx, svc.Store, empty); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := svc.PhoneConfigSnapshot(ctx); !cmp.Equal(got, svc.Phone) {
@@ -161,18 +163,18 @@ func TestService_PhoneConfig_Snapshot(t *testing.T) {
 	}
 }
 
-// TestService_RestoreSnapshot_ErrBadPhoneConfig checks that a snapshot
+// TestRestore_ErrBadPhoneConfig checks that a snapshot
 // whose telephony configuration would fail every phone operation is refused
 // and changes nothing.
-func TestService_RestoreSnapshot_ErrBadPhoneConfig(t *testing.T) {
+func TestRestore_ErrBadPhoneConfig(t *testing.T) {
 	ctx := context.Background()
-	svc := MustService(t)
+	svc := servicetest.MustService(t)
 	set := openchime.PhoneConfig{MaxPhoneNumbers: 3}
 	if err := svc.SetPhoneConfig(ctx, set); err != nil {
 		t.Fatal(err)
 	}
 	for _, data := range []string{`{"MaxPhoneNumbers":-2}`, `{"PhoneNumberOrderDelay":"soon"}`, `[]`} {
-		snap, err := svc.Snapshot(ctx)
+		snap, err := snapshot.Take(ctx, svc.Store)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +183,7 @@ func TestService_RestoreSnapshot_ErrBadPhoneConfig(t *testing.T) {
 				snap.Resources[i].Data = json.RawMessage(data)
 			}
 		}
-		if err := svc.RestoreSnapshot(ctx, snap); openchime.ErrorCode(err) != openchime.BadRequest || !strings.Contains(err.Error(), "telephony configuration") {
+		if err := snapshot.Restore(ctx, svc.Store, snap); openchime.ErrorCode(err) != openchime.BadRequest || !strings.Contains(err.Error(), "telephony configuration") {
 			t.Errorf("restore with config %s: %v, want BadRequest about the telephony configuration", data, err)
 		}
 	}

@@ -268,7 +268,7 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 	seen := make(map[string]bool, len(emails))
 	for i, e := range emails {
 		e = strings.TrimSpace(e)
-		if !validEmail(e) {
+		if !ValidEmail(e) {
 			return nil, Errorf(BadRequest, "UserEmailList.%d %q is not an email address.", i+1, e)
 		}
 		if n := NormalizeEmail(e); !seen[n] {
@@ -309,7 +309,7 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 			return err
 		}
 		var changed []*User
-		ids := s.ascendingUUIDs(len(list))
+		ids := s.AscendingUUIDs(len(list))
 		for i, email := range list {
 			inv := Invite{ID: s.IDs.UUID(), Email: email, Status: InvitePending, EmailStatus: EmailSent}
 			u := existing[norms[i]]
@@ -323,7 +323,7 @@ func (s *Service) InviteUsers(ctx context.Context, accountID string, emails []st
 				inv.Status, inv.EmailStatus = InviteFailed, EmailNotSent
 				u = nil
 			case u == nil:
-				u, err = s.newUser(a, ids[i], NewUser{PrimaryEmail: email, UserType: userType, RegistrationStatus: Unregistered}, now)
+				u, err = s.BuildUser(a, ids[i], NewUser{PrimaryEmail: email, UserType: userType, RegistrationStatus: Unregistered}, now)
 				if err != nil {
 					return err
 				}
@@ -395,7 +395,7 @@ func (s *Service) CreateUser(ctx context.Context, accountID string, in CreateUse
 			}
 			return Errorf(BadRequest, "Service received a bad request: CreateUser is for EnterpriseDirectory and EnterpriseOIDC accounts; account %s is of type %s.%s", a.ID, a.Type, hint)
 		}
-		u, err := s.newUser(a, s.IDs.UUID(), NewUser{PrimaryEmail: in.Email, DisplayName: in.Username, UserType: in.UserType, RegistrationStatus: Registered}, now)
+		u, err := s.BuildUser(a, s.IDs.UUID(), NewUser{PrimaryEmail: in.Email, DisplayName: in.Username, UserType: in.UserType, RegistrationStatus: Registered}, now)
 		if err != nil {
 			return err
 		}

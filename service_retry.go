@@ -53,7 +53,7 @@ func putUsers(ctx context.Context, tx Tx, users []*User) error {
 	return nil
 }
 
-// userFaultMemo asks Faults about each item of one batch request at most
+// userFaultMemo asks the FaultInjector about each item of one batch request at most
 // once, however many times the transaction runs: a rule that fires a number
 // of times, or by chance, must not be consumed again by a retry, nor give a
 // retry a different answer.
@@ -73,8 +73,12 @@ func (s *Service) perUserFaults(op, awsAccountID, accountID string, n int) *user
 	return &userFaultMemo{s: s, op: op, aws: awsAccountID, accountID: accountID, items: make([]askedFault, n)}
 }
 
-// forUser is Faults.ForUser for item i of the batch, whose user is userID.
+// forUser is FaultInjector.ForUser for item i of the batch, whose user is
+// userID.
 func (m *userFaultMemo) forUser(i int, userID string) *UserError {
+	if m.s.Faults == nil {
+		return nil
+	}
 	if it := &m.items[i]; !it.asked {
 		it.asked = true
 		it.found = m.s.Faults.ForUser(m.op, m.aws, m.accountID, userID)

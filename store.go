@@ -85,6 +85,10 @@ type UserFilter struct {
 	Limit          int
 }
 
+// matches reports whether a filter's field want selects got: an empty one
+// selects everything.
+func matches(want, got string) bool { return want == "" || want == got }
+
 // MatchAccount reports whether a matches f apart from UserEmail, After and
 // Limit; stores that filter in memory use it so every store agrees.
 func (f *AccountFilter) MatchAccount(a *Account) bool {

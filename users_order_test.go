@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/fixture"
+	"github.com/openchime/openchime/internal/servicetest"
 )
 
 // TestService_BulkCreateListsInGivenOrder checks that the users one request
@@ -53,11 +55,11 @@ func TestService_BulkCreateListsInGivenOrder(t *testing.T) {
 			return err
 		}},
 		{"LoadFixture", openchime.EnterpriseLWA, func(svc *openchime.Service, a *openchime.Account) error {
-			fa := openchime.FixtureAccount{AccountID: a.ID, Name: a.Name, AccountType: a.Type}
+			fa := fixture.Account{AccountID: a.ID, Name: a.Name, AccountType: a.Type}
 			for _, e := range emails {
-				fa.Users = append(fa.Users, openchime.FixtureUser{PrimaryEmail: e})
+				fa.Users = append(fa.Users, fixture.User{PrimaryEmail: e})
 			}
-			_, err := svc.LoadFixture(ctx, &openchime.Fixture{Accounts: []openchime.FixtureAccount{fa}})
+			_, err := fixture.Load(ctx, svc, &fixture.Fixture{Accounts: []fixture.Account{fa}})
 			return err
 		}},
 		{"InviteUsers", openchime.Team, func(svc *openchime.Service, a *openchime.Account) error {
@@ -66,7 +68,7 @@ func TestService_BulkCreateListsInGivenOrder(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			svc := MustService(t)
+			svc := servicetest.MustService(t)
 			svc.IDs = openchime.RandomIDs{}
 			a, err := svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "Order", Type: c.accType})
 			if err != nil {

@@ -31,6 +31,7 @@ import (
 	awschime "github.com/aws/aws-sdk-go-v2/service/chime"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/botdelivery"
+	"github.com/openchime/openchime/fixture"
 	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/internal/fixturefile"
 	"github.com/openchime/openchime/outbox"
@@ -379,21 +380,21 @@ func (s *Server) CreateUser(tb testing.TB, accountID string, status openchime.Re
 	return u
 }
 
-// LoadFixture loads a fixture (see openchime.Fixture): accounts and users
+// LoadFixture loads a fixture (see fixture.Fixture): accounts and users
 // that do not exist yet are created, the others are left alone. Accounts
 // without an AwsAccountId belong to the server's AWS account. tb may be nil.
-func (s *Server) LoadFixture(tb testing.TB, f *openchime.Fixture) *openchime.FixtureResult {
+func (s *Server) LoadFixture(tb testing.TB, f *fixture.Fixture) *fixture.Result {
 	if tb != nil {
 		tb.Helper()
 	}
-	res, err := s.svc.LoadFixture(s.callerContext(), f)
+	res, err := fixture.Load(s.callerContext(), s.svc, f)
 	must(tb, err)
 	return res
 }
 
 // LoadFixtureFile loads a fixture file, JSON or (named .yaml or .yml) YAML,
 // such as examples/fixture.json of the OpenChime repository. tb may be nil.
-func (s *Server) LoadFixtureFile(tb testing.TB, path string) *openchime.FixtureResult {
+func (s *Server) LoadFixtureFile(tb testing.TB, path string) *fixture.Result {
 	if tb != nil {
 		tb.Helper()
 	}

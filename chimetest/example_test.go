@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/chime/types"
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/chimetest"
+	"github.com/openchime/openchime/fixture"
 )
 
 // A test starts a server, seeds the states it needs and calls it with the
@@ -115,16 +116,16 @@ func ExampleServer_LoadFixture() {
 	srv := chimetest.New()
 	defer srv.Close()
 
-	fixture := &openchime.Fixture{Accounts: []openchime.FixtureAccount{{
+	f := &fixture.Fixture{Accounts: []fixture.Account{{
 		Name:        "Acme",
 		AccountType: openchime.EnterpriseLWA,
-		Users: []openchime.FixtureUser{
+		Users: []fixture.User{
 			{PrimaryEmail: "alice@acme.example.com"},
 			{PrimaryEmail: "bob@acme.example.com", UserRegistrationStatus: openchime.Suspended},
 		},
 	}}}
-	first := srv.LoadFixture(nil, fixture)
-	again := srv.LoadFixture(nil, fixture)
+	first := srv.LoadFixture(nil, f)
+	again := srv.LoadFixture(nil, f)
 	fmt.Println("created:", first.Created, "then:", again.Created, "unchanged:", again.Unchanged)
 	for _, u := range again.Accounts[0].Users {
 		fmt.Println(u.PrimaryEmail, u.RegistrationStatus)

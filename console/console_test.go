@@ -14,6 +14,7 @@ import (
 
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/console"
+	"github.com/openchime/openchime/faults"
 	"github.com/openchime/openchime/sqlite"
 )
 
@@ -31,6 +32,7 @@ func newEnv(t *testing.T, token string) *env {
 	}
 	t.Cleanup(func() { store.Close() })
 	svc := openchime.NewService(store)
+	svc.Faults = faults.New(svc.Clock) // as httpapi.NewServer gives it in openchime serve
 	ts := httptest.NewServer(console.New(svc, token))
 	t.Cleanup(ts.Close)
 	jar, _ := cookiejar.New(nil)
@@ -208,12 +210,12 @@ func TestConsole_OperatorViews(t *testing.T) {
 	if st != 200 || !strings.Contains(page, "exception Throttled") {
 		t.Fatalf("add fault: %d %s", st, page)
 	}
-	rules := e.svc.Faults.List()
+	rules := faults.Of(e.svc).List()
 	if len(rules) != 1 {
 		t.Fatalf("%d rules", len(rules))
 	}
 	e.post(t, console.Prefix+"faults/"+rules[0].ID+"/delete", url.Values{"csrf": {token}})
-	if len(e.svc.Faults.List()) != 0 {
+	if len(faults.Of(e.svc).List()) != 0 {
 		t.Fatal("rule not removed")
 	}
 	st, _ = e.post(t, console.Prefix+"faults", url.Values{"csrf": {token}, "exception": {"NoSuchException"}})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/faults"
 )
 
 // Stat is one operation's request and error counts.
@@ -58,7 +59,7 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, v *view) {
 }
 
 type operatorData struct {
-	Faults []openchime.FaultRule
+	Faults []faults.Rule
 	// Targets are the webhooks and SCIM targets the outbox delivers to;
 	// Failures the last failed attempts at them.
 	Targets  []targetView
@@ -75,7 +76,10 @@ type clockView struct {
 
 // operator shows the fault rules and the live request panel.
 func (h *Handler) operator(w http.ResponseWriter, r *http.Request, v *view) {
-	d := operatorData{Faults: h.Service.Faults.List()}
+	var d operatorData
+	if set := faults.Of(h.Service); set != nil {
+		d.Faults = set.List()
+	}
 	if c, ok := h.Service.Clock.(*openchime.ControlClock); ok {
 		d.Clock = &clockView{Now: c.Now(), Frozen: c.Frozen()}
 	}
@@ -102,7 +106,7 @@ func (h *Handler) stats(w http.ResponseWriter, r *http.Request, v *view) {
 }
 
 func (h *Handler) addFault(w http.ResponseWriter, r *http.Request, v *view) {
-	rule := openchime.FaultRule{
+	rule := faults.Rule{
 		Operation: strings.TrimSpace(r.PostFormValue("operation")), AccountID: strings.TrimSpace(r.PostFormValue("account")),
 		UserID: strings.TrimSpace(r.PostFormValue("user")), Message: r.PostFormValue("message"),
 		Exception: openchime.Code(r.PostFormValue("exception")), ErrorCode: openchime.Code(r.PostFormValue("error-code")),
@@ -131,7 +135,12 @@ func (h *Handler) addFault(w http.ResponseWriter, r *http.Request, v *view) {
 		}
 		rule.Latency = d
 	}
-	if _, err := h.Service.Faults.Add(rule); err != nil {
+	set := faults.Of(h.Service)
+	if set == nil {
+		h.operatorError(w, r, v, "Fault injection is not enabled on this server.")
+		return
+	}
+	if _, err := set.Add(rule); err != nil {
 		h.operatorError(w, r, v, openchime.ErrorMessage(err))
 		return
 	}
@@ -139,7 +148,9 @@ func (h *Handler) addFault(w http.ResponseWriter, r *http.Request, v *view) {
 }
 
 func (h *Handler) removeFault(w http.ResponseWriter, r *http.Request, v *view) {
-	h.Service.Faults.Remove(r.PathValue("id"))
+	if set := faults.Of(h.Service); set != nil {
+		set.Remove(r.PathValue("id"))
+	}
 	http.Redirect(w, r, Prefix+"operator", http.StatusSeeOther)
 }
 

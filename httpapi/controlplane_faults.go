@@ -5,12 +5,13 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/faults"
 )
 
 // Fault injection over the control plane: the wire form of
-// openchime.FaultRule, with durations as Go duration strings ("200ms").
+// faults.Rule, with durations as Go duration strings ("200ms").
 
-// FaultRule is the control-plane form of openchime.FaultRule.
+// FaultRule is the control-plane form of faults.Rule.
 type FaultRule struct {
 	Id           string     `json:",omitempty"`
 	Operation    string     `json:",omitempty"`
@@ -28,7 +29,7 @@ type FaultRule struct {
 	Fired        int
 }
 
-func toFaultRule(r openchime.FaultRule) FaultRule {
+func toFaultRule(r faults.Rule) FaultRule {
 	p := r.Probability
 	out := FaultRule{
 		Id: r.ID, Operation: r.Operation, AwsAccountId: r.AwsAccountID, AccountId: r.AccountID, UserId: r.UserID,
@@ -47,8 +48,8 @@ func toFaultRule(r openchime.FaultRule) FaultRule {
 	return out
 }
 
-func (in *FaultRule) domain() (openchime.FaultRule, error) {
-	r := openchime.FaultRule{
+func (in *FaultRule) domain() (faults.Rule, error) {
+	r := faults.Rule{
 		Operation: in.Operation, AwsAccountID: in.AwsAccountId, AccountID: in.AccountId, UserID: in.UserId,
 		Exception: openchime.Code(in.Exception), ErrorCode: openchime.Code(in.ErrorCode), Message: in.Message,
 		Count: in.Count,
@@ -101,11 +102,12 @@ func (cp *controlPlane) handleFaults() {
 	cp.mux.HandleFunc("DELETE /_openchime/faults/{id}", cp.removeFault)
 }
 
-func (cp *controlPlane) faults() (*openchime.Faults, error) {
-	if cp.svc.Faults == nil {
+func (cp *controlPlane) faultSet() (*faults.Set, error) {
+	set := faults.Of(cp.svc)
+	if set == nil {
 		return nil, openchime.Errorf(openchime.NotImplemented, "Fault injection is not enabled on this server.")
 	}
-	return cp.svc.Faults, nil
+	return set, nil
 }
 
 func (cp *controlPlane) addFault(w http.ResponseWriter, r *http.Request) {
@@ -116,8 +118,8 @@ func (cp *controlPlane) addFault(w http.ResponseWriter, r *http.Request) {
 	}
 	rule, err := in.domain()
 	if err == nil {
-		var f *openchime.Faults
-		if f, err = cp.faults(); err == nil {
+		var f *faults.Set
+		if f, err = cp.faultSet(); err == nil {
 			rule, err = f.Add(rule)
 		}
 	}
@@ -129,7 +131,7 @@ func (cp *controlPlane) addFault(w http.ResponseWriter, r *http.Request) {
 }
 
 func (cp *controlPlane) listFaults(w http.ResponseWriter, r *http.Request) {
-	f, err := cp.faults()
+	f, err := cp.faultSet()
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -143,7 +145,7 @@ func (cp *controlPlane) listFaults(w http.ResponseWriter, r *http.Request) {
 }
 
 func (cp *controlPlane) removeFault(w http.ResponseWriter, r *http.Request) {
-	f, err := cp.faults()
+	f, err := cp.faultSet()
 	if err == nil && !f.Remove(r.PathValue("id")) {
 		err = openchime.Errorf(openchime.NotFound, "No fault rule has id %s.", r.PathValue("id"))
 	}
@@ -155,7 +157,7 @@ func (cp *controlPlane) removeFault(w http.ResponseWriter, r *http.Request) {
 }
 
 func (cp *controlPlane) clearFaults(w http.ResponseWriter, r *http.Request) {
-	f, err := cp.faults()
+	f, err := cp.faultSet()
 	if err != nil {
 		WriteError(w, err)
 		return

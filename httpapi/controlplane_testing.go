@@ -6,6 +6,8 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/fixture"
+	"github.com/openchime/openchime/snapshot"
 )
 
 // The testing routes of the control plane make runs reproducible: the clock
@@ -122,12 +124,12 @@ func (s *Server) seed(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
-	f, err := openchime.ParseFixture(body)
+	f, err := fixture.Parse(body)
 	if err != nil {
 		WriteError(w, err)
 		return
 	}
-	res, err := s.Service.LoadFixture(r.Context(), f)
+	res, err := fixture.Load(r.Context(), s.Service, f)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -147,7 +149,7 @@ func (s *Server) seed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request) {
-	snap, err := s.Service.Snapshot(r.Context())
+	snap, err := snapshot.Take(r.Context(), s.Service.Store)
 	if err != nil {
 		WriteError(w, err)
 		return
@@ -168,12 +170,12 @@ func (s *Server) putSnapshot(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
-	snap, err := openchime.ParseSnapshot(body)
+	snap, err := snapshot.Parse(body)
 	if err != nil {
 		WriteError(w, err)
 		return
 	}
-	if err := s.Service.RestoreSnapshot(r.Context(), snap); err != nil {
+	if err := snapshot.Restore(r.Context(), s.Service.Store, snap); err != nil {
 		WriteError(w, err)
 		return
 	}

@@ -17,6 +17,7 @@ import (
 
 	openchime "github.com/openchime/openchime"
 	"github.com/openchime/openchime/cloudtrail"
+	"github.com/openchime/openchime/faults"
 )
 
 // DefaultMaxBodyBytes caps request bodies. The largest valid Chime request
@@ -91,7 +92,8 @@ type Server struct {
 // "GET /_openchime/metrics"), so other packages extend the control plane.
 func (s *Server) HandleControl(pattern string, h http.Handler) { s.cp.Handle(pattern, h) }
 
-// NewServer returns a Server for svc.
+// NewServer returns a Server for svc. A Service without a FaultInjector gets
+// a faults.Set, which the control plane's /_openchime/faults manages.
 func NewServer(svc *openchime.Service) *Server {
 	s := &Server{
 		Service:  svc,
@@ -106,6 +108,9 @@ func NewServer(svc *openchime.Service) *Server {
 	s.RequestIDs = openchime.RandomIDs{}
 	s.Trail = cloudtrail.New(cloudtrail.DefaultMaxEvents, openchime.RandomIDs{})
 	s.Clock, _ = svc.Clock.(*openchime.ControlClock)
+	if svc.Faults == nil {
+		svc.Faults = faults.New(serviceClock{svc})
+	}
 	s.cp = newControlPlane(svc)
 	s.ControlPlane = s.cp
 	s.handleTestingRoutes()
@@ -114,6 +119,12 @@ func NewServer(svc *openchime.Service) *Server {
 	registerOutboxControl(s)
 	return s
 }
+
+// serviceClock reads the Service's clock at each call, so fault expiries
+// follow a clock swapped in after NewServer (chimetest's WithClock).
+type serviceClock struct{ svc *openchime.Service }
+
+func (c serviceClock) Now() time.Time { return c.svc.Clock.Now() }
 
 var awsAccountID = regexp.MustCompile(`^\d{12}$`)
 
@@ -302,9 +313,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	caller.Host, caller.TLS = r.Host, r.TLS != nil
 	ctx := openchime.NewContextWithCaller(r.Context(), caller)
 	rq := &request{op: op, labels: labels, q: q, body: body}
-	if err := s.Service.Faults.BeforeRequest(ctx, op.Name, caller.AwsAccountID, rq.label("accountId")); err != nil {
-		WriteError(sw, err)
-		return
+	if f := s.Service.Faults; f != nil {
+		if err := f.BeforeRequest(ctx, op.Name, caller.AwsAccountID, rq.label("accountId")); err != nil {
+			WriteError(sw, err)
+			return
+		}
 	}
 	out, err := op.serve(ctx, s.Handlers, rq)
 	if err != nil {

@@ -41,14 +41,3 @@ func BenchmarkMetrics_ObserveRequest(b *testing.B) {
 		m.ObserveRequest("BatchUnsuspendUser", 200, "", time.Millisecond)
 	}
 }
-
-// BenchmarkFaults_BeforeRequest measures the fault hook with no rule, the
-// cost every request pays.
-func BenchmarkFaults_BeforeRequest(b *testing.B) {
-	f := openchime.NewFaults(nil)
-	ctx := b.Context()
-	b.ReportAllocs()
-	for b.Loop() {
-		f.BeforeRequest(ctx, "GetUser", "123456789012", "a")
-	}
-}

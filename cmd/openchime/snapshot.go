@@ -10,6 +10,7 @@ import (
 	"os"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/snapshot"
 )
 
 const snapshotUsage = `usage: openchime snapshot save [--db DB] FILE   write the whole state of DB to FILE ("-" for stdout)
@@ -46,7 +47,7 @@ func snapshotSave(ctx context.Context, db, file string, stdout io.Writer) error 
 		return fmt.Errorf("open %s: %w", redactDB(db), err)
 	}
 	defer store.Close()
-	snap, err := openchime.NewService(store).Snapshot(ctx)
+	snap, err := snapshot.Take(ctx, store)
 	if err != nil {
 		return fmt.Errorf("snapshot save: %w", err)
 	}
@@ -79,7 +80,7 @@ func snapshotLoad(ctx context.Context, db, file string, stdin io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("snapshot load: %w", err)
 	}
-	snap, err := openchime.ParseSnapshot(data)
+	snap, err := snapshot.Parse(data)
 	if err != nil {
 		return fmt.Errorf("snapshot load %s: %s", file, openchime.ErrorMessage(err))
 	}
@@ -88,7 +89,7 @@ func snapshotLoad(ctx context.Context, db, file string, stdin io.Reader) error {
 		return fmt.Errorf("open %s: %w", redactDB(db), err)
 	}
 	defer store.Close()
-	if err := openchime.NewService(store).RestoreSnapshot(ctx, snap); err != nil {
+	if err := snapshot.Restore(ctx, store, snap); err != nil {
 		return fmt.Errorf("snapshot load %s: %s", file, openchime.ErrorMessage(err))
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/fixture"
 	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/internal/fixturefile"
 )
@@ -72,12 +73,12 @@ func (m *Main) applyTesting(ctx context.Context, svc *openchime.Service, api *ht
 
 // loadFixtureFile loads the fixture file at path; flag names the flag that
 // gave it, for the error.
-func loadFixtureFile(ctx context.Context, svc *openchime.Service, path, flag string) (*openchime.FixtureResult, error) {
+func loadFixtureFile(ctx context.Context, svc *openchime.Service, path, flag string) (*fixture.Result, error) {
 	f, err := fixturefile.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
-	res, err := svc.LoadFixture(ctx, f)
+	res, err := fixture.Load(ctx, svc, f)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %s", flag, path, openchime.ErrorMessage(err))
 	}

@@ -1,6 +1,6 @@
 // Package fixturefile reads fixture files in JSON or YAML for the serve
 // command and chimetest. The fixture format itself, and its strict JSON
-// decoding, live in the domain (openchime.ParseFixture); YAML is turned into
+// decoding, live in package fixture (fixture.Parse); YAML is turned into
 // that JSON first.
 package fixturefile
 
@@ -15,12 +15,13 @@ import (
 	"strings"
 
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/fixture"
 	"go.yaml.in/yaml/v3"
 )
 
 // Read reads and parses the fixture file at path: YAML when its name ends
 // in .yaml or .yml, JSON otherwise.
-func Read(path string) (*openchime.Fixture, error) {
+func Read(path string) (*fixture.Fixture, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -31,7 +32,7 @@ func Read(path string) (*openchime.Fixture, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	f, err := openchime.ParseFixture(data)
+	f, err := fixture.Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s", path, openchime.ErrorMessage(err))
 	}

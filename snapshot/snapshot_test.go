@@ -1,4 +1,4 @@
-package openchime_test
+package snapshot_test
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	openchime "github.com/openchime/openchime"
+	"github.com/openchime/openchime/internal/servicetest"
+	"github.com/openchime/openchime/snapshot"
 )
 
 // mustRichState loads the example fixture, removes a Team user, deletes an
@@ -21,7 +23,7 @@ import (
 func mustRichState(tb testing.TB, svc *openchime.Service) {
 	tb.Helper()
 	ctx := context.Background()
-	res := MustLoadFixtureFile(tb, svc, "examples/fixture.json")
+	res := servicetest.MustLoadFixtureFile(tb, svc, "../examples/fixture.json")
 	team := res.Accounts[1]
 	cctx := openchime.NewContextWithCaller(ctx, openchime.Caller{AwsAccountID: "123456789012"})
 	if _, err := svc.BatchSuspendUser(cctx, team.Account.ID, []string{team.Users[0].ID}); err != nil {
@@ -53,7 +55,7 @@ func mustRichState(tb testing.TB, svc *openchime.Service) {
 
 func mustSnapshotJSON(tb testing.TB, svc *openchime.Service) []byte {
 	tb.Helper()
-	snap, err := svc.Snapshot(context.Background())
+	snap, err := snapshot.Take(context.Background(), svc.Store)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -64,14 +66,14 @@ func mustSnapshotJSON(tb testing.TB, svc *openchime.Service) []byte {
 	return b
 }
 
-func TestService_RestoreSnapshot(t *testing.T) {
+func TestRestore(t *testing.T) {
 	ctx := context.Background()
 	t.Run("RoundTrip", func(t *testing.T) {
-		src := MustService(t)
+		src := servicetest.MustService(t)
 		mustRichState(t, src)
 		saved := mustSnapshotJSON(t, src)
 
-		var snap openchime.Snapshot
+		var snap snapshot.Snapshot
 		if err := json.Unmarshal(saved, &snap); err != nil {
 			t.Fatal(err)
 		}
@@ -84,45 +86,45 @@ func TestService_RestoreSnapshot(t *testing.T) {
 		if len(snap.Accounts) != 3 || len(snap.Users) != 6 || len(snap.Resources)-kinds[openchime.AuditKind] != 2 || kinds[openchime.AuditKind] == 0 {
 			t.Fatalf("snapshot holds %d accounts, %d users, resources %v; want 3, 6, 2 besides audit events", len(snap.Accounts), len(snap.Users), kinds)
 		}
-		dst := MustService(t)
+		dst := servicetest.MustService(t)
 		if _, err := dst.AdminCreateAccount(ctx, openchime.NewAccount{Name: "replaced"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := dst.RestoreSnapshot(ctx, &snap); err != nil {
+		if err := snapshot.Restore(ctx, dst.Store, &snap); err != nil {
 			t.Fatal(err)
 		}
 		if got := mustSnapshotJSON(t, dst); !bytes.Equal(got, saved) {
 			t.Fatalf("restored state differs:\n%s", cmp.Diff(string(saved), string(got)))
 		}
-		want, _ := src.Snapshot(ctx)
-		got, _ := dst.Snapshot(ctx)
+		want, _ := snapshot.Take(ctx, src.Store)
+		got, _ := snapshot.Take(ctx, dst.Store)
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("restored records differ (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("ErrBadRequestKeepsState", func(t *testing.T) {
-		svc := MustService(t)
+		svc := servicetest.MustService(t)
 		mustRichState(t, svc)
 		before := mustSnapshotJSON(t, svc)
-		good := func() *openchime.Snapshot {
-			var s openchime.Snapshot
+		good := func() *snapshot.Snapshot {
+			var s snapshot.Snapshot
 			json.Unmarshal(before, &s)
 			return &s
 		}
-		for name, mutate := range map[string]func(s *openchime.Snapshot){
-			"OrphanUser":   func(s *openchime.Snapshot) { s.Users[0].AccountID = "nope" },
-			"DupAccount":   func(s *openchime.Snapshot) { s.Accounts[1].ID = s.Accounts[0].ID },
-			"DupEmail":     func(s *openchime.Snapshot) { s.Users[1].PrimaryEmail = s.Users[0].PrimaryEmail },
-			"BadStatus":    func(s *openchime.Snapshot) { s.Users[0].RegistrationStatus = "Gone" },
-			"NoKind":       func(s *openchime.Snapshot) { s.Resources[0].Kind = "" },
-			"NullAccount":  func(s *openchime.Snapshot) { s.Accounts[0] = nil },
-			"DupResources": func(s *openchime.Snapshot) { s.Resources[1] = s.Resources[0] },
+		for name, mutate := range map[string]func(s *snapshot.Snapshot){
+			"OrphanUser":   func(s *snapshot.Snapshot) { s.Users[0].AccountID = "nope" },
+			"DupAccount":   func(s *snapshot.Snapshot) { s.Accounts[1].ID = s.Accounts[0].ID },
+			"DupEmail":     func(s *snapshot.Snapshot) { s.Users[1].PrimaryEmail = s.Users[0].PrimaryEmail },
+			"BadStatus":    func(s *snapshot.Snapshot) { s.Users[0].RegistrationStatus = "Gone" },
+			"NoKind":       func(s *snapshot.Snapshot) { s.Resources[0].Kind = "" },
+			"NullAccount":  func(s *snapshot.Snapshot) { s.Accounts[0] = nil },
+			"DupResources": func(s *snapshot.Snapshot) { s.Resources[1] = s.Resources[0] },
 		} {
 			t.Run(name, func(t *testing.T) {
 				s := good()
 				mutate(s)
-				if err := svc.RestoreSnapshot(ctx, s); !openchime.IsCode(err, openchime.BadRequest) {
-					t.Fatalf("RestoreSnapshot err=%v, want BadRequest", err)
+				if err := snapshot.Restore(ctx, svc.Store, s); !openchime.IsCode(err, openchime.BadRequest) {
+					t.Fatalf("Restore err=%v, want BadRequest", err)
 				}
 				if got := mustSnapshotJSON(t, svc); !bytes.Equal(got, before) {
 					t.Fatalf("a refused restore changed the state")
@@ -138,31 +140,31 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // FormatVersion: none may appear in what this build writes.
 var goNames = regexp.MustCompile(`"(ID|AwsAccountID|AccountID|CreatedAt|DeletedAt|RemovedAt|RegistrationStatus|Version|RequestID)":|0001-01-01T00:00:00Z`)
 
-// TestParseSnapshot_Legacy loads testdata/snapshot-v1.json, a snapshot in
+// TestParse_Legacy loads ../testdata/snapshot-v1.json, a snapshot in
 // the format before FormatVersion (Go field names, zero times, as builds
 // before it wrote them), and saves it again: the result is the format of
 // docs/formats.md, pinned by testdata/snapshot-v2.json (go test -update
 // rewrites it). The audit events the old snapshot holds list in the format
 // too.
-func TestParseSnapshot_Legacy(t *testing.T) {
+func TestParse_Legacy(t *testing.T) {
 	ctx := context.Background()
-	old, err := os.ReadFile("testdata/snapshot-v1.json")
+	old, err := os.ReadFile("../testdata/snapshot-v1.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := openchime.ParseSnapshot(old)
+	snap, err := snapshot.Parse(old)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := MustService(t)
-	if err := svc.RestoreSnapshot(ctx, snap); err != nil {
+	svc := servicetest.MustService(t)
+	if err := snapshot.Restore(ctx, svc.Store, snap); err != nil {
 		t.Fatal(err)
 	}
 	got := append(mustSnapshotJSON(t, svc), '\n')
 	if *update {
-		os.WriteFile("testdata/snapshot-v2.json", got, 0o644)
+		os.WriteFile("../testdata/snapshot-v2.json", got, 0o644)
 	}
-	want, err := os.ReadFile("testdata/snapshot-v2.json")
+	want, err := os.ReadFile("../testdata/snapshot-v2.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +200,7 @@ func TestParseSnapshot_Legacy(t *testing.T) {
 	}
 }
 
-func TestParseSnapshot_Versions(t *testing.T) {
+func TestParse_Versions(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{`{"FormatVersion":3,"Accounts":[]}`, "FormatVersion 3 is not supported"},
 		{`{"Version":2,"Accounts":[]}`, "Version 2 is not supported"},
@@ -207,25 +209,25 @@ func TestParseSnapshot_Versions(t *testing.T) {
 		{`{"Version":1,"Accounts":[{"AccountId":"a"}]}`, "unknown field"},
 		{`{"FormatVersion":2} {}`, "after"},
 	} {
-		_, err := openchime.ParseSnapshot([]byte(c.in))
+		_, err := snapshot.Parse([]byte(c.in))
 		if !openchime.IsCode(err, openchime.BadRequest) || !strings.Contains(openchime.ErrorMessage(err), c.want) {
-			t.Errorf("ParseSnapshot(%s) = %v, want BadRequest with %q", c.in, err, c.want)
+			t.Errorf("Parse(%s) = %v, want BadRequest with %q", c.in, err, c.want)
 		}
 	}
 }
 
-// TestSnapshot_NullRecords checks that a null account or user survives the
-// JSON both ways as nil, which RestoreSnapshot refuses (not a zero record).
-func TestSnapshot_NullRecords(t *testing.T) {
-	if b, err := json.Marshal(openchime.Snapshot{Accounts: []*openchime.Account{nil}}); err != nil || !strings.Contains(string(b), `"Accounts":[null]`) {
+// TestParse_NullRecords checks that a null account or user survives the
+// JSON both ways as nil, which Restore refuses (not a zero record).
+func TestParse_NullRecords(t *testing.T) {
+	if b, err := json.Marshal(snapshot.Snapshot{Accounts: []*openchime.Account{nil}}); err != nil || !strings.Contains(string(b), `"Accounts":[null]`) {
 		t.Fatalf("Marshal of a nil account = %s, %v", b, err)
 	}
 	for _, in := range []string{`{"FormatVersion":2,"Accounts":[null]}`, `{"FormatVersion":2,"Users":[null]}`} {
-		snap, err := openchime.ParseSnapshot([]byte(in))
+		snap, err := snapshot.Parse([]byte(in))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := MustService(t).RestoreSnapshot(context.Background(), snap); !openchime.IsCode(err, openchime.BadRequest) || !strings.Contains(err.Error(), "is null") {
+		if err := snapshot.Restore(context.Background(), servicetest.MustService(t).Store, snap); !openchime.IsCode(err, openchime.BadRequest) || !strings.Contains(err.Error(), "is null") {
 			t.Errorf("restore of %s = %v, want BadRequest ... is null", in, err)
 		}
 	}
