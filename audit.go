@@ -147,7 +147,15 @@ func (s *Service) audit(ctx context.Context, tx Tx, op, accountID string, change
 	if scope == "" {
 		scope = e.AwsAccountID
 	}
-	return tx.PutResource(ctx, &Resource{Kind: AuditKind, ID: e.ID, Scope: scope, CreatedAt: e.Time, Data: e.appendJSON(make([]byte, 0, e.sizeHint()))})
+	data := e.appendJSON(make([]byte, 0, e.sizeHint()))
+	if err := tx.PutResource(ctx, &Resource{Kind: AuditKind, ID: e.ID, Scope: scope, CreatedAt: e.Time, Data: data}); err != nil {
+		return err
+	}
+	if s.outboxEnabled() {
+		// The outbox carries the changes the audit log records (outbox.go).
+		return s.putOutbox(ctx, tx, e.ID)
+	}
+	return nil
 }
 
 // AuditFilter selects audit events; zero fields select everything.

@@ -46,6 +46,9 @@ type Service struct {
 	// base of incoming-webhook URLs made outside a request (one carries the
 	// Host it was sent to).
 	BaseURL string
+
+	outboxOn   atomic.Bool  // a target is configured: audit writes outbox rows (outbox.go)
+	outboxLast atomic.Int64 // the last outbox key's time (outboxKey)
 }
 
 // NewService returns a Service over store with random ids and a ControlClock

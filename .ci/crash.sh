@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== crash test: kill -9 during batches, ${CRASH_COUNT:-5} kill points"
-go test -run 'TestCrash' -count="${CRASH_COUNT:-5}" -v ./cmd/openchime | grep -E '^(=== RUN|--- |    crash_test|PASS|FAIL|ok)'
+go test -run 'TestCrash' -count="${CRASH_COUNT:-5}" -v ./cmd/openchime | grep -E '^(=== RUN|--- |    (outbox_)?crash_test|PASS|FAIL|ok)'

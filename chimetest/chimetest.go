@@ -34,6 +34,8 @@ import (
 	"github.com/openchime/openchime/fixture"
 	"github.com/openchime/openchime/httpapi"
 	"github.com/openchime/openchime/internal/fixturefile"
+	"github.com/openchime/openchime/outbox"
+	"github.com/openchime/openchime/scim"
 	"github.com/openchime/openchime/sqlite"
 )
 
@@ -59,6 +61,7 @@ type Server struct {
 	clock        *openchime.ControlClock
 	http         *httptest.Server
 	bots         *botdelivery.Deliverer // nil without WithBotEvents
+	stopOutbox   func()                 // nil without WithOutbox
 
 	mu       sync.Mutex
 	accounts int // for default account names
@@ -75,6 +78,8 @@ type config struct {
 	idSeed       *uint64
 	botEvents    bool
 	botClient    *http.Client
+	outbox       bool
+	outboxClient *http.Client
 	awsAccountID string
 	logger       *slog.Logger
 	sigv4        bool
@@ -104,6 +109,15 @@ func WithAwsAccountID(id string) Option { return func(cfg *config) { cfg.awsAcco
 // Without it, PutEventsConfiguration calls nothing and no event is sent.
 func WithBotEvents(client *http.Client) Option {
 	return func(cfg *config) { cfg.botEvents, cfg.botClient = true, client }
+}
+
+// WithOutbox makes the server carry every change to the webhooks and SCIM
+// targets configured through the control plane (POST /_openchime/webhooks,
+// PUT /_openchime/accounts/{id}/scim), as openchime serve does, through
+// client (nil: http.DefaultClient), polling every 20ms and retrying after
+// at most 100ms. Without it, targets can be configured but nothing is sent.
+func WithOutbox(client *http.Client) Option {
+	return func(cfg *config) { cfg.outbox, cfg.outboxClient = true, client }
 }
 
 // WithLogger sends the server's request log to l; by default it is discarded.
@@ -176,6 +190,19 @@ func NewUnstartedServer(opts ...Option) *Server {
 		s.bots = botdelivery.New(botdelivery.Config{Client: cfg.botClient, Now: svc.Clock.Now, Logger: api.Logger})
 		svc.BotEvents = s.bots
 	}
+	if cfg.outbox {
+		scimSender := &scim.Sender{Service: svc, Client: cfg.outboxClient, Logger: api.Logger}
+		api.SCIMReconciler = scimSender
+		d := &outbox.Deliverer{
+			Service: svc, Logger: api.Logger, Exclusive: true,
+			Senders: map[string]outbox.Sender{openchime.WebhookTarget: &outbox.Webhook{Client: cfg.outboxClient}, openchime.SCIMTarget: scimSender},
+			Poll:    20 * time.Millisecond, BaseBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { d.Run(ctx); close(done) }()
+		s.stopOutbox = func() { cancel(); <-done }
+	}
 	s.http = httptest.NewUnstartedServer(api)
 	return s
 }
@@ -215,6 +242,9 @@ func (s *Server) Close() {
 	s.http.Close()
 	if s.bots != nil {
 		s.bots.Close()
+	}
+	if s.stopOutbox != nil {
+		s.stopOutbox()
 	}
 	s.store.Close()
 }

@@ -307,3 +307,40 @@ func TestConsole_NotFound(t *testing.T) {
 		}
 	}
 }
+
+func TestConsole_OperatorShowsOutbox(t *testing.T) {
+	e := newEnv(t, "")
+	ctx := context.Background()
+	_, page := e.get(t, console.Prefix+"operator")
+	if !strings.Contains(page, "No webhook or SCIM target") {
+		t.Fatal("operator page without the empty targets panel")
+	}
+	hook, err := e.svc.CreateWebhook(ctx, openchime.WebhookConfig{URL: "http://hooks.example.com/in"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.svc.AdminCreateAccount(ctx, openchime.NewAccount{Name: "scim", Type: openchime.EnterpriseLWA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.PutSCIM(ctx, openchime.SCIMConfig{AccountID: a.ID, Endpoint: "http://dir.example.com/scim/v2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.FanOut(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := e.svc.PendingDeliveries(ctx, hook.ID, 1)
+	if err != nil || len(ds) != 1 {
+		t.Fatal(err, ds)
+	}
+	ds[0].Attempts, ds[0].LastError = 1, "webhook answered 503 Service Unavailable"
+	if err := e.svc.FinishDelivery(ctx, ds[0], openchime.DeliveryPending); err != nil {
+		t.Fatal(err)
+	}
+	_, page = e.get(t, console.Prefix+"operator")
+	for _, want := range []string{"http://hooks.example.com/in", "http://dir.example.com/scim/v2", "Last failed deliveries", "webhook answered 503", "AdminCreateAccount"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("operator page without %q", want)
+		}
+	}
+}

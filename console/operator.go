@@ -60,7 +60,11 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, v *view) {
 
 type operatorData struct {
 	Faults []faults.Rule
-	Stats  []Stat
+	// Targets are the webhooks and SCIM targets the outbox delivers to;
+	// Failures the last failed attempts at them.
+	Targets  []targetView
+	Failures []failureView
+	Stats    []Stat
 	// Clock is set when the Service's clock can be controlled.
 	Clock *clockView
 }
@@ -81,6 +85,10 @@ func (h *Handler) operator(w http.ResponseWriter, r *http.Request, v *view) {
 	}
 	if h.Stats != nil {
 		d.Stats = h.Stats()
+	}
+	if err := h.outboxView(r, &d); err != nil {
+		h.fail(w, err)
+		return
 	}
 	v.Title, v.Data = "Operator", d
 	h.render(w, "operator", v)
@@ -188,4 +196,57 @@ func (h *Handler) setClock(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	http.Redirect(w, r, Prefix+"operator", http.StatusSeeOther)
+}
+
+type targetView struct {
+	ID, Type, Where, AccountID string
+	Pending, Delivered, Dead   int
+	Stopped                    bool
+	LastError                  string
+	LastErrorAt, LastDelivered time.Time
+}
+
+type failureView struct {
+	TargetID, Operation, Status, Error string
+	Attempts                           int
+	At                                 time.Time
+}
+
+// maxFailuresShown bounds the operator page's list of failed deliveries.
+const maxFailuresShown = 20
+
+// outboxView fills the operator page's webhooks, SCIM targets and last
+// failures.
+func (h *Handler) outboxView(r *http.Request, d *operatorData) error {
+	targets, err := h.Service.Targets(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		tv := targetView{ID: t.ID, Type: t.Type, Stopped: t.Stopped, LastError: t.LastError, LastErrorAt: t.LastErrorAt, LastDelivered: t.LastDeliveredAt}
+		if t.Webhook != nil {
+			tv.Where = t.Webhook.URL
+		}
+		if t.SCIM != nil {
+			tv.Where, tv.AccountID = t.SCIM.Endpoint, t.SCIM.AccountID
+		}
+		n, err := h.Service.DeliveryCounts(r.Context(), t.ID)
+		if err != nil {
+			return err
+		}
+		tv.Pending, tv.Delivered, tv.Dead = n[openchime.DeliveryPending], n[openchime.DeliveryDelivered], n[openchime.DeliveryDead]
+		ds, err := h.Service.Deliveries(r.Context(), t.ID)
+		if err != nil && !openchime.IsCode(err, openchime.NotFound) {
+			return err
+		}
+		for _, dl := range ds {
+			if dl.LastError != "" && len(d.Failures) < maxFailuresShown {
+				var e struct{ Operation string }
+				_ = json.Unmarshal(dl.Event, &e)
+				d.Failures = append(d.Failures, failureView{TargetID: t.ID, Operation: e.Operation, Status: dl.Status, Error: dl.LastError, Attempts: dl.Attempts, At: dl.LastAttempt})
+			}
+		}
+		d.Targets = append(d.Targets, tv)
+	}
+	return nil
 }

@@ -76,6 +76,9 @@ type Server struct {
 	// and answers no LookupEvents. NewServer sets one of
 	// cloudtrail.DefaultMaxEvents calls.
 	Trail *cloudtrail.Trail
+	// SCIMReconciler serves POST /_openchime/accounts/{id}/scim/reconcile;
+	// nil answers NotImplemented.
+	SCIMReconciler openchime.SCIMReconciler
 
 	started time.Time
 	router  *router
@@ -113,6 +116,7 @@ func NewServer(svc *openchime.Service) *Server {
 	s.handleTestingRoutes()
 	s.handleReadyRoutes()
 	registerCollabControl(s)
+	registerOutboxControl(s)
 	return s
 }
 

@@ -41,6 +41,9 @@ type Metrics struct {
 	// ops caches each operation's label children, so a request costs a
 	// sync.Map load and no label hashing once its operation was seen.
 	ops sync.Map // string -> *opMetrics
+
+	outboxInit sync.Once
+	outbox     *outboxMetrics // outbox.go
 }
 
 type opMetrics struct {

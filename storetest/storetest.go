@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(tb testing.TB) openchime.Store) {
 		{"IndexedDocumentInvalid", testIndexedDocumentInvalid},
 		{"LegacyKindsDropped", testLegacyKindsDropped},
 		{"WebhookIndex", testWebhookIndex},
+		{"Outbox", testOutbox},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })

@@ -432,7 +432,7 @@ const (
 // startServer runs `bin serve` on a free port with SigV4 verification and
 // returns once it answers, with the time from exec to the first answered
 // request.
-func startServer(bin, db string) (*serverProc, error) {
+func startServer(bin, db string, extra ...string) (*serverProc, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
@@ -444,8 +444,8 @@ func startServer(bin, db string) (*serverProc, error) {
 	defer os.Remove(creds.Name()) // read once at start
 	creds.WriteString(benchCredentials)
 	creds.Close()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", db, "--log-level", "warn",
-		"--auth", "sigv4", "--credentials", creds.Name(), "--admin-token", benchAdminToken)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--db", db, "--log-level", "warn",
+		"--auth", "sigv4", "--credentials", creds.Name(), "--admin-token", benchAdminToken}, extra...)...)
 	cmd.Stderr = os.Stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

@@ -37,6 +37,11 @@ func newObservability(c Config, store openchime.Store, logger *slog.Logger) (*ob
 	return o, nil
 }
 
+// outboxResult counts one delivery attempt.
+func (o *observability) outboxResult(t *openchime.Target, result string) {
+	o.Metrics.CountDelivery(t.ID, t.Type, result)
+}
+
 // attach serves the metrics at /metrics and /_openchime/metrics and counts
 // every request.
 func (o *observability) attach(api *httpapi.Server) {

@@ -52,6 +52,7 @@ type Config struct {
 	LambdaEndpoint string
 	// PprofAddr, when set, serves Go's profiler there (--pprof-addr).
 	PprofAddr string
+	Outbox    OutboxConfig
 	// GOGC is the garbage collector's target percentage (--gogc): a number,
 	// "off", or "" for the default: the GOGC environment variable when it
 	// is set, else 25 with the log store and Go's 100 with the others.
@@ -80,6 +81,7 @@ func DefaultConfig() Config {
 		Addr:                "127.0.0.1:4580",
 		DB:                  DefaultDB,
 		DefaultAwsAccountID: openchime.DefaultAwsAccountID,
+		Outbox:              OutboxConfig{MaxAttempts: 10, Timeout: 10 * time.Second, MaxBackoff: 5 * time.Minute},
 		LogLevel:            "info",
 		GCFloor:             defaultGCFloor,
 		TrailMaxEvents:      cloudtrail.DefaultMaxEvents,
@@ -121,6 +123,7 @@ func (c *Config) Validate() error {
 	}
 	add(validateInitDir(c.InitDir))
 	add(c.validateTesting())
+	add(c.Outbox.validate())
 	add(c.validateCollab())
 	// All at once, the security ones included, so a start is not refused
 	// one flag per restart.
@@ -173,6 +176,7 @@ func (m *Main) ParseFlags(args []string) error {
 	m.Config.Security.addFlags(fs)
 	m.testingFlags(fs)
 	m.collabFlags(fs)
+	m.outboxFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -328,6 +332,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.applyReady(api, target.Kind, store)
+	obs.Metrics.WatchOutbox(svc.OutboxDepth)
+	stopOutbox, err := m.startOutbox(ctx, svc, api, target.Kind, logger, obs.outboxResult)
+	if err != nil {
+		return err
+	}
+	defer stopOutbox()
 	var initDone atomic.Bool
 	if m.Config.InitDir != "" {
 		// Ready only once the hooks have run, so what waits on the
