@@ -3,8 +3,10 @@ package cloudtrail
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -324,5 +326,84 @@ func TestTrail_LookupEvents_Lookback(t *testing.T) {
 	_, out := lookup(t, tr, "111122223333", `{}`)
 	if got := events(out); len(got) != 1 || got[0]["EventName"] != "Recent" {
 		t.Errorf("events=%v, want only the call of 89 days ago", got)
+	}
+}
+
+// randomCall fills every field of a Call, some empty and some nil, bodies of
+// random sizes.
+func randomCall(rng *rand.Rand, i int) *Call {
+	s := func() string {
+		if rng.IntN(5) == 0 {
+			return ""
+		}
+		return strings.Repeat(string(rune('a'+rng.IntN(26))), rng.IntN(300))
+	}
+	b := func() []byte {
+		switch rng.IntN(4) {
+		case 0:
+			return nil
+		case 1:
+			return []byte{}
+		}
+		p := make([]byte, rng.IntN(3000))
+		for j := range p {
+			p[j] = byte(rng.IntN(256))
+		}
+		return p
+	}
+	return &Call{Time: t0.Add(time.Duration(i) * time.Millisecond).Add(time.Duration(rng.IntN(1e6))),
+		EventID: fmt.Sprintf("id-%d", i), RequestID: s(), EventName: s(), AwsAccountID: s(), AccessKeyID: s(),
+		Temporary: rng.IntN(2) == 0, RemoteAddr: s(), UserAgent: s(), PathTemplate: s(), Path: s(), RawQuery: s(),
+		FixedQueryKey: s(), Body: b(), Response: b(), ErrorCode: s(), ErrorMessage: s(),
+		BodyOmitted: rng.IntN(5) == 0, ResponseOmitted: rng.IntN(5) == 0}
+}
+
+// TestTrail_RingKeepsEveryField adds calls of random sizes to a trail whose
+// byte ring wraps many times: it always holds the newest calls, in order,
+// each read back equal to what was added (every field, nil and empty bodies
+// told apart), within its byte bound.
+func TestTrail_RingKeepsEveryField(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, maxBytes := range []int{20 << 10, 100 << 10, 1 << 20} {
+		tr := New(1000, &countingIDs{})
+		tr.MaxBytes = maxBytes
+		var added []Call
+		for i := 0; i < 600; i++ {
+			c := randomCall(rng, i)
+			tr.Add(c)
+			added = append(added, *c)
+			if i%3 != 0 {
+				continue
+			}
+			if len(tr.buf) > maxBytes {
+				t.Fatalf("MaxBytes %d: the ring holds %d bytes", maxBytes, len(tr.buf))
+			}
+			var got []Call
+			tr.scan(0, func(c *Call) bool { got = append(got, *c); return true })
+			if len(got) != tr.Len() || len(got) == 0 {
+				t.Fatalf("MaxBytes %d, after %d calls: scan saw %d, Len %d", maxBytes, i+1, len(got), tr.Len())
+			}
+			for k, g := range got {
+				want := added[len(added)-1-k]
+				if !reflect.DeepEqual(g, want) {
+					t.Fatalf("MaxBytes %d, after %d calls: call %d read back as\n%+v\nwant\n%+v", maxBytes, i+1, want.Seq, g, want)
+				}
+			}
+		}
+	}
+}
+
+// TestTrail_KeepsNoPointers: the rings hold nothing the collector scans
+// (heads are plain numbers; buf is bytes).
+func TestTrail_KeepsNoPointers(t *testing.T) {
+	typ := reflect.TypeFor[head]()
+	for i := 0; i < typ.NumField(); i++ {
+		switch typ.Field(i).Type.Kind() {
+		case reflect.Pointer, reflect.String, reflect.Slice, reflect.Map, reflect.Interface, reflect.Struct, reflect.Array, reflect.Chan, reflect.Func:
+			t.Errorf("head.%s is a %s, which the collector scans", typ.Field(i).Name, typ.Field(i).Type.Kind())
+		}
+	}
+	if k := reflect.TypeOf(Trail{}.buf).Elem().Kind(); k != reflect.Uint8 {
+		t.Errorf("Trail.buf holds %s, want bytes", k)
 	}
 }
