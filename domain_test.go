@@ -20,6 +20,9 @@ func TestNextStatus(t *testing.T) {
 		{UnsuspendUsers, Unregistered, "", false},
 		{RegisterUser, Unregistered, Registered, true},
 		{RegisterUser, Suspended, "", false},
+		{SuspendUsers, "NotAStatus", "", false},
+		{Transition(99), Registered, "", false},
+		{0, Registered, "", false},
 	}
 	for _, c := range cases {
 		to, changed := c.op.next(c.from)

@@ -153,16 +153,48 @@ func (t Transition) removes(at AccountType) bool { return t == SuspendUsers && a
 // transitions is the user state machine as a table: for each transition and
 // current status, the status the user ends in. A pair that is missing means
 // the transition leaves the user unchanged (decision D3: no-op transitions
-// are silent, never an error).
-var transitions = map[Transition]map[RegistrationStatus]RegistrationStatus{
+// are silent, never an error). An array indexed by transition and status,
+// not a map keyed by strings: a batch looks it up for each of its users.
+var transitions = transitionTable(map[Transition]map[RegistrationStatus]RegistrationStatus{
 	SuspendUsers:   {Registered: Suspended, Unregistered: Suspended},
 	UnsuspendUsers: {Suspended: Registered},
 	RegisterUser:   {Unregistered: Registered},
+})
+
+// transitionTable turns the table as written into the array next reads.
+func transitionTable(m map[Transition]map[RegistrationStatus]RegistrationStatus) (t [RegisterUser + 1][numStatuses]RegistrationStatus) {
+	for tr, edges := range m {
+		for from, to := range edges {
+			t[tr][statusIndex(from)] = to
+		}
+	}
+	return t
+}
+
+// numStatuses counts the registration statuses statusIndex numbers.
+const numStatuses = 3
+
+// statusIndex numbers a registration status for the transition table, and
+// -1 for a status that is not one.
+func statusIndex(s RegistrationStatus) int {
+	switch s {
+	case Unregistered:
+		return 0
+	case Registered:
+		return 1
+	case Suspended:
+		return 2
+	}
+	return -1
 }
 
 // next returns the status t moves a user in status from to, and whether it
 // changes anything.
 func (t Transition) next(from RegistrationStatus) (RegistrationStatus, bool) {
-	to, ok := transitions[t][from]
-	return to, ok
+	i := statusIndex(from)
+	if int(t) >= len(transitions) || i < 0 {
+		return "", false
+	}
+	to := transitions[t][i]
+	return to, to != ""
 }
