@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -73,9 +75,19 @@ func (b *logBuffer) flushLocked() error {
 type batchedRequests struct {
 	slog.Handler
 	buf *logBuffer
+	// json says Handler is a plain slog.JSONHandler writing to buf, with no
+	// attributes or groups added: then a request line is written here.
+	json bool
 }
 
 func (h batchedRequests) Handle(ctx context.Context, r slog.Record) error {
+	if h.json && r.Level == slog.LevelInfo && r.Message == "request" {
+		var b [512]byte
+		if line, ok := appendJSONLine(b[:0], r); ok {
+			_, err := h.buf.Write(line)
+			return err
+		}
+	}
 	err := h.Handler.Handle(ctx, r)
 	if r.Level != slog.LevelInfo || r.Message != "request" {
 		if ferr := h.buf.Flush(); err == nil {
@@ -86,9 +98,69 @@ func (h batchedRequests) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h batchedRequests) WithAttrs(as []slog.Attr) slog.Handler {
-	return batchedRequests{h.Handler.WithAttrs(as), h.buf}
+	return batchedRequests{Handler: h.Handler.WithAttrs(as), buf: h.buf}
 }
 
 func (h batchedRequests) WithGroup(name string) slog.Handler {
-	return batchedRequests{h.Handler.WithGroup(name), h.buf}
+	return batchedRequests{Handler: h.Handler.WithGroup(name), buf: h.buf}
+}
+
+// appendJSONLine appends the line slog.JSONHandler writes of r (no source,
+// no attributes of its own), when every value is a plain string (printable
+// ASCII without quote or backslash), an integer or a float that encoding/json
+// writes in decimal: the request line is written at every request, and
+// slog's handler boxes its state and calls json.Marshal for a float. Any
+// other record is not written (false), and goes to slog.
+// TestAppendJSONLine compares the two.
+func appendJSONLine(b []byte, r slog.Record) ([]byte, bool) {
+	if !plainJSON(r.Message) || r.Time.IsZero() || r.Time.Year() >= 10000 || r.Time.Year() < 0 {
+		return b, false
+	}
+	b = append(b, `{"time":"`...)
+	b = r.Time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":"`...)
+	b = append(b, r.Level.String()...)
+	b = append(b, `","msg":"`...)
+	b = append(b, r.Message...)
+	b = append(b, '"')
+	ok := true
+	r.Attrs(func(a slog.Attr) bool {
+		if !plainJSON(a.Key) {
+			ok = false
+			return false
+		}
+		b = append(b, ',', '"')
+		b = append(b, a.Key...)
+		b = append(b, '"', ':')
+		switch v := a.Value; v.Kind() {
+		case slog.KindString:
+			if ok = plainJSON(v.String()); ok {
+				b = append(append(append(b, '"'), v.String()...), '"')
+			}
+		case slog.KindInt64:
+			b = strconv.AppendInt(b, v.Int64(), 10)
+		case slog.KindFloat64:
+			// encoding/json writes a float in 'f' form from 1e-6 up to 1e21.
+			f := v.Float64()
+			if a := math.Abs(f); f != 0 && (a < 1e-6 || a >= 1e21) || math.IsNaN(f) {
+				ok = false
+			} else {
+				b = strconv.AppendFloat(b, f, 'f', -1, 64)
+			}
+		default:
+			ok = false
+		}
+		return ok
+	})
+	return append(b, '}', '\n'), ok
+}
+
+// plainJSON reports whether s is written into JSON as it is.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

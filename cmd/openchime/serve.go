@@ -252,7 +252,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	logBuf := newLogBuffer(logOut)
 	defer logBuf.Flush()
-	logger := slog.New(batchedRequests{slog.NewJSONHandler(logBuf, &slog.HandlerOptions{Level: level}), logBuf})
+	logger := slog.New(batchedRequests{Handler: slog.NewJSONHandler(logBuf, &slog.HandlerOptions{Level: level}), buf: logBuf, json: true})
 	target, err := resolveDB(m.Config.DB)
 	if err != nil {
 		return err
