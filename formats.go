@@ -117,10 +117,11 @@ func (r *UserRecord) User() *User {
 	return u
 }
 
-// auditEventRecord is an AuditEvent in the format: what the log stores,
-// --audit-file writes and GET /_openchime/audit lists. appendJSON writes the
-// same bytes json.Marshal writes of it.
-type auditEventRecord struct {
+// AuditEventRecord is an AuditEvent in the format (docs/formats.md): what
+// the log stores, --audit-file writes and GET /_openchime/audit lists (and a
+// Go client decodes, as httpapi.AuditEvent). appendJSON writes the same bytes
+// json.Marshal writes of it.
+type AuditEventRecord struct {
 	FormatVersion  int
 	EventId        string
 	Time           time.Time
@@ -130,26 +131,26 @@ type auditEventRecord struct {
 	Operation      string
 	AccountId      string              `json:",omitempty"`
 	UserIds        []string            `json:",omitempty"`
-	Changes        []auditChangeRecord `json:",omitempty"`
+	Changes        []AuditChangeRecord `json:",omitempty"`
 	ChangesOmitted int                 `json:",omitempty"`
 }
 
-// auditChangeRecord is an AuditChange in the format.
-type auditChangeRecord struct {
+// AuditChangeRecord is an AuditChange in the format.
+type AuditChangeRecord struct {
 	Kind   string
 	Id     string
 	Before json.RawMessage `json:",omitempty"`
 	After  json.RawMessage `json:",omitempty"`
 }
 
-func toAuditEventRecord(e *AuditEvent) auditEventRecord {
-	r := auditEventRecord{
+func toAuditEventRecord(e *AuditEvent) AuditEventRecord {
+	r := AuditEventRecord{
 		FormatVersion: FormatVersion, EventId: e.ID, Time: e.Time, RequestId: e.RequestID, AwsAccountId: e.AwsAccountID,
 		AccessKeyId: e.AccessKeyID, Operation: e.Operation, AccountId: e.AccountID, UserIds: e.UserIDs,
 		ChangesOmitted: e.ChangesOmitted,
 	}
 	for _, c := range e.Changes {
-		r.Changes = append(r.Changes, auditChangeRecord{Kind: c.Kind, Id: c.ID, Before: c.Before, After: c.After})
+		r.Changes = append(r.Changes, AuditChangeRecord{Kind: c.Kind, Id: c.ID, Before: c.Before, After: c.After})
 	}
 	return r
 }
@@ -167,7 +168,7 @@ var AuditEventPrefix = []byte(`{"FormatVersion":`)
 // or in the unversioned form before it, whose states it converts, so every
 // event reads back in the format.
 func ParseAuditEvent(data []byte) (*AuditEvent, error) {
-	var r auditEventRecord
+	var r AuditEventRecord
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, err
 	}

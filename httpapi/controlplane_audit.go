@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -13,30 +12,12 @@ import (
 const maxAuditResults = 1000
 
 // AuditEvent is an event of GET /_openchime/audit as a Go client decodes
-// it. The server writes the domain's encoding (openchime.AuditEvent's
-// MarshalJSON, the format of docs/formats.md), which has these members.
-type AuditEvent struct {
-	FormatVersion  int
-	EventId        string
-	Time           Timestamp
-	RequestId      string `json:",omitempty"`
-	AwsAccountId   string
-	AccessKeyId    string `json:",omitempty"`
-	Operation      string
-	AccountId      string        `json:",omitempty"`
-	UserIds        []string      `json:",omitempty"`
-	Changes        []AuditChange `json:",omitempty"`
-	ChangesOmitted int           `json:",omitempty"`
-}
+// it: the domain's record of the format (docs/formats.md), which the server
+// writes.
+type AuditEvent = openchime.AuditEventRecord
 
-// AuditChange is one record's state before and after a change, as the
-// domain records it.
-type AuditChange struct {
-	Kind   string
-	Id     string
-	Before json.RawMessage `json:",omitempty"`
-	After  json.RawMessage `json:",omitempty"`
-}
+// AuditChange is one record's state before and after a change.
+type AuditChange = openchime.AuditChangeRecord
 
 // listAudit serves GET /_openchime/audit?account-id=&user-id=&operation=
 // &request-id=&since=&until=&max-results=&next-token=.
