@@ -93,7 +93,9 @@ done
 chroot_bin=$(command -v chroot)
 in_image() { (cd "$work/rootfs$workdir" && exec env -i "${run_env[@]}" "$chroot_bin" --userspec="$user" "$work/rootfs" "$@"); }
 log="$work/server.log"
-in_image "${entry[@]}" >"$log" 2>&1 &
+# Not through in_image: a function in the background is a subshell of its
+# own, whose pid $! would be, while the server it starts outlived the kill.
+(cd "$work/rootfs$workdir" && exec env -i "${run_env[@]}" "$chroot_bin" --userspec="$user" "$work/rootfs" "${entry[@]}") >"$log" 2>&1 &
 server_pid=$!
 at_exit "kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null"
 deadline=$((SECONDS + 20))
